@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: MIT
+/* hv_kvm_x86_64.c: KVM VMs and vCPUs for CPL3 PV guests (GDT, TSS, IDT). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hv.h"
+#include "hv_arch.h"
+
+int hv_kvm_fd = -1;
+int hv_kvm_api_version;
+uint64_t hv_tsc_khz;
+char hv_kvm_flavour[32] = "kvm";
+static int vcpu_mmap_size;
+static struct kvm_cpuid2 *supported_cpuid;
+
+/* Exceptions that push an error code. */
+static bool vec_has_errcode(unsigned vec)
+{
+    return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 ||
+           vec == 29 || vec == 30;
+}
+
+static void detect_flavour(void)
+{
+    static const char *const mods[] = { "kvm_pvm", "kvm_intel", "kvm_amd" };
+    char path[64];
+
+    for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+        snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
+        if (access(path, F_OK) == 0) {
+            snprintf(hv_kvm_flavour, sizeof(hv_kvm_flavour), "%s", mods[i]);
+            return;
+        }
+    }
+}
+
+int hv_kvm_init(char *err, size_t errlen)
+{
+    int nent = 256;
+
+    hv_kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (hv_kvm_fd < 0) {
+        int e = errno;
+        snprintf(err, errlen, "/dev/kvm unusable: %s", strerror(e));
+        return -e;
+    }
+    hv_kvm_api_version = ioctl(hv_kvm_fd, KVM_GET_API_VERSION, 0);
+    if (hv_kvm_api_version != KVM_API_VERSION) {
+        snprintf(err, errlen, "/dev/kvm: API version %d, need %d",
+                 hv_kvm_api_version, KVM_API_VERSION);
+        return -ENOTSUP;
+    }
+    vcpu_mmap_size = ioctl(hv_kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (vcpu_mmap_size <= 0) {
+        snprintf(err, errlen, "/dev/kvm: KVM_GET_VCPU_MMAP_SIZE failed");
+        return -ENOTSUP;
+    }
+    for (;;) {
+        supported_cpuid = calloc(1, sizeof(*supported_cpuid) +
+                                        (size_t)nent *
+                                            sizeof(struct kvm_cpuid_entry2));
+        if (!supported_cpuid)
+            return -ENOMEM;
+        supported_cpuid->nent = (uint32_t)nent;
+        if (ioctl(hv_kvm_fd, KVM_GET_SUPPORTED_CPUID, supported_cpuid) == 0)
+            break;
+        int e = errno;
+        free(supported_cpuid);
+        supported_cpuid = NULL;
+        if (e != E2BIG || nent > 4096) {
+            snprintf(err, errlen, "/dev/kvm: KVM_GET_SUPPORTED_CPUID: %s",
+                     strerror(e));
+            return -e;
+        }
+        nent *= 2;
+    }
+    detect_flavour();
+    return 0;
+}
+
+static uint64_t *priv_page(struct hv_domain *d, unsigned page)
+{
+    return (uint64_t *)(d->priv + (size_t)page * HV_PAGE_SIZE);
+}
+
+static void gdt_set(uint8_t *gdt, unsigned off, uint64_t desc)
+{
+    memcpy(gdt + off, &desc, 8);
+}
+
+/* Build page tables, GDT, TSS, stubs and default IDTs in the private area. */
+static void priv_init(struct hv_domain *d)
+{
+    uint64_t *l3 = priv_page(d, HV_PRIV_L3);
+    uint64_t *l2 = priv_page(d, HV_PRIV_L2);
+    uint64_t *l1 = priv_page(d, HV_PRIV_L1);
+    uint8_t *gdt = (uint8_t *)priv_page(d, HV_PRIV_GDT);
+    uint8_t *tss = (uint8_t *)priv_page(d, HV_PRIV_TSS);
+    uint8_t *stubs = (uint8_t *)priv_page(d, HV_PRIV_STUBS);
+
+    l3[0] = (HV_PRIV_GPA + HV_PRIV_L2 * HV_PAGE_SIZE) | HV_PTE_P | HV_PTE_RW |
+            HV_PTE_U;
+    l2[0] = (HV_PRIV_GPA + HV_PRIV_L1 * HV_PAGE_SIZE) | HV_PTE_P | HV_PTE_RW |
+            HV_PTE_U;
+    for (unsigned i = 0; i < HV_PRIV_PAGES; i++) {
+        uint64_t flags = HV_PTE_P | HV_PTE_RW | HV_PTE_A | HV_PTE_D;
+        if (i == HV_PRIV_STUBS)
+            flags = HV_PTE_P | HV_PTE_U | HV_PTE_A;
+        l1[i] = (HV_PRIV_GPA + i * HV_PAGE_SIZE) | flags;
+    }
+
+    /* Flat 64-bit descriptors at Xen's selector slots (accessed bit set so
+     * the CPU never writes the GDT). */
+    gdt_set(gdt, HV_SEL_CS64 & ~7u, 0x00affb000000ffffULL); /* L, DPL3 code */
+    gdt_set(gdt, HV_SEL_DS & ~7u, 0x00cff3000000ffffULL);   /* DPL3 data */
+    gdt_set(gdt, HV_SEL_CS32 & ~7u, 0x00cffb000000ffffULL); /* 32-bit code */
+    {
+        uint64_t base = PV_PRIV_VA + HV_PRIV_TSS * HV_PAGE_SIZE;
+        uint64_t limit = HV_TSS_LIMIT;
+        uint64_t lo = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+                      (0x8bULL << 40) | (((limit >> 16) & 0xf) << 48) |
+                      (((base >> 24) & 0xff) << 56);
+        uint64_t hi = base >> 32;
+        gdt_set(gdt, HV_SEL_TSS, lo);
+        gdt_set(gdt, HV_SEL_TSS + 8, hi);
+    }
+
+    /* 64-bit TSS with an I/O bitmap permitting exactly pvisor's ports. */
+    memset(tss, 0, HV_TSS_LIMIT + 1);
+    tss[102] = 104 & 0xff;
+    tss[103] = 104 >> 8;
+    memset(tss + 104, 0xff, 8192 + 1);
+    for (unsigned port = PV_PORT_HYPERCALL; port < PV_PORT_NOTIFY + 4; port++)
+        tss[104 + port / 8] &= (uint8_t)~(1u << (port % 8));
+
+    /* Default exception stubs: [push $0]; push %rax; mov $vec,%eax;
+     * out %eax,$PV_PORT_TRAP; jmp . */
+    for (unsigned vec = 0; vec < 256; vec++) {
+        uint8_t *p = stubs + vec * HV_STUB_SIZE;
+        if (!vec_has_errcode(vec)) {
+            *p++ = 0x6a;
+            *p++ = 0x00;
+        }
+        *p++ = 0x50;
+        *p++ = 0xb8;
+        memcpy(p, &vec, 4);
+        p += 4;
+        *p++ = 0xe7;
+        *p++ = PV_PORT_TRAP;
+        *p++ = 0xeb;
+        *p++ = 0xfe;
+    }
+}
+
+int hv_kvm_vm_create(struct hv_domain *d, char *err, size_t errlen)
+{
+    struct kvm_userspace_memory_region ram = { 0 }, priv = { 0 };
+    char memname[32];
+    int e;
+
+    d->vm_fd = ioctl(hv_kvm_fd, KVM_CREATE_VM, 0);
+    if (d->vm_fd < 0) {
+        e = errno;
+        snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(e));
+        return -e;
+    }
+    snprintf(memname, sizeof(memname), "pvisor-d%u", d->domid);
+    d->mem_fd = memfd_create(memname, MFD_CLOEXEC);
+    if (d->mem_fd < 0 || ftruncate(d->mem_fd, (off_t)d->mem_size) < 0) {
+        e = errno;
+        snprintf(err, errlen, "memfd for %llu KiB: %s",
+                 (unsigned long long)(d->mem_size >> 10), strerror(e));
+        return -e;
+    }
+    d->mem = mmap(NULL, d->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                  d->mem_fd, 0);
+    if (d->mem == MAP_FAILED) {
+        e = errno;
+        d->mem = NULL;
+        snprintf(err, errlen, "mmap guest memory: %s", strerror(e));
+        return -e;
+    }
+    d->priv_size = HV_PRIV_PAGES * HV_PAGE_SIZE;
+    d->priv = mmap(NULL, d->priv_size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (d->priv == MAP_FAILED) {
+        e = errno;
+        d->priv = NULL;
+        snprintf(err, errlen, "mmap private area: %s", strerror(e));
+        return -e;
+    }
+    priv_init(d);
+
+    ram.slot = 0;
+    ram.guest_phys_addr = 0;
+    ram.memory_size = d->mem_size;
+    ram.userspace_addr = (uint64_t)(uintptr_t)d->mem;
+    priv.slot = 1;
+    priv.guest_phys_addr = HV_PRIV_GPA;
+    priv.memory_size = d->priv_size;
+    priv.userspace_addr = (uint64_t)(uintptr_t)d->priv;
+    if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &ram) < 0 ||
+        ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &priv) < 0) {
+        e = errno;
+        snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(e));
+        return -e;
+    }
+    /* Only used by VT-x without unrestricted guest; harmless elsewhere. */
+    if (d->mem_size <= 0xfffbd000ULL)
+        (void)ioctl(d->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
+    return 0;
+}
+
+void hv_kvm_vm_destroy(struct hv_domain *d)
+{
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct hv_vcpu *v = d->vcpus[i];
+        if (!v)
+            continue;
+        if (v->run)
+            munmap(v->run, v->run_size);
+        if (v->fd >= 0)
+            close(v->fd);
+    }
+    if (d->mem)
+        munmap(d->mem, d->mem_size);
+    if (d->priv)
+        munmap(d->priv, d->priv_size);
+    if (d->mem_fd >= 0)
+        close(d->mem_fd);
+    if (d->vm_fd >= 0)
+        close(d->vm_fd);
+    d->mem = d->priv = NULL;
+    d->mem_fd = d->vm_fd = -1;
+}
+
+static void idt_gate(uint8_t *idt, unsigned vec, uint64_t addr, unsigned dpl)
+{
+    uint8_t *g = idt + vec * 16;
+    uint16_t sel = HV_SEL_CS64;
+
+    memset(g, 0, 16);
+    g[0] = addr & 0xff;
+    g[1] = (addr >> 8) & 0xff;
+    memcpy(g + 2, &sel, 2);
+    g[4] = 0;                                /* IST */
+    g[5] = (uint8_t)(0x80 | (dpl << 5) | 0xe); /* present interrupt gate */
+    g[6] = (addr >> 16) & 0xff;
+    g[7] = (addr >> 24) & 0xff;
+    uint32_t hi = (uint32_t)(addr >> 32);
+    memcpy(g + 8, &hi, 4);
+}
+
+static uint64_t stub_va(unsigned vec)
+{
+    return PV_PRIV_VA + HV_PRIV_STUBS * HV_PAGE_SIZE + vec * HV_STUB_SIZE;
+}
+
+void hv_kvm_set_trap(struct hv_vcpu *v, unsigned vec, uint64_t addr,
+                     unsigned dpl)
+{
+    uint8_t *idt = (uint8_t *)priv_page(v->d, HV_PRIV_IDT + v->id);
+
+    /* #PF always goes through pvisor: CR2 is unreadable at CPL3, so pvisor
+     * copies it into vcpu_info.arch.cr2 and then reflects the fault. */
+    if (addr == 0 || vec == 14)
+        idt_gate(idt, vec, stub_va(vec), 0);
+    else
+        idt_gate(idt, vec, addr, dpl & 3);
+}
+
+int hv_kvm_vcpu_create(struct hv_vcpu *v)
+{
+    struct hv_domain *d = v->d;
+    struct {
+        struct kvm_signal_mask m;
+        uint8_t set[8];
+    } sm;
+
+    v->fd = ioctl(d->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->id);
+    if (v->fd < 0)
+        return -errno;
+    v->run_size = (size_t)vcpu_mmap_size;
+    v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                  v->fd, 0);
+    if (v->run == MAP_FAILED) {
+        v->run = NULL;
+        return -errno;
+    }
+    if (supported_cpuid &&
+        ioctl(v->fd, KVM_SET_CPUID2, supported_cpuid) < 0)
+        return -errno;
+    /* During KVM_RUN no signal is blocked, so a kick always interrupts. */
+    memset(&sm, 0, sizeof(sm));
+    sm.m.len = 8;
+    if (ioctl(v->fd, KVM_SET_SIGNAL_MASK, &sm) < 0)
+        return -errno;
+    if (!hv_tsc_khz) {
+        int khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+        if (khz > 0)
+            hv_tsc_khz = (uint64_t)khz;
+    }
+    uint8_t *idt = (uint8_t *)priv_page(d, HV_PRIV_IDT + v->id);
+    for (unsigned vec = 0; vec < 256; vec++)
+        idt_gate(idt, vec, stub_va(vec), 0);
+    return 0;
+}
+
+static void seg_flat(struct kvm_segment *s, uint16_t sel, uint8_t type,
+                     bool code64)
+{
+    memset(s, 0, sizeof(*s));
+    s->base = 0;
+    s->limit = 0xffffffff;
+    s->selector = sel;
+    s->type = type;
+    s->present = 1;
+    s->dpl = 3;
+    s->s = 1;
+    s->l = code64;
+    s->db = !code64;
+    s->g = 1;
+}
+
+static void seg_null(struct kvm_segment *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->unusable = 1;
+    s->type = 3;
+}
+
+int hv_kvm_install_l4_slot(struct hv_domain *d, uint64_t cr3)
+{
+    if ((cr3 & (HV_PAGE_SIZE - 1)) || cr3 >= d->mem_size)
+        return -EINVAL;
+    uint64_t *l4 = (uint64_t *)(d->mem + cr3);
+    uint64_t e = (HV_PRIV_GPA + HV_PRIV_L3 * HV_PAGE_SIZE) | HV_PTE_P |
+                 HV_PTE_RW | HV_PTE_U;
+    __atomic_store_n(&l4[PV_PRIV_L4_SLOT], e, __ATOMIC_RELEASE);
+    return 0;
+}
+
+int hv_kvm_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
+                      uint64_t rsp, uint64_t rsi)
+{
+    struct kvm_sregs sr;
+
+    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+        return -errno;
+    seg_flat(&sr.cs, HV_SEL_CS64, 11, true);
+    seg_flat(&sr.ss, HV_SEL_DS, 3, false);
+    seg_null(&sr.ds);
+    seg_null(&sr.es);
+    seg_null(&sr.fs);
+    seg_null(&sr.gs);
+    sr.fs.base = v->fs_base;
+    sr.gs.base = v->gs_base_kernel;
+    memset(&sr.tr, 0, sizeof(sr.tr));
+    sr.tr.base = PV_PRIV_VA + HV_PRIV_TSS * HV_PAGE_SIZE;
+    sr.tr.limit = HV_TSS_LIMIT;
+    sr.tr.selector = HV_SEL_TSS;
+    sr.tr.type = 11;
+    sr.tr.present = 1;
+    memset(&sr.ldt, 0, sizeof(sr.ldt));
+    sr.ldt.unusable = 1;
+    sr.ldt.type = 2;
+    sr.gdt.base = PV_PRIV_VA + HV_PRIV_GDT * HV_PAGE_SIZE;
+    sr.gdt.limit = 0xffff;
+    sr.idt.base = PV_PRIV_VA + (HV_PRIV_IDT + v->id) * HV_PAGE_SIZE;
+    sr.idt.limit = 0xfff;
+    sr.cr0 = 0x80050033ULL;     /* PG AM WP NE ET MP PE */
+    sr.cr3 = cr3;
+    sr.cr4 = 0x620;             /* OSXMMEXCPT OSFXSR PAE */
+    sr.efer = 0xd00;            /* NXE LMA LME */
+    memset(sr.interrupt_bitmap, 0, sizeof(sr.interrupt_bitmap));
+    if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0)
+        return -errno;
+
+    memset(&v->regs, 0, sizeof(v->regs));
+    v->regs.rip = rip;
+    v->regs.rsp = rsp;
+    v->regs.rsi = rsi;
+    v->regs.rflags = HV_RFLAGS_INIT;
+    v->regs_dirty = true;
+    v->cr3 = cr3;
+    return 0;
+}
+
+int hv_kvm_set_cr3(struct hv_vcpu *v, uint64_t cr3)
+{
+    struct kvm_sregs sr;
+
+    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+        return -errno;
+    sr.cr3 = cr3;
+    if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0)
+        return -errno;
+    v->cr3 = cr3;
+    return 0;
+}
+
+int hv_kvm_set_segbase(struct hv_vcpu *v, int which, uint64_t base)
+{
+    struct kvm_sregs sr;
+
+    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+        return -errno;
+    if (which == 0)
+        sr.fs.base = base;
+    else
+        sr.gs.base = base;
+    if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0)
+        return -errno;
+    return 0;
+}
+
+int hv_kvm_get_cr2(struct hv_vcpu *v, uint64_t *cr2)
+{
+    struct kvm_sregs sr;
+
+    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+        return -errno;
+    *cr2 = sr.cr2;
+    return 0;
+}
+
+uint64_t hv_kvm_guest_tsc(struct hv_vcpu *v)
+{
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e;
+    } m;
+
+    memset(&m, 0, sizeof(m));
+    m.hdr.nmsrs = 1;
+    m.e.index = 0x10; /* IA32_TIME_STAMP_COUNTER */
+    if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+        return 0;
+    return m.e.data;
+}

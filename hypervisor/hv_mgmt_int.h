@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* hv_mgmt_int.h: management server internals shared with hv_mgmt_ops.c. */
+#ifndef PVISOR_HYPERVISOR_HV_MGMT_INT_H
+#define PVISOR_HYPERVISOR_HV_MGMT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pvmgmt.pb-c.h"
+
+#define FRAME_MAX (16u << 20)
+#define MAX_CLIENTS 256
+#define GRAVE_NR 16
+
+struct out_frame {
+    struct out_frame *next;
+    uint8_t *data;
+    size_t len, off;
+    int fd;                 /* to pass with the first byte, or -1 */
+};
+
+enum lp_kind { LP_CONSOLE, LP_WAIT };
+
+struct longpoll {
+    struct longpoll *next;
+    enum lp_kind kind;
+    uint64_t id;
+    uint32_t domid;
+    uint64_t offset;
+    uint32_t max_bytes;
+    unsigned stops;         /* LP_WAIT: d->stops when the wait began */
+    uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0 = none */
+};
+
+struct client {
+    int fd;
+    unsigned slot;
+    uint8_t *rx;
+    size_t rx_len, rx_cap;
+    struct out_frame *out_head, *out_tail;
+    struct longpoll *polls;
+};
+
+/* Final state of recently destroyed domains, for wait and console. */
+struct grave {
+    bool used;
+    uint32_t domid;
+    char name[64];
+    unsigned reason, code, stops;
+    int state;
+    char *crash_report;
+    char *console;
+    size_t console_len;
+    uint64_t console_end;
+};
+
+extern const char *hv_mgmt_run_dir;
+extern uint64_t hv_mgmt_start_ns;
+
+/* Queue a response frame (fd >= 0 travels with it via SCM_RIGHTS). */
+void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp, int fd);
+void hv_mgmt_send_error(struct client *c, uint64_t id, int status,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void hv_mgmt_send_ok(struct client *c, uint64_t id);
+/* Find a live domain or send ENOENT/EPERM and return NULL. */
+struct hv_domain *hv_mgmt_lookup(struct client *c, uint64_t id,
+                                 uint32_t domid);
+struct grave *hv_mgmt_find_grave(uint32_t domid);
+/* Handle one decoded request. */
+void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req);
+/* Answer a parked long-poll if it can be; true if answered (free it). */
+bool hv_mgmt_longpoll_try(struct client *c, struct longpoll *p);
+
+#endif

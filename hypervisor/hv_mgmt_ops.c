@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: MIT
+/* hv_mgmt_ops.c: one handler per management request. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "hv.h"
+#include "hv_mgmt_int.h"
+
+static Pvmgmt__DomainState pb_state(enum hv_dom_state s)
+{
+    switch (s) {
+    case HV_DOM_RUNNING: return PVMGMT__DOMAIN_STATE__STATE_RUNNING;
+    case HV_DOM_BLOCKED: return PVMGMT__DOMAIN_STATE__STATE_BLOCKED;
+    case HV_DOM_PAUSED: return PVMGMT__DOMAIN_STATE__STATE_PAUSED;
+    case HV_DOM_SHUTDOWN: return PVMGMT__DOMAIN_STATE__STATE_SHUTDOWN;
+    case HV_DOM_CRASHED: return PVMGMT__DOMAIN_STATE__STATE_CRASHED;
+    case HV_DOM_DYING: return PVMGMT__DOMAIN_STATE__STATE_DYING;
+    }
+    return PVMGMT__DOMAIN_STATE__STATE_UNSPECIFIED;
+}
+
+static uint64_t host_rss_kb(struct hv_domain *d)
+{
+    /* Pages of the memfd actually backed by host memory. */
+    struct stat st;
+    if (d->mem_fd >= 0 && fstat(d->mem_fd, &st) == 0)
+        return (uint64_t)st.st_blocks / 2 + d->priv_size / 1024;
+    return 0;
+}
+
+/* Fill info (strings point into d or static storage; vcpu array malloc'd). */
+static void fill_info(struct hv_domain *d, Pvmgmt__DomainInfo *info)
+{
+    pvmgmt__domain_info__init(info);
+    info->domid = d->domid;
+    info->name = d->name;
+    info->state = pb_state(hv_domain_state(d));
+    pthread_mutex_lock(&d->lock);
+    info->shutdown_reason = (Pvmgmt__ShutdownReason)d->shutdown_reason;
+    info->shutdown_code = d->shutdown_code;
+    info->crash_report = d->crash_report ? strdup(d->crash_report) : NULL;
+    info->restarts = d->restarts;
+    info->built = d->built;
+    pthread_mutex_unlock(&d->lock);
+    info->memory_kb = d->mem_size >> 10;
+    info->vcpus = d->nr_vcpus;
+    info->uptime_ns = hv_now_ns() - d->created_ns;
+    info->on_poweroff = (Pvmgmt__Action)d->on_poweroff;
+    info->on_reboot = (Pvmgmt__Action)d->on_reboot;
+    info->on_crash = (Pvmgmt__Action)d->on_crash;
+    info->host_memory_kb = host_rss_kb(d);
+    info->vcpu = calloc(d->nr_vcpus, sizeof(*info->vcpu));
+    if (!info->vcpu)
+        return;
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct hv_vcpu *v = d->vcpus[i];
+        Pvmgmt__VcpuInfo *vi = malloc(sizeof(*vi));
+        if (!vi)
+            break;
+        pvmgmt__vcpu_info__init(vi);
+        vi->id = i;
+        vi->online = v->online;
+        vi->blocked = v->blocked;
+        vi->cpu_time_ns = atomic_load(&v->st_cpu_ns);
+        vi->hypercalls = atomic_load(&v->st_hypercalls);
+        vi->exits = atomic_load(&v->st_exits);
+        vi->upcalls = atomic_load(&v->st_upcalls);
+        info->cpu_time_ns += vi->cpu_time_ns;
+        info->vcpus_online += v->online;
+        info->vcpu[info->n_vcpu++] = vi;
+    }
+}
+
+static void free_info(Pvmgmt__DomainInfo *info)
+{
+    for (size_t i = 0; i < info->n_vcpu; i++)
+        free(info->vcpu[i]);
+    free(info->vcpu);
+    if (info->crash_report != (char *)protobuf_c_empty_string)
+        free(info->crash_report);
+}
+
+static void fill_grave(struct grave *g, Pvmgmt__DomainInfo *info)
+{
+    pvmgmt__domain_info__init(info);
+    info->domid = g->domid;
+    info->name = g->name;
+    info->state = pb_state((enum hv_dom_state)g->state);
+    info->shutdown_reason = (Pvmgmt__ShutdownReason)g->reason;
+    info->shutdown_code = g->code;
+    info->crash_report = g->crash_report ? strdup(g->crash_report) : NULL;
+}
+
+static void fill_dom0(Pvmgmt__DomainInfo *info)
+{
+    struct sysinfo si;
+    struct rusage ru;
+
+    pvmgmt__domain_info__init(info);
+    info->domid = 0;
+    info->name = (char *)"Domain-0";
+    info->state = PVMGMT__DOMAIN_STATE__STATE_RUNNING;
+    if (sysinfo(&si) == 0)
+        info->memory_kb = (uint64_t)si.totalram * si.mem_unit / 1024;
+    info->vcpus = info->vcpus_online = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        info->cpu_time_ns =
+            ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
+                1000000000ULL +
+            ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) *
+                1000ULL;
+    info->uptime_ns = hv_now_ns() - hv_mgmt_start_ns;
+    info->built = true;
+    info->crash_report = NULL;
+}
+
+static void reply(struct client *c, uint64_t id, Pvmgmt__Response *rsp,
+                  int fd)
+{
+    rsp->version = PVMGMT__VERSION__VERSION_CURRENT;
+    rsp->id = id;
+    rsp->nr_fds = fd >= 0 ? 1 : 0;
+    hv_mgmt_send_response(c, rsp, fd);
+}
+
+static void op_hello(struct client *c, uint64_t id)
+{
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__HelloReply h = PVMGMT__HELLO_REPLY__INIT;
+
+    h.pvisor_version = (char *)HV_VERSION;
+    h.protocol_version = PVMGMT__VERSION__VERSION_CURRENT;
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_HELLO;
+    rsp.hello = &h;
+    reply(c, id, &rsp, -1);
+}
+
+static void op_create(struct client *c, uint64_t id,
+                      const Pvmgmt__DomainCreate *a)
+{
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__DomainCreateReply r = PVMGMT__DOMAIN_CREATE_REPLY__INIT;
+    struct hv_domain *d;
+    char err[256] = "";
+    int rc;
+
+    if (!a) {
+        hv_mgmt_send_error(c, id, EINVAL, "create: missing arguments");
+        return;
+    }
+    rc = hv_domain_create(a->name, a->memory_kb, a->vcpus,
+                          (enum hv_action)a->on_poweroff,
+                          (enum hv_action)a->on_reboot,
+                          (enum hv_action)a->on_crash, a->max_evtchn, &d, err,
+                          sizeof(err));
+    if (rc) {
+        hv_mgmt_send_error(c, id, -rc, "create: %s", err);
+        return;
+    }
+    r.domid = d->domid;
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_CREATE;
+    rsp.create = &r;
+    reply(c, id, &rsp, -1);
+}
+
+static void op_setup(struct client *c, uint64_t id,
+                     const Pvmgmt__DomainSetup *a)
+{
+    struct hv_domain *d;
+    char err[512] = "";
+    int rc;
+
+    if (!a || !(d = hv_mgmt_lookup(c, id, a->domid)))
+        return;
+    rc = hv_domain_setup(d, a->hypercall_page_gpa, a->shared_info_gpa,
+                         a->start_info_gpa, a->pt_base_gpa, a->entry_va,
+                         a->stack_va, a->start_info_va, err, sizeof(err));
+    if (rc)
+        hv_mgmt_send_error(c, id, -rc, "d%u: %s", d->domid, err);
+    else
+        hv_mgmt_send_ok(c, id);
+}
+
+static void op_list(struct client *c, uint64_t id, const Pvmgmt__DomainRef *a)
+{
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__ListReply l = PVMGMT__LIST_REPLY__INIT;
+    /* 0 (absent in proto3) and 0xffffffff both mean every domain. */
+    uint32_t want = a && a->domid ? a->domid : UINT32_MAX;
+    unsigned cap = hv_domain_count() + 2;
+    Pvmgmt__DomainInfo *infos = calloc(cap, sizeof(*infos));
+    Pvmgmt__DomainInfo **ptrs = calloc(cap, sizeof(*ptrs));
+
+    if (!infos || !ptrs) {
+        free(infos);
+        free(ptrs);
+        hv_mgmt_send_error(c, id, ENOMEM, "list: out of memory");
+        return;
+    }
+    if (want == UINT32_MAX) {
+        fill_dom0(&infos[0]);
+        ptrs[l.n_domain++] = &infos[0];
+    }
+    for (struct hv_domain *d = hv_domain_next(0); d && l.n_domain < cap;
+         d = hv_domain_next(d->domid)) {
+        if (want != UINT32_MAX && want != d->domid)
+            continue;
+        fill_info(d, &infos[l.n_domain]);
+        ptrs[l.n_domain] = &infos[l.n_domain];
+        l.n_domain++;
+    }
+    if (want != UINT32_MAX && l.n_domain == 0) {
+        hv_mgmt_send_error(c, id, ENOENT, "no domain with id %u", want);
+    } else {
+        l.domain = ptrs;
+        rsp.result_case = PVMGMT__RESPONSE__RESULT_LIST;
+        rsp.list = &l;
+        reply(c, id, &rsp, -1);
+    }
+    for (size_t i = 0; i < l.n_domain; i++)
+        free_info(&infos[i]);
+    free(infos);
+    free(ptrs);
+}
+
+static void op_host_info(struct client *c, uint64_t id)
+{
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__HostInfo h = PVMGMT__HOST_INFO__INIT;
+    struct sysinfo si;
+
+    h.pvisor_version = (char *)HV_VERSION;
+    h.protocol_version = PVMGMT__VERSION__VERSION_CURRENT;
+    h.nr_cpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
+    if (sysinfo(&si) == 0) {
+        h.total_memory_kb = (uint64_t)si.totalram * si.mem_unit / 1024;
+        h.free_memory_kb = (uint64_t)si.freeram * si.mem_unit / 1024;
+    }
+    h.nr_domains = hv_domain_count();
+    h.kvm_api_version = hv_kvm_api_version;
+    h.kvm_flavour = hv_kvm_flavour;
+    h.tsc_khz = hv_tsc_khz;
+    h.uptime_ns = hv_now_ns() - hv_mgmt_start_ns;
+    h.run_dir = (char *)hv_mgmt_run_dir;
+    h.xen_major = HV_XEN_MAJOR;
+    h.xen_minor = HV_XEN_MINOR;
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_HOST_INFO;
+    rsp.host_info = &h;
+    reply(c, id, &rsp, -1);
+}
+
+static void op_dmesg(struct client *c, uint64_t id,
+                     const Pvmgmt__DmesgRequest *a)
+{
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__DmesgReply r = PVMGMT__DMESG_REPLY__INIT;
+    static char buf[256 * 1024];
+    uint64_t off = a ? a->offset : 0;
+
+    r.data.len = hv_log_read(&off, buf, sizeof(buf));
+    r.data.data = (uint8_t *)buf;
+    r.next_offset = off;
+    if (a && a->clear)
+        hv_log_clear();
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_DMESG;
+    rsp.dmesg = &r;
+    reply(c, id, &rsp, -1);
+}
+
+static void op_map_memory(struct client *c, uint64_t id,
+                          const Pvmgmt__MapMemory *a)
+{
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__MapMemoryReply r = PVMGMT__MAP_MEMORY_REPLY__INIT;
+    struct hv_domain *d;
+
+    if (!a || !(d = hv_mgmt_lookup(c, id, a->domid)))
+        return;
+    r.size = d->mem_size;
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_MAP_MEMORY;
+    rsp.map_memory = &r;
+    reply(c, id, &rsp, d->mem_fd);
+}
+
+static bool stopped(enum hv_dom_state s)
+{
+    return s == HV_DOM_SHUTDOWN || s == HV_DOM_CRASHED || s == HV_DOM_DYING;
+}
+
+/* Try to answer a console read; false if it must wait. */
+static bool console_try(struct client *c, struct longpoll *p, bool force)
+{
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__ConsoleReadReply r = PVMGMT__CONSOLE_READ_REPLY__INIT;
+    struct hv_domain *d = hv_domain_find(p->domid);
+    uint32_t max = p->max_bytes ? p->max_bytes : 65536;
+    char *buf;
+
+    if (max > 65536)
+        max = 65536;
+    if (!d) {
+        struct grave *g = hv_mgmt_find_grave(p->domid);
+        if (!g) {
+            hv_mgmt_send_error(c, p->id, ENOENT, "no domain with id %u",
+                               p->domid);
+            return true;
+        }
+        uint64_t first = g->console_end - g->console_len;
+        uint64_t off = p->offset < first ? first : p->offset;
+        if (off > g->console_end)
+            off = g->console_end;
+        uint64_t n = g->console_end - off;
+        if (n > max)
+            n = max;
+        r.data.data = (uint8_t *)g->console + (off - first);
+        r.data.len = n;
+        r.next_offset = off + n;
+        r.first_offset = first;
+        r.state = pb_state((enum hv_dom_state)g->state);
+        r.gone = r.next_offset == g->console_end;
+        rsp.result_case = PVMGMT__RESPONSE__RESULT_CONSOLE_READ;
+        rsp.console_read = &r;
+        reply(c, p->id, &rsp, -1);
+        return true;
+    }
+    enum hv_dom_state st = hv_domain_state(d);
+    pthread_mutex_lock(&d->lock);
+    uint64_t end = d->con.end;
+    uint64_t first = end > HV_CONSOLE_BUF ? end - HV_CONSOLE_BUF : 0;
+    uint64_t off = p->offset < first ? first : p->offset;
+    if (off > end)
+        off = end;
+    if (off == end && !force && !stopped(st) &&
+        (!p->deadline || hv_now_ns() < p->deadline)) {
+        pthread_mutex_unlock(&d->lock);
+        return false;
+    }
+    uint64_t n = end - off;
+    if (n > max)
+        n = max;
+    buf = malloc(n ? n : 1);
+    if (buf)
+        for (uint64_t i = 0; i < n; i++)
+            buf[i] = d->con.buf[(off + i) % HV_CONSOLE_BUF];
+    pthread_mutex_unlock(&d->lock);
+    if (!buf) {
+        hv_mgmt_send_error(c, p->id, ENOMEM, "console: out of memory");
+        return true;
+    }
+    r.data.data = (uint8_t *)buf;
+    r.data.len = n;
+    r.next_offset = off + n;
+    r.first_offset = first;
+    r.state = pb_state(st);
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_CONSOLE_READ;
+    rsp.console_read = &r;
+    reply(c, p->id, &rsp, -1);
+    free(buf);
+    return true;
+}
+
+static bool wait_try(struct client *c, struct longpoll *p, bool force)
+{
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__DomainInfo info;
+    struct hv_domain *d = hv_domain_find(p->domid);
+    bool timed_out = p->deadline && hv_now_ns() >= p->deadline;
+
+    if (!d) {
+        struct grave *g = hv_mgmt_find_grave(p->domid);
+        if (!g) {
+            hv_mgmt_send_error(c, p->id, ENOENT, "no domain with id %u",
+                               p->domid);
+            return true;
+        }
+        fill_grave(g, &info);
+    } else {
+        pthread_mutex_lock(&d->lock);
+        bool changed = d->stops != p->stops;
+        pthread_mutex_unlock(&d->lock);
+        enum hv_dom_state st = hv_domain_state(d);
+        if (!changed && !stopped(st) && !force) {
+            if (!timed_out)
+                return false;
+            hv_mgmt_send_error(c, p->id, ETIMEDOUT, "d%u: still %s after "
+                               "the timeout", d->domid,
+                               st == HV_DOM_PAUSED ? "paused" : "running");
+            return true;
+        }
+        fill_info(d, &info);
+    }
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_WAIT;
+    rsp.wait = &info;
+    reply(c, p->id, &rsp, -1);
+    if (info.crash_report != (char *)protobuf_c_empty_string)
+        free(info.crash_report);
+    for (size_t i = 0; i < info.n_vcpu; i++)
+        free(info.vcpu[i]);
+    free(info.vcpu);
+    return true;
+}
+
+bool hv_mgmt_longpoll_try(struct client *c, struct longpoll *p)
+{
+    return p->kind == LP_CONSOLE ? console_try(c, p, false)
+                                 : wait_try(c, p, false);
+}
+
+static void park(struct client *c, struct longpoll *tmpl)
+{
+    struct longpoll *p = malloc(sizeof(*p));
+
+    if (!p) {
+        hv_mgmt_send_error(c, tmpl->id, ENOMEM, "out of memory");
+        return;
+    }
+    *p = *tmpl;
+    p->next = c->polls;
+    c->polls = p;
+}
+
+static void op_console_read(struct client *c, uint64_t id,
+                            const Pvmgmt__ConsoleRead *a)
+{
+    struct longpoll lp = { .kind = LP_CONSOLE, .id = id };
+
+    if (!a) {
+        hv_mgmt_send_error(c, id, EINVAL, "console_read: missing arguments");
+        return;
+    }
+    lp.domid = a->domid;
+    lp.offset = a->offset;
+    lp.max_bytes = a->max_bytes;
+    lp.deadline = a->wait_ms ? hv_now_ns() + a->wait_ms * 1000000ULL : 0;
+    if (!console_try(c, &lp, a->wait_ms == 0))
+        park(c, &lp);
+}
+
+static void op_wait(struct client *c, uint64_t id, const Pvmgmt__Wait *a)
+{
+    struct longpoll lp = { .kind = LP_WAIT, .id = id };
+    struct hv_domain *d;
+
+    if (!a) {
+        hv_mgmt_send_error(c, id, EINVAL, "wait: missing arguments");
+        return;
+    }
+    lp.domid = a->domid;
+    lp.deadline = a->timeout_ms ? hv_now_ns() + a->timeout_ms * 1000000ULL
+                                : 0;
+    d = hv_domain_find(a->domid);
+    if (d) {
+        pthread_mutex_lock(&d->lock);
+        lp.stops = d->stops;
+        pthread_mutex_unlock(&d->lock);
+    }
+    if (!wait_try(c, &lp, false))
+        park(c, &lp);
+}
+
+static void op_simple(struct client *c, uint64_t id,
+                      Pvmgmt__Request__OpCase op, uint32_t domid,
+                      unsigned reason)
+{
+    struct hv_domain *d = hv_mgmt_lookup(c, id, domid);
+    int rc = 0;
+
+    if (!d)
+        return;
+    switch (op) {
+    case PVMGMT__REQUEST__OP_DESTROY:
+        hv_domain_destroy(d);
+        break;
+    case PVMGMT__REQUEST__OP_PAUSE:
+        rc = hv_domain_pause(d, true);
+        break;
+    case PVMGMT__REQUEST__OP_UNPAUSE:
+        rc = hv_domain_pause(d, false);
+        if (rc) {
+            hv_mgmt_send_error(c, id, ENOEXEC, "d%u: not built yet (no "
+                               "kernel loaded)", domid);
+            return;
+        }
+        break;
+    case PVMGMT__REQUEST__OP_SHUTDOWN:
+        if (reason > 5) {
+            hv_mgmt_send_error(c, id, EINVAL, "shutdown reason %u unknown",
+                               reason);
+            return;
+        }
+        hv_domain_shutdown(d, reason);
+        break;
+    default:
+        break;
+    }
+    if (rc)
+        hv_mgmt_send_error(c, id, -rc, "d%u: %s", domid, strerror(-rc));
+    else
+        hv_mgmt_send_ok(c, id);
+}
+
+void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
+{
+    uint64_t id = req->id;
+
+    switch (req->op_case) {
+    case PVMGMT__REQUEST__OP_HELLO:
+        op_hello(c, id);
+        break;
+    case PVMGMT__REQUEST__OP_CREATE:
+        op_create(c, id, req->create);
+        break;
+    case PVMGMT__REQUEST__OP_DESTROY:
+        op_simple(c, id, req->op_case, req->destroy ? req->destroy->domid : 0,
+                  0);
+        break;
+    case PVMGMT__REQUEST__OP_PAUSE:
+        op_simple(c, id, req->op_case, req->pause ? req->pause->domid : 0, 0);
+        break;
+    case PVMGMT__REQUEST__OP_UNPAUSE:
+        op_simple(c, id, req->op_case,
+                  req->unpause ? req->unpause->domid : 0, 0);
+        break;
+    case PVMGMT__REQUEST__OP_SHUTDOWN:
+        op_simple(c, id, req->op_case,
+                  req->shutdown ? req->shutdown->domid : 0,
+                  req->shutdown ? (unsigned)req->shutdown->reason : 0);
+        break;
+    case PVMGMT__REQUEST__OP_LIST:
+        op_list(c, id, req->list);
+        break;
+    case PVMGMT__REQUEST__OP_HOST_INFO:
+        op_host_info(c, id);
+        break;
+    case PVMGMT__REQUEST__OP_DMESG:
+        op_dmesg(c, id, req->dmesg);
+        break;
+    case PVMGMT__REQUEST__OP_CONSOLE_READ:
+        op_console_read(c, id, req->console_read);
+        break;
+    case PVMGMT__REQUEST__OP_MAP_MEMORY:
+        op_map_memory(c, id, req->map_memory);
+        break;
+    case PVMGMT__REQUEST__OP_SETUP:
+        op_setup(c, id, req->setup);
+        break;
+    case PVMGMT__REQUEST__OP_WAIT:
+        op_wait(c, id, req->wait);
+        break;
+    default:
+        hv_mgmt_send_error(c, id, ENOSYS, "request type %d not supported "
+                           "by this pvisor", (int)req->op_case);
+        break;
+    }
+}

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/* hv_mmu.c: mmu_update, update_va_mapping, mmuext_op on the guest's tables. */
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <pvabi/errno.h>
+#include <pvabi/xen.h>
+
+#include "hv.h"
+#include "hv_arch.h"
+#include "hv_guestmem.h"
+#include "hv_hypercall.h"
+
+#define MMU_BATCH_MAX 4096
+
+/*
+ * pvisor edits guest page tables from outside the VM, which neither a
+ * shadow MMU nor a guest TLB notices. Changing CR4.PGE makes KVM reset the
+ * vCPU's MMU context, so the next entry sees the new tables.
+ */
+void hv_vcpu_flush_tlb(struct hv_vcpu *v)
+{
+    struct kvm_sregs sr;
+
+    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+        return;
+    v->pge_toggle = !v->pge_toggle;
+    if (v->pge_toggle)
+        sr.cr4 |= 0x80;
+    else
+        sr.cr4 &= ~0x80ULL;
+    (void)ioctl(v->fd, KVM_SET_SREGS, &sr);
+}
+
+void hv_domain_flush_tlb_all(struct hv_domain *d, struct hv_vcpu *self)
+{
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct hv_vcpu *o = d->vcpus[i];
+        if (o == self) {
+            hv_vcpu_flush_tlb(o);
+            continue;
+        }
+        atomic_store(&o->tlb_flush, 1);
+        hv_vcpu_kick(o);
+    }
+}
+
+/* A new PTE value may only name guest RAM (never pvisor's area). */
+static bool pte_ok(struct hv_domain *d, uint64_t val)
+{
+    if (!(val & HV_PTE_P))
+        return true;
+    uint64_t frame = val & HV_PTE_ADDR;
+    return hv_gpa_range_ok(d->mem_size, frame, HV_PAGE_SIZE);
+}
+
+static bool is_l4_slot_entry(struct hv_vcpu *v, uint64_t gpa)
+{
+    return (gpa & ~(HV_PAGE_SIZE - 1)) == (v->cr3 & HV_PTE_ADDR) &&
+           (gpa & (HV_PAGE_SIZE - 1)) / 8 == PV_PRIV_L4_SLOT;
+}
+
+static int write_pte(struct hv_vcpu *v, uint64_t gpa, uint64_t val)
+{
+    struct hv_domain *d = v->d;
+
+    if ((gpa & 7) || !hv_gpa_range_ok(d->mem_size, gpa, 8))
+        return -XEN_EINVAL;
+    if (!pte_ok(d, val))
+        return -XEN_EPERM;
+    if (is_l4_slot_entry(v, gpa))
+        return -XEN_EPERM;
+    __atomic_store_n((uint64_t *)(d->mem + gpa), val, __ATOMIC_RELEASE);
+    return 0;
+}
+
+long hv_do_mmu_update(struct hv_vcpu *v, uint64_t reqs, uint64_t count,
+                      uint64_t done, uint64_t domid, uint64_t a5)
+{
+    uint32_t n = 0;
+    long rc = 0;
+
+    if ((domid & 0xffff) != DOMID_SELF && domid != v->d->domid)
+        return -XEN_EPERM;
+    if (count > MMU_BATCH_MAX)
+        return -XEN_EINVAL;
+    for (; n < count; n++) {
+        struct mmu_update u;
+        rc = hv_copy_from_guest(v, &u, reqs + n * sizeof(u), sizeof(u));
+        if (rc)
+            break;
+        switch (u.ptr & 3) {
+        case MMU_NORMAL_PT_UPDATE:
+        case MMU_PT_UPDATE_PRESERVE_AD:
+            rc = write_pte(v, u.ptr & ~3ULL, u.val);
+            break;
+        case MMU_MACHPHYS_UPDATE:
+            /* mfn == pfn: the m2p is the identity; accept valid frames. */
+            rc = (u.ptr >> 12) < v->d->mem_size / HV_PAGE_SIZE
+                     ? 0 : -XEN_EINVAL;
+            break;
+        default:
+            rc = -XEN_ENOSYS;
+            break;
+        }
+        if (rc)
+            break;
+    }
+    if (n)
+        hv_vcpu_flush_tlb(v);
+    if (done) {
+        long wrc = hv_copy_to_guest(v, done, &n, sizeof(n));
+        if (wrc && !rc)
+            rc = wrc;
+    }
+    return rc;
+}
+
+/* Find the gpa of the L1 entry that maps va (4 KiB mappings only). */
+static int l1_entry_gpa(struct hv_vcpu *v, uint64_t va, uint64_t *gpa)
+{
+    struct hv_domain *d = v->d;
+    uint64_t table = v->cr3 & HV_PTE_ADDR;
+    uint64_t top = va >> 47;
+
+    if ((top != 0 && top != 0x1ffff) ||
+        ((va >> 39) & 511) == PV_PRIV_L4_SLOT)
+        return -XEN_EINVAL;
+    for (int level = 4; level > 1; level--) {
+        unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
+        uint64_t e;
+        if (!hv_gpa_range_ok(d->mem_size, table, HV_PAGE_SIZE))
+            return -XEN_EINVAL;
+        e = __atomic_load_n((uint64_t *)(d->mem + table) + idx,
+                            __ATOMIC_ACQUIRE);
+        if (!(e & HV_PTE_P) || (e & HV_PTE_PS))
+            return -XEN_EINVAL;
+        table = e & HV_PTE_ADDR;
+    }
+    if (!hv_gpa_range_ok(d->mem_size, table, HV_PAGE_SIZE))
+        return -XEN_EINVAL;
+    *gpa = table + ((va >> 12) & 511) * 8;
+    return 0;
+}
+
+long hv_do_update_va_mapping(struct hv_vcpu *v, uint64_t va, uint64_t val,
+                             uint64_t flags, uint64_t a4, uint64_t a5)
+{
+    uint64_t gpa;
+    int rc;
+
+    rc = l1_entry_gpa(v, va, &gpa);
+    if (rc)
+        return rc;
+    rc = write_pte(v, gpa, val);
+    if (rc)
+        return rc;
+    if ((flags & UVMF_ALL) != 0)
+        hv_domain_flush_tlb_all(v->d, v);
+    else
+        hv_vcpu_flush_tlb(v);
+    return 0;
+}
+
+static bool mfn_ok(struct hv_domain *d, uint64_t mfn)
+{
+    return mfn < d->mem_size / HV_PAGE_SIZE;
+}
+
+long hv_do_mmuext_op(struct hv_vcpu *v, uint64_t ops, uint64_t count,
+                     uint64_t done, uint64_t domid, uint64_t a5)
+{
+    struct hv_domain *d = v->d;
+    uint32_t n = 0;
+    long rc = 0;
+
+    if ((domid & 0xffff) != DOMID_SELF && domid != d->domid)
+        return -XEN_EPERM;
+    if (count > MMU_BATCH_MAX)
+        return -XEN_EINVAL;
+    for (; n < count && !rc; n++) {
+        struct mmuext_op op;
+        rc = hv_copy_from_guest(v, &op, ops + n * sizeof(op), sizeof(op));
+        if (rc)
+            break;
+        switch (op.cmd) {
+        case MMUEXT_PIN_L1_TABLE:
+        case MMUEXT_PIN_L2_TABLE:
+        case MMUEXT_PIN_L3_TABLE:
+        case MMUEXT_PIN_L4_TABLE:
+        case MMUEXT_UNPIN_TABLE:
+            rc = mfn_ok(d, op.arg1.mfn) ? 0 : -XEN_EINVAL;
+            break;
+        case MMUEXT_NEW_BASEPTR:
+            if (!mfn_ok(d, op.arg1.mfn)) {
+                rc = -XEN_EINVAL;
+                break;
+            }
+            rc = hv_kvm_install_l4_slot(d, op.arg1.mfn << 12);
+            if (!rc)
+                rc = hv_kvm_set_cr3(v, op.arg1.mfn << 12) ? -XEN_EINVAL : 0;
+            break;
+        case MMUEXT_NEW_USER_BASEPTR:
+            rc = op.arg1.mfn == 0 || mfn_ok(d, op.arg1.mfn) ? 0 : -XEN_EINVAL;
+            break;
+        case MMUEXT_TLB_FLUSH_LOCAL:
+        case MMUEXT_INVLPG_LOCAL:
+            hv_vcpu_flush_tlb(v);
+            break;
+        case MMUEXT_TLB_FLUSH_MULTI:
+        case MMUEXT_INVLPG_MULTI:
+        case MMUEXT_TLB_FLUSH_ALL:
+        case MMUEXT_INVLPG_ALL:
+            hv_domain_flush_tlb_all(d, v);
+            break;
+        case MMUEXT_FLUSH_CACHE:
+        case MMUEXT_FLUSH_CACHE_GLOBAL:
+            break;
+        case MMUEXT_CLEAR_PAGE:
+            if (!mfn_ok(d, op.arg1.mfn))
+                rc = -XEN_EINVAL;
+            else
+                memset(d->mem + (op.arg1.mfn << 12), 0, HV_PAGE_SIZE);
+            break;
+        case MMUEXT_COPY_PAGE:
+            if (!mfn_ok(d, op.arg1.mfn) || !mfn_ok(d, op.arg2.src_mfn))
+                rc = -XEN_EINVAL;
+            else if (op.arg1.mfn != op.arg2.src_mfn)
+                memcpy(d->mem + (op.arg1.mfn << 12), d->mem + (op.arg2.src_mfn << 12),
+                       HV_PAGE_SIZE);
+            break;
+        default:
+            rc = -XEN_ENOSYS;
+            break;
+        }
+        if (rc)
+            break;
+    }
+    if (done) {
+        long wrc = hv_copy_to_guest(v, done, &n, sizeof(n));
+        if (wrc && !rc)
+            rc = wrc;
+    }
+    return rc;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* hv_trap.h: trap table, exception stubs, iret, and crash reports. */
+#ifndef PVISOR_HYPERVISOR_HV_TRAP_H
+#define PVISOR_HYPERVISOR_HV_TRAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hv_vcpu;
+
+/* Clear the vCPU's handlers and point every IDT gate at pvisor's stubs. */
+void hv_trap_reset_vcpu(struct hv_vcpu *v);
+/* A guest address that may be a handler: canonical, not pvisor's slot. */
+bool hv_guest_code_addr_ok(uint64_t addr);
+/* Exception stub exit: val = vector. Reflects #PF, else crashes. */
+void hv_trap_port(struct hv_vcpu *v, uint32_t val);
+/* Write a crash report for v ('what' happened) into out. */
+void hv_trap_describe(struct hv_vcpu *v, const char *what, char *out,
+                      size_t len);
+/* Record a hypercall in the vCPU's short trace (shown in crash reports). */
+void hv_trap_trace(struct hv_vcpu *v, uint32_t nr, long res);
+/* Install one trap_info entry (from set_trap_table or VCPUOP_initialise). */
+int hv_trap_set(struct hv_vcpu *v, unsigned vector, unsigned flags,
+                unsigned cs, uint64_t address);
+
+#endif

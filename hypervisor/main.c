@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/* main.c: pvisor start-up, daemon mode, and the main event loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hv.h"
+#include "hv_mgmt.h"
+
+static const char usage[] =
+    "usage: pvisor [options]\n"
+    "\n"
+    "The pvisor hypervisor daemon: runs paravirtualized domains as KVM\n"
+    "virtual machines and serves the management protocol on\n"
+    "<run-dir>/pvisor.sock. Normally started by 'pvhost start'.\n"
+    "\n"
+    "  -r, --run-dir DIR      run directory (default $PVISOR_RUN_DIR or\n"
+    "                         /run/pvisor)\n"
+    "  -d, --daemon           detach once the socket is listening\n"
+    "  -p, --pidfile FILE     write the daemon's pid to FILE\n"
+    "  -l, --log-file FILE    append log lines to FILE (default: stderr)\n"
+    "  -L, --log-level LEVEL  err, warn, info (default) or debug\n"
+    "  -h, --help             this text\n"
+    "  -V, --version          print the version\n";
+
+static void kick_handler(int sig)
+{
+    (void)sig; /* only interrupts KVM_RUN */
+}
+
+static int write_pidfile(const char *path)
+{
+    char buf[32];
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+    if (write(fd, buf, (size_t)n) != n) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Fork; the parent waits for the child to report readiness on a pipe. */
+static int daemonize(int *ready_fd)
+{
+    int p[2];
+    pid_t pid;
+    char c = 1;
+
+    if (pipe(p) < 0)
+        return -errno;
+    pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid > 0) {
+        close(p[1]);
+        ssize_t n = read(p[0], &c, 1);
+        _exit(n == 1 && c == 0 ? 0 : 1);
+    }
+    close(p[0]);
+    setsid();
+    *ready_fd = p[1];
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "run-dir", required_argument, NULL, 'r' },
+        { "daemon", no_argument, NULL, 'd' },
+        { "pidfile", required_argument, NULL, 'p' },
+        { "log-file", required_argument, NULL, 'l' },
+        { "log-level", required_argument, NULL, 'L' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *run_dir = getenv("PVISOR_RUN_DIR");
+    const char *pidfile = NULL, *log_file = NULL;
+    bool daemon_mode = false;
+    int ready_fd = -1, sig_fd, opt;
+    char err[512];
+    sigset_t mask;
+
+    if (!run_dir || !*run_dir)
+        run_dir = "/run/pvisor";
+    while ((opt = getopt_long(argc, argv, "r:dp:l:L:hV", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            run_dir = optarg;
+            break;
+        case 'd':
+            daemon_mode = true;
+            break;
+        case 'p':
+            pidfile = optarg;
+            break;
+        case 'l':
+            log_file = optarg;
+            break;
+        case 'L':
+            hv_log_level = hv_log_parse_level(optarg);
+            if (hv_log_level < 0) {
+                fprintf(stderr, "pvisor: --log-level: '%s' is not one of "
+                        "err, warn, info, debug\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case 'V':
+            printf("pvisor %s\n", HV_VERSION);
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "pvisor: unexpected argument '%s'\n%s", argv[optind],
+                usage);
+        return 2;
+    }
+    if (mkdir(run_dir, 0700) < 0 && errno != EEXIST) {
+        fprintf(stderr, "pvisor: run directory %s: %s\n", run_dir,
+                strerror(errno));
+        return 1;
+    }
+    if (log_file) {
+        int fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                      0644);
+        if (fd < 0) {
+            fprintf(stderr, "pvisor: log file %s: %s\n", log_file,
+                    strerror(errno));
+            return 1;
+        }
+        hv_log_set_fd(fd);
+    }
+    if (hv_kvm_init(err, sizeof(err)) != 0) {
+        fprintf(stderr, "pvisor: %s\n", err);
+        return 1;
+    }
+
+    /* Kick signal: blocked everywhere except inside KVM_RUN. */
+    struct sigaction sa = { .sa_handler = kick_handler };
+    sigaction(HV_SIG_KICK, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&mask);
+    sigaddset(&mask, HV_SIG_KICK);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+
+    if (daemon_mode && daemonize(&ready_fd) != 0) {
+        fprintf(stderr, "pvisor: cannot daemonize: %s\n", strerror(errno));
+        return 1;
+    }
+    hv_epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (hv_epoll_fd < 0 || hv_domains_init() != 0) {
+        fprintf(stderr, "pvisor: %s\n", strerror(errno));
+        return 1;
+    }
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = HV_EPOLL_REAP };
+    epoll_ctl(hv_epoll_fd, EPOLL_CTL_ADD, hv_reap_fd, &ev);
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    ev.data.u64 = HV_EPOLL_SIGNAL;
+    epoll_ctl(hv_epoll_fd, EPOLL_CTL_ADD, sig_fd, &ev);
+    if (hv_mgmt_init(run_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pvisor: %s\n", err);
+        return 1;
+    }
+    if (pidfile && write_pidfile(pidfile) != 0) {
+        fprintf(stderr, "pvisor: pidfile %s: %s\n", pidfile, strerror(errno));
+        hv_mgmt_fini();
+        return 1;
+    }
+    log_info("pvisor %s ready: %s/pvisor.sock, %s, TSC %llu kHz", HV_VERSION,
+             run_dir, hv_kvm_flavour, (unsigned long long)hv_tsc_khz);
+    if (ready_fd >= 0) {
+        char ok = 0;
+        if (write(ready_fd, &ok, 1) != 1)
+            return 1;
+        close(ready_fd);
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            dup2(nul, 1);
+            if (log_file)
+                dup2(nul, 2);
+            close(nul);
+        }
+    }
+
+    bool running = true;
+    while (running) {
+        struct epoll_event evs[64];
+        int n = epoll_wait(hv_epoll_fd, evs, 64, hv_mgmt_poll_timeout());
+        if (n < 0 && errno != EINTR) {
+            log_err("epoll_wait: %s", strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            uint64_t tag = evs[i].data.u64;
+            switch (tag & HV_EPOLL_TYPE_MASK) {
+            case HV_EPOLL_TIMER: {
+                struct hv_domain *d =
+                    hv_domain_find((uint32_t)((tag >> 8) & 0xffff));
+                unsigned vid = tag & 0xff;
+                if (d && vid < d->nr_vcpus)
+                    hv_timer_fire(d->vcpus[vid]);
+                break;
+            }
+            case HV_EPOLL_REAP:
+                hv_domains_reap();
+                break;
+            case HV_EPOLL_LISTEN:
+                hv_mgmt_accept();
+                break;
+            case HV_EPOLL_CLIENT:
+                hv_mgmt_client_event((unsigned)(tag & 0xffff), evs[i].events);
+                break;
+            case HV_EPOLL_WAKE:
+                hv_mgmt_wake(true);
+                break;
+            case HV_EPOLL_SIGNAL: {
+                struct signalfd_siginfo si;
+                if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+                    log_info("signal %u: shutting down", si.ssi_signo);
+                    running = false;
+                }
+                break;
+            }
+            }
+        }
+        hv_mgmt_wake(false);
+    }
+
+    for (struct hv_domain *d = hv_domain_next(0); d; d = hv_domain_next(0))
+        hv_domain_destroy(d);
+    hv_mgmt_fini();
+    if (pidfile)
+        unlink(pidfile);
+    log_info("pvisor stopped");
+    return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* unit.h: how unit-test files register their CUnit suites. */
+#ifndef PVISOR_TESTS_UNIT_UNIT_H
+#define PVISOR_TESTS_UNIT_UNIT_H
+
+#include <CUnit/CUnit.h>
+
+struct unit_test {
+    const char *name;
+    CU_TestFunc fn;
+};
+
+struct unit_suite {
+    const char *name;
+    CU_InitializeFunc init;     /* may be NULL */
+    CU_CleanupFunc cleanup;     /* may be NULL */
+    const struct unit_test *tests; /* terminated by { NULL, NULL } */
+};
+
+/* Each test file defines one suite; runner.c lists them all. */
+extern const struct unit_suite unit_suite_abi;
+extern const struct unit_suite unit_suite_cfg;
+extern const struct unit_suite unit_suite_elf;
+extern const struct unit_suite unit_suite_guestmem;
+extern const struct unit_suite unit_suite_hypercall;
+extern const struct unit_suite unit_suite_evtchn;
+extern const struct unit_suite unit_suite_insn;
+extern const struct unit_suite unit_suite_mgmt;
+
+#endif
