@@ -378,26 +378,49 @@ void hv_console_append(struct hv_domain *d, const char *buf, size_t len)
         hv_notify_mgmt();
 }
 
+static int snapshot_add(struct hv_domain *d, uint64_t pfn)
+{
+    struct hv_snapshot_page *n = realloc(d->snap, (d->snap_nr + 1) * sizeof(*n));
+
+    if (!n)
+        return -ENOMEM;
+    d->snap = n;
+    n[d->snap_nr].pfn = pfn;
+    n[d->snap_nr].data = malloc(HV_PAGE_SIZE);
+    if (!n[d->snap_nr].data)
+        return -ENOMEM;
+    memcpy(n[d->snap_nr].data, d->mem + pfn * HV_PAGE_SIZE, HV_PAGE_SIZE);
+    d->snap_nr++;
+    return 0;
+}
+
+/*
+ * Keep the non-zero pages the builder wrote. Only the memfd's data extents
+ * are scanned (SEEK_DATA): reading a hole of shared memory would allocate
+ * it, charging the host for memory the guest never used.
+ */
 static void snapshot_take(struct hv_domain *d)
 {
     static const uint8_t zero[HV_PAGE_SIZE];
-    uint64_t pages = d->mem_size / HV_PAGE_SIZE;
+    off_t pos = 0;
 
-    for (uint64_t pfn = 0; pfn < pages; pfn++) {
-        const uint8_t *p = d->mem + pfn * HV_PAGE_SIZE;
-        if (memcmp(p, zero, HV_PAGE_SIZE) == 0)
-            continue;
-        struct hv_snapshot_page *n =
-            realloc(d->snap, (d->snap_nr + 1) * sizeof(*n));
-        if (!n)
-            return;
-        d->snap = n;
-        d->snap[d->snap_nr].pfn = pfn;
-        d->snap[d->snap_nr].data = malloc(HV_PAGE_SIZE);
-        if (!d->snap[d->snap_nr].data)
-            return;
-        memcpy(d->snap[d->snap_nr].data, p, HV_PAGE_SIZE);
-        d->snap_nr++;
+    while ((uint64_t)pos < d->mem_size) {
+        off_t data = lseek(d->mem_fd, pos, SEEK_DATA);
+        if (data < 0)
+            break;
+        off_t hole = lseek(d->mem_fd, data, SEEK_HOLE);
+        if (hole < 0 || (uint64_t)hole > d->mem_size)
+            hole = (off_t)d->mem_size;
+        for (uint64_t pfn = (uint64_t)data / HV_PAGE_SIZE;
+             pfn * HV_PAGE_SIZE < (uint64_t)hole; pfn++) {
+            if (memcmp(d->mem + pfn * HV_PAGE_SIZE, zero, HV_PAGE_SIZE) &&
+                snapshot_add(d, pfn)) {
+                log_err("d%u: out of memory for the boot snapshot",
+                        d->domid);
+                return;
+            }
+        }
+        pos = hole;
     }
 }
 
@@ -406,6 +429,14 @@ static void fill_hypercall_page(uint8_t *page)
     memset(page, 0xf4, HV_PAGE_SIZE); /* hlt: a stray jump is reported */
     for (uint32_t nr = 0; nr < PV_HYPERCALL_MAX; nr++) {
         uint8_t *p = page + nr * PV_HYPERCALL_STUB_SIZE;
+        if (nr == __HYPERVISOR_iret) {
+            /* Entered by jmp with the iret frame minus rax on the stack:
+             * push %rax; mov $23,%eax; out %eax,$HYPERCALL */
+            static const uint8_t s[] = { 0x50, 0xb8, 23, 0, 0, 0, 0xe7,
+                                         PV_PORT_HYPERCALL };
+            memcpy(p, s, sizeof(s));
+            continue;
+        }
         if (nr == __HYPERVISOR_pvisor_notify) {
             /* mov %edi,%eax; out %eax,$NOTIFY; xor %eax,%eax; ret */
             static const uint8_t s[] = { 0x89, 0xf8, 0xe7, PV_PORT_NOTIFY,

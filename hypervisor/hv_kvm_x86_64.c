@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hv.h"
@@ -38,6 +39,40 @@ static void detect_flavour(void)
             snprintf(hv_kvm_flavour, sizeof(hv_kvm_flavour), "%s", mods[i]);
             return;
         }
+    }
+}
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* The guest TSC rate, from a scratch vCPU; else measured on the host. */
+static void probe_tsc_khz(void)
+{
+    int vm = ioctl(hv_kvm_fd, KVM_CREATE_VM, 0);
+    if (vm >= 0) {
+        int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0UL);
+        if (vcpu >= 0) {
+            int khz = ioctl(vcpu, KVM_GET_TSC_KHZ, 0);
+            if (khz > 0)
+                hv_tsc_khz = (uint64_t)khz;
+            close(vcpu);
+        }
+        close(vm);
+    }
+    if (!hv_tsc_khz) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        uint64_t t0 = rdtsc();
+        usleep(50000);
+        uint64_t t1 = rdtsc();
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        uint64_t ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ULL +
+                      (uint64_t)(b.tv_nsec - a.tv_nsec);
+        hv_tsc_khz = ns ? (t1 - t0) * 1000000ULL / ns : 1000000;
     }
 }
 
@@ -82,6 +117,7 @@ int hv_kvm_init(char *err, size_t errlen)
         nent *= 2;
     }
     detect_flavour();
+    probe_tsc_khz();
     return 0;
 }
 
