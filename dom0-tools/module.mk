@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: MIT
+# dom0-tools/module.mk: libpvctrl, libpvguest, pvctl and the pvhost script.
+
+PVCTRL_INC := -Idom0-tools/libpvctrl/include -Idom0-tools/libpvctrl
+PVGUEST_INC := -Idom0-tools/libpvguest/include -Idom0-tools/libpvguest
+
+CFLAGS_dom0-tools/libpvctrl/ := $(PVCTRL_INC)
+CFLAGS_dom0-tools/libpvguest/ := $(PVGUEST_INC)
+CFLAGS_dom0-tools/pvctl/ := -Idom0-tools/pvctl $(PVCTRL_INC) $(PVGUEST_INC)
+# The unit tests include the public headers and cfg.h.
+CFLAGS_tests/unit/ += -Idom0-tools/pvctl $(PVCTRL_INC) $(PVGUEST_INC)
+
+PVCTRL_SRCS := dom0-tools/libpvctrl/pvc_conn.c dom0-tools/libpvctrl/pvc_ops.c
+PVGUEST_SRCS := dom0-tools/libpvguest/pvg_elf.c \
+	dom0-tools/libpvguest/pvg_layout.c
+PVCTL_LIB_SRCS := dom0-tools/pvctl/cfg.c dom0-tools/pvctl/cfg_domain.c \
+	dom0-tools/pvctl/pvctl_util.c \
+	dom0-tools/pvctl/cmd_create.c dom0-tools/pvctl/cmd_domain.c \
+	dom0-tools/pvctl/cmd_list.c dom0-tools/pvctl/cmd_console.c \
+	dom0-tools/pvctl/cmd_host.c
+
+PVCTRL_OBJS := $(PVCTRL_SRCS:%.c=$(BUILD)/%.o)
+PVGUEST_OBJS := $(PVGUEST_SRCS:%.c=$(BUILD)/%.o)
+PVCTL_LIB_OBJS := $(PVCTL_LIB_SRCS:%.c=$(BUILD)/%.o)
+PVCTL_OBJS := $(BUILD)/dom0-tools/pvctl/pvctl.o $(PVCTL_LIB_OBJS)
+
+$(BUILD)/lib/libpvctrl.a: $(PVCTRL_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/lib/libpvguest.a: $(PVGUEST_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/bin/pvctl: $(PVCTL_OBJS) $(PVCTRL_OBJS) $(PVGUEST_OBJS) $(PVMGMT_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c
+
+$(BUILD)/bin/pvhost: dom0-tools/pvhost
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  INSTALL $@")
+	$(Q)cp $< $@ && chmod 0755 $@
+
+LIBS += $(BUILD)/lib/libpvctrl.a $(BUILD)/lib/libpvguest.a
+BINS += $(BUILD)/bin/pvctl $(BUILD)/bin/pvhost

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* pvctl.h: pvctl's command table and the helpers commands share. */
+#ifndef PVISOR_DOM0_TOOLS_PVCTL_PVCTL_H
+#define PVISOR_DOM0_TOOLS_PVCTL_PVCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pvctrl.h"
+
+/* A subcommand: argv[0] is the command name, options follow. */
+struct pvctl_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage;      /* arguments after the name */
+    const char *help;       /* one paragraph, lines end in '\n' */
+};
+
+/* Global options, set by pvctl_main before a command runs. */
+struct pvctl_opts {
+    const char *run_dir;    /* -r; NULL = $PVISOR_RUN_DIR or /run/pvisor */
+    int verbose;            /* -v, repeatable */
+};
+extern struct pvctl_opts pvctl_opts;
+
+/* Exit statuses. */
+#define PVCTL_OK        0
+#define PVCTL_ERR       1
+
+/* The whole CLI: parses global options, dispatches. Returns exit status. */
+int pvctl_main(int argc, char **argv);
+
+/* Prints "pvctl: CMD: message" on stderr. */
+void pvctl_err(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints "pvctl: CMD: what: <pvisor's error or strerror(-err)>"; 1. */
+int pvctl_call_failed(const char *cmd, struct pvc_handle *h, int err,
+                      const char *what);
+
+/* Prints CMD's usage on stderr; returns PVCTL_ERR. */
+int pvctl_usage(const char *cmd);
+
+/*
+ * Handles `CMD --help`/`-h` (prints the usage and help on stdout and
+ * returns true) so that each command needs one line for it.
+ */
+bool pvctl_help_requested(int argc, char **argv);
+
+/*
+ * Connects to pvisor and says hello. On failure prints one clear line
+ * and returns a negative errno; *h is NULL then.
+ */
+int pvctl_connect(const char *cmd, struct pvc_handle **h);
+
+/* Resolves DOM (id or name); prints the error itself. 0 or -errno. */
+int pvctl_resolve(const char *cmd, struct pvc_handle *h, const char *dom,
+                  uint32_t *domid);
+
+/* Parses a non-negative decimal number; false if it is not one. */
+bool pvctl_parse_u32(const char *s, uint32_t *out);
+
+/* The 6-character xl state string ("r-----", "--p---", ...). */
+void pvctl_state_string(Pvmgmt__DomainState s, char out[7]);
+
+/*
+ * Streams domid's console to stdout until the domain is gone or has
+ * stopped, or the user types Ctrl-] on a terminal stdin. Returns 0 or a
+ * negative errno (message printed).
+ */
+int pvctl_console_attach(const char *cmd, struct pvc_handle *h,
+                         uint32_t domid);
+
+/* Command entry points (one group per file). */
+int pvctl_cmd_create(int argc, char **argv);
+int pvctl_cmd_list(int argc, char **argv);
+int pvctl_cmd_uptime(int argc, char **argv);
+int pvctl_cmd_destroy(int argc, char **argv);
+int pvctl_cmd_shutdown(int argc, char **argv);
+int pvctl_cmd_reboot(int argc, char **argv);
+int pvctl_cmd_pause(int argc, char **argv);
+int pvctl_cmd_unpause(int argc, char **argv);
+int pvctl_cmd_wait(int argc, char **argv);
+int pvctl_cmd_domid(int argc, char **argv);
+int pvctl_cmd_domname(int argc, char **argv);
+int pvctl_cmd_console(int argc, char **argv);
+int pvctl_cmd_info(int argc, char **argv);
+int pvctl_cmd_dmesg(int argc, char **argv);
+
+#endif /* PVISOR_DOM0_TOOLS_PVCTL_PVCTL_H */

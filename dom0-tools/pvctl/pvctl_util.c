@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/* pvctl_util.c: pvctl's subcommand table, dispatch and shared helpers. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pvctl.h"
+
+struct pvctl_opts pvctl_opts;
+
+static int cmd_help(int argc, char **argv);
+
+static const struct pvctl_cmd cmds[] = {
+    { "create", pvctl_cmd_create, "[-c] [-p] [-q] CFG [KEY=VALUE ...]",
+      "Create a domain from the xl.cfg-style file CFG. KEY=VALUE settings\n"
+      "override the file. -c attaches the console, -p leaves the domain\n"
+      "paused, -q prints nothing but errors.\n" },
+    { "list", pvctl_cmd_list, "[-l] [DOM ...]",
+      "List domains (all, or each DOM). -l prints every detail.\n" },
+    { "destroy", pvctl_cmd_destroy, "DOM",
+      "Destroy domain DOM at once.\n" },
+    { "shutdown", pvctl_cmd_shutdown, "[-w] DOM",
+      "Ask DOM to power off; -w waits until it has stopped.\n" },
+    { "reboot", pvctl_cmd_reboot, "[-w] DOM",
+      "Ask DOM to reboot; -w waits until it has restarted or stopped.\n" },
+    { "pause", pvctl_cmd_pause, "DOM", "Pause all vCPUs of DOM.\n" },
+    { "unpause", pvctl_cmd_unpause, "DOM", "Unpause DOM.\n" },
+    { "console", pvctl_cmd_console, "DOM",
+      "Stream DOM's console output live. Ctrl-] detaches.\n" },
+    { "wait", pvctl_cmd_wait, "[-t SECONDS] DOM",
+      "Wait until DOM is no longer running, blocked or paused. Exit\n"
+      "status 0: powered off with code 0; 2: timed out; 3: stopped any\n"
+      "other way (other reason or code, crashed, destroyed).\n" },
+    { "info", pvctl_cmd_info, "", "Show host and pvisor information.\n" },
+    { "dmesg", pvctl_cmd_dmesg, "[-c]",
+      "Print pvisor's log; -c clears it afterwards.\n" },
+    { "domid", pvctl_cmd_domid, "NAME", "Print the id of domain NAME.\n" },
+    { "domname", pvctl_cmd_domname, "ID", "Print the name of domain ID.\n" },
+    { "uptime", pvctl_cmd_uptime, "[DOM ...]",
+      "Show how long domains have been up.\n" },
+    { "help", cmd_help, "[COMMAND]", "Show help for COMMAND.\n" },
+};
+#define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const struct pvctl_cmd *find_cmd(const char *name)
+{
+    for (size_t i = 0; i < NR_CMDS; i++)
+        if (strcmp(cmds[i].name, name) == 0)
+            return &cmds[i];
+    return NULL;
+}
+
+static void main_usage(FILE *f)
+{
+    fprintf(f, "usage: pvctl [-r RUNDIR] [-v] [-h|--help] COMMAND "
+            "[ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < NR_CMDS; i++)
+        fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].usage);
+    fprintf(f, "\n'pvctl help COMMAND' or 'pvctl COMMAND --help' shows "
+            "details.\n");
+}
+
+static void cmd_usage(FILE *f, const struct pvctl_cmd *c, bool help)
+{
+    fprintf(f, "usage: pvctl %s%s%s\n", c->name, *c->usage ? " " : "",
+            c->usage);
+    if (help)
+        fprintf(f, "\n%s", c->help);
+}
+
+int pvctl_usage(const char *cmd)
+{
+    const struct pvctl_cmd *c = find_cmd(cmd);
+
+    if (c)
+        cmd_usage(stderr, c, false);
+    else
+        main_usage(stderr);
+    return PVCTL_ERR;
+}
+
+bool pvctl_help_requested(int argc, char **argv)
+{
+    const struct pvctl_cmd *c = find_cmd(argv[0]);
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            if (c)
+                cmd_usage(stdout, c, true);
+            return true;
+        }
+    }
+    return false;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    const struct pvctl_cmd *c;
+
+    if (argc < 2) {
+        main_usage(stdout);
+        return PVCTL_OK;
+    }
+    if (argc > 2)
+        return pvctl_usage("help");
+    c = find_cmd(argv[1]);
+    if (!c) {
+        pvctl_err("help", "unknown command '%s'", argv[1]);
+        return PVCTL_ERR;
+    }
+    cmd_usage(stdout, c, true);
+    return PVCTL_OK;
+}
+
+void pvctl_err(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "pvctl: %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int pvctl_call_failed(const char *cmd, struct pvc_handle *h, int err,
+                      const char *what)
+{
+    const char *msg = h ? pvc_last_error(h) : "";
+
+    pvctl_err(cmd, "%s: %s", what, *msg ? msg : strerror(-err));
+    return PVCTL_ERR;
+}
+
+int pvctl_connect(const char *cmd, struct pvc_handle **h)
+{
+    char path[256];
+    int err;
+
+    *h = NULL;
+    err = pvc_socket_path(pvctl_opts.run_dir, path, sizeof(path));
+    if (err) {
+        fprintf(stderr, "pvctl: run directory path too long\n");
+        return err;
+    }
+    err = pvc_open(pvctl_opts.run_dir, h);
+    if (err) {
+        fprintf(stderr, "pvctl: cannot reach pvisor at %s: %s (is the host "
+                "side started? run 'pvhost start')\n", path, strerror(-err));
+        return err;
+    }
+    err = pvc_hello(*h, "pvctl", NULL, 0);
+    if (err) {
+        pvctl_call_failed(cmd, *h, err, "pvisor");
+        pvc_close(*h);
+        *h = NULL;
+    }
+    return err;
+}
+
+int pvctl_resolve(const char *cmd, struct pvc_handle *h, const char *dom,
+                  uint32_t *domid)
+{
+    int err = pvc_domain_resolve(h, dom, domid);
+
+    if (err)
+        pvctl_call_failed(cmd, h, err, dom);
+    return err;
+}
+
+bool pvctl_parse_u32(const char *s, uint32_t *out)
+{
+    unsigned long long v;
+    char *end;
+
+    if (!s || *s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (*end || errno || v > UINT32_MAX)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+void pvctl_state_string(Pvmgmt__DomainState s, char out[7])
+{
+    static const char letters[] = "rbpscd";
+
+    for (int i = 0; i < 6; i++)
+        out[i] = (int)s == i + 1 ? letters[i] : '-';
+    out[6] = '\0';
+}
+
+int pvctl_main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "run-dir", required_argument, NULL, 'r' },
+        { "verbose", no_argument, NULL, 'v' },
+        { NULL, 0, NULL, 0 },
+    };
+    const struct pvctl_cmd *c;
+    int opt;
+
+    memset(&pvctl_opts, 0, sizeof(pvctl_opts));
+    optind = 0;
+    opterr = 1;
+    while ((opt = getopt_long(argc, argv, "+r:vh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            pvctl_opts.run_dir = optarg;
+            break;
+        case 'v':
+            pvctl_opts.verbose++;
+            break;
+        case 'h':
+            main_usage(stdout);
+            return PVCTL_OK;
+        default:
+            main_usage(stderr);
+            return PVCTL_ERR;
+        }
+    }
+    if (optind >= argc) {
+        main_usage(stderr);
+        return PVCTL_ERR;
+    }
+    c = find_cmd(argv[optind]);
+    if (!c) {
+        fprintf(stderr, "pvctl: unknown command '%s'\n", argv[optind]);
+        main_usage(stderr);
+        return PVCTL_ERR;
+    }
+    argc -= optind;
+    argv += optind;
+    if (pvctl_help_requested(argc, argv))
+        return PVCTL_OK;
+    optind = 0;             /* commands run getopt from argv[1] again */
+    return c->fn(argc, argv);
+}
