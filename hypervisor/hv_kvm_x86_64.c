@@ -15,6 +15,7 @@
 #include "hv_arch.h"
 
 int hv_kvm_fd = -1;
+bool hv_kvm_sync_regs;
 int hv_kvm_api_version;
 uint64_t hv_tsc_khz;
 char hv_kvm_flavour[32] = "kvm";
@@ -118,6 +119,9 @@ int hv_kvm_init(char *err, size_t errlen)
     }
     detect_flavour();
     probe_tsc_khz();
+    hv_kvm_sync_regs =
+        (ioctl(hv_kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
+         KVM_SYNC_X86_REGS) != 0;
     return 0;
 }
 
@@ -306,10 +310,11 @@ void hv_kvm_set_trap(struct hv_vcpu *v, unsigned vec, uint64_t addr,
 
     /* #PF always goes through pvisor: CR2 is unreadable at CPL3, so pvisor
      * copies it into vcpu_info.arch.cr2 and then reflects the fault. */
+    (void)dpl;
     if (addr == 0 || vec == 14)
-        idt_gate(idt, vec, stub_va(vec), 0);
+        idt_gate(idt, vec, stub_va(vec), 3);
     else
-        idt_gate(idt, vec, addr, dpl & 3);
+        idt_gate(idt, vec, addr, 3);
 }
 
 int hv_kvm_vcpu_create(struct hv_vcpu *v)
@@ -330,6 +335,8 @@ int hv_kvm_vcpu_create(struct hv_vcpu *v)
         v->run = NULL;
         return -errno;
     }
+    if (hv_kvm_sync_regs)
+        v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
     if (supported_cpuid &&
         ioctl(v->fd, KVM_SET_CPUID2, supported_cpuid) < 0)
         return -errno;
@@ -345,7 +352,7 @@ int hv_kvm_vcpu_create(struct hv_vcpu *v)
     }
     uint8_t *idt = (uint8_t *)priv_page(d, HV_PRIV_IDT + v->id);
     for (unsigned vec = 0; vec < 256; vec++)
-        idt_gate(idt, vec, stub_va(vec), 0);
+        idt_gate(idt, vec, stub_va(vec), 3);
     return 0;
 }
 
@@ -425,6 +432,7 @@ int hv_kvm_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
     v->regs.rsi = rsi;
     v->regs.rflags = HV_RFLAGS_INIT;
     v->regs_dirty = true;
+    v->regs_valid = true;
     v->cr3 = cr3;
     return 0;
 }

@@ -36,7 +36,7 @@ void hv_vcpu_wake_locked(struct hv_vcpu *v)
 
 int hv_vcpu_regs(struct hv_vcpu *v)
 {
-    if (v->regs_valid)
+    if (v->regs_valid || v->regs_dirty)
         return 0;
     if (ioctl(v->fd, KVM_GET_REGS, &v->regs) < 0)
         return -errno;
@@ -232,6 +232,17 @@ static void handle_exit(struct hv_vcpu *v)
     }
 }
 
+static void drain_kicks(void)
+{
+    static const struct timespec zero = { 0, 0 };
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, HV_SIG_KICK);
+    while (sigtimedwait(&set, NULL, &zero) == HV_SIG_KICK)
+        ;
+}
+
 static uint64_t thread_cpu_ns(void)
 {
     struct timespec ts;
@@ -258,7 +269,11 @@ static void *vcpu_thread(void *arg)
             hv_vcpu_flush_tlb(v);
         if (deliver_upcall(v))
             continue;
-        if (v->regs_dirty) {
+        if (v->regs_dirty && hv_kvm_sync_regs) {
+            v->run->s.regs.regs = v->regs;
+            v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+            v->regs_dirty = false;
+        } else if (v->regs_dirty) {
             if (ioctl(v->fd, KVM_SET_REGS, &v->regs) < 0) {
                 crash_exit(v, "KVM_SET_REGS failed");
                 continue;
@@ -274,10 +289,22 @@ static void *vcpu_thread(void *arg)
         int rc = ioctl(v->fd, KVM_RUN, 0);
         int e = errno;
         atomic_store(&v->in_guest, 0);
-        v->regs_valid = false;
+        if (hv_kvm_sync_regs &&
+            (v->run->kvm_dirty_regs & KVM_SYNC_X86_REGS)) {
+            /* KVM returned before consuming our registers: keep them. */
+            v->regs_dirty = true;
+        } else if (hv_kvm_sync_regs) {
+            v->regs = v->run->s.regs.regs;
+            v->regs_valid = true;
+        } else {
+            v->regs_valid = false;
+        }
         atomic_fetch_add_explicit(&v->st_exits, 1, memory_order_relaxed);
         if (rc < 0) {
             if (e == EINTR || e == EAGAIN) {
+                /* The kick stays pending once KVM_RUN restores our mask;
+                 * drain it, or every later KVM_RUN returns EINTR at once. */
+                drain_kicks();
                 atomic_store(&v->kicked, 0);
                 continue;
             }

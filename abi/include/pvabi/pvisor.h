@@ -30,13 +30,16 @@
 #define __HYPERVISOR_pvisor_notify 60
 
 /*
- * pvisor's private area: mapped by pvisor at this guest virtual address
- * (L4 slot 256, inside Xen's reserved hypervisor hole) in every page table
- * base the guest installs. Supervisor-only except the default exception
- * stubs. Guests must leave L4 slot 256 alone.
+ * pvisor's private area (GDT, TSS, IDTs, default exception stubs) is mapped
+ * by pvisor at this guest virtual address, L4 slot 255: the top 512 GiB of
+ * the lower half, in every page-table base the guest installs. Xen reserves
+ * 0xffff800000000000.. (slots 256-271) instead; under the "PVM" flavour of
+ * KVM those upper slots carry the host's own mappings in the shadow page
+ * tables, so pvisor cannot use them. Supervisor-only except the default
+ * exception stubs. Guests must leave L4 slot 255 alone.
  */
-#define PV_PRIV_VA          0xffff800000000000ULL
-#define PV_PRIV_L4_SLOT     256
+#define PV_PRIV_VA          0x00007f8000000000ULL
+#define PV_PRIV_L4_SLOT     255
 
 /* Guest virtual base that guest-kit kernels link at (from their ELF note). */
 #define PV_GUESTKIT_VIRT_BASE 0xffffffff80000000ULL
