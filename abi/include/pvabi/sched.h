@@ -53,7 +53,7 @@ typedef struct sched_watchdog sched_watchdog_t;
 _Static_assert(sizeof(struct sched_watchdog) == 8, "sched_watchdog");
 
 struct sched_pin_override {
-    int32_t pcpu;               /* -1 ends the override */
+    int32_t pcpu;               /* negative: end the override */
 };
 typedef struct sched_pin_override sched_pin_override_t;
 _Static_assert(sizeof(struct sched_pin_override) == 4, "sched_pin_override");
