@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* internal.h: guest-kit functions shared between its own files. */
+#ifndef PVISOR_GUEST_KIT_KERNEL_INTERNAL_H
+#define PVISOR_GUEST_KIT_KERNEL_INTERNAL_H
+
+#include <stdint.h>
+
+#include <pvabi/xen.h>
+#include <guestkit/percpu.h>
+
+/* C entry from _start: rsi's start_info, on the boot stack. */
+__attribute__((noreturn)) void gk_start(struct start_info *si);
+
+/* C entry of a secondary vCPU from gk_secondary_entry. */
+__attribute__((noreturn)) void gk_smp_secondary_start(struct gk_cpu *cpu);
+
+/* Point the GS base at `cpu` and fill its vcpu_info pointer. */
+void gk_percpu_init(struct gk_cpu *cpu, unsigned int id);
+
+/* Register the upcall entry on the calling vCPU. */
+void gk_events_init_cpu(void);
+
+/* Asm entry points (arch/x86_64). */
+void gk_upcall_entry(void);
+void gk_secondary_entry(void);
+extern const unsigned long gk_trap_entries[];   /* per vector, 0 = none */
+
+/*
+ * Switch stacks: save callee-saved registers on the current stack, store
+ * its rsp in *prev_sp, load next_sp and pop the next thread's registers.
+ */
+void gk_arch_switch(uint64_t *prev_sp, uint64_t next_sp);
+
+/* First code a new thread runs (asm), calling gk_thread_start_c(r12). */
+void gk_thread_trampoline(void);
+struct gk_thread;
+__attribute__((noreturn)) void gk_thread_start_c(struct gk_thread *t);
+
+/* Linker script symbols. */
+extern char _text[], _etext[], _edata[], _end[];
+
+#endif /* PVISOR_GUEST_KIT_KERNEL_INTERNAL_H */
