@@ -180,6 +180,15 @@ struct hv_domain {
     uint32_t virq_port[PV_MAX_VCPUS][HV_NR_VIRQS];
 
     struct hv_console con;
+
+    /* Grant table v1 (hv_gnttab.c); protected by d->lock. */
+    unsigned gnt_frames;                /* frames set up so far */
+    uint64_t gnt_frame_gpa[32];         /* 0: pvisor's frame in priv */
+    struct hv_gnt_active *gnt_active;   /* pins per ref, lazily made */
+};
+
+struct hv_gnt_active {
+    uint16_t rd, wr;
 };
 
 /* hv_domain.c */
@@ -214,6 +223,47 @@ extern void (*hv_notify_mgmt)(void);
 extern void (*hv_on_destroy)(struct hv_domain *d);
 void hv_domain_request_reap(void);
 extern int hv_reap_fd;
+
+/* Held (read) while touching another domain; destroy takes it to write. */
+void hv_domains_rdlock(void);
+void hv_domains_unlock(void);
+
+/* hv_interdom.c: event channels across domains and with dom0. */
+#define HV_DOM0_MAX_PORTS 4096
+/* Deliver an event to (dom, port): a guest port or a dom0 port. No domain
+ * lock may be held by the caller. */
+void hv_evtchn_deliver(uint32_t dom, uint32_t port);
+/* Guest side: bind domain d's new port to dom0's unbound port p0 (d->lock
+ * held). Returns 0 or a negative Xen errno. */
+long hv_dom0_bind_from_guest(struct hv_domain *d, uint32_t gport,
+                             uint32_t p0);
+/* The guest end of a dom0 channel went away (d->lock held or not). */
+void hv_dom0_peer_closed(uint32_t p0, uint32_t domid, uint32_t gport);
+/* dom0 side, called by the management server (main thread). */
+int hv_dom0_evtchn_bind(int owner, uint32_t domid, uint32_t remote_port,
+                        uint32_t *port, int fds[2], char *err, size_t errlen);
+int hv_dom0_evtchn_close(int owner, uint32_t port);
+void hv_dom0_release_owner(int owner);
+void hv_dom0_event(uint32_t port);
+/* A guest domain is going away: unlink every channel pointing at it. */
+void hv_interdom_domain_gone(struct hv_domain *d);
+/* Register/deregister the KVM_IOEVENTFD fast path for gport of d. */
+int hv_ioeventfd(struct hv_domain *d, uint32_t gport, int fd, bool assign);
+
+/* hv_gnttab.c */
+long hv_do_grant_table_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
+                          uint64_t count, uint64_t a4, uint64_t a5);
+int hv_gnttab_add_to_physmap(struct hv_domain *d, uint64_t idx,
+                             uint64_t gpfn);
+/* True if frame (gpfn) is one of d's grant frames in pvisor's area. */
+bool hv_gnttab_is_priv_frame(struct hv_domain *d, uint64_t gpfn);
+/* dom0 mapping: pin refs of d for dom0 and return their frames. */
+int hv_gnttab_dom0_map(struct hv_domain *d, const uint32_t *refs, size_t n,
+                       bool writable, uint64_t *frames, char *err,
+                       size_t errlen);
+void hv_gnttab_dom0_unmap(struct hv_domain *d, const uint32_t *refs,
+                          size_t n, bool writable);
+void hv_gnttab_fini(struct hv_domain *d);
 
 /* hv_kvm_x86_64.c */
 int hv_kvm_init(char *err, size_t errlen);
@@ -264,6 +314,7 @@ extern int hv_epoll_fd;
 #define HV_EPOLL_CLIENT (4ULL << 56)
 #define HV_EPOLL_WAKE (5ULL << 56)
 #define HV_EPOLL_SIGNAL (6ULL << 56)
+#define HV_EPOLL_DOM0EVT (7ULL << 56)
 #define HV_EPOLL_TYPE_MASK (0xffULL << 56)
 
 /* hv_evtchn.c */

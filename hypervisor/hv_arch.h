@@ -36,7 +36,9 @@
 #define HV_PRIV_TSS   19        /* 3 pages: TSS + 8 KiB I/O bitmap */
 #define HV_PRIV_STUBS 22        /* default exception stubs, U|RO */
 #define HV_PRIV_IDT   23        /* one IDT page per vCPU */
-#define HV_PRIV_PAGES (HV_PRIV_IDT + 32)
+#define HV_PRIV_GNT   (HV_PRIV_IDT + 32)  /* grant table frames */
+#define HV_GNT_MAX_FRAMES 32
+#define HV_PRIV_PAGES (HV_PRIV_GNT + HV_GNT_MAX_FRAMES)
 #define HV_TSS_LIMIT  (104 + 8192)   /* includes the trailing 0xff byte */
 #define HV_STUB_SIZE  16
 

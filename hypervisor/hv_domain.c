@@ -17,6 +17,17 @@
 #include "hv_trap.h"
 
 static pthread_mutex_t domains_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t domains_rw = PTHREAD_RWLOCK_INITIALIZER;
+
+void hv_domains_rdlock(void)
+{
+    pthread_rwlock_rdlock(&domains_rw);
+}
+
+void hv_domains_unlock(void)
+{
+    pthread_rwlock_unlock(&domains_rw);
+}
 static struct hv_domain *domains[HV_MAX_DOMAINS];
 static uint32_t next_domid = HV_DOMID_FIRST;
 static unsigned nr_domains;
@@ -106,6 +117,7 @@ static void domain_free(struct hv_domain *d)
         free(d->snap[i].data);
     free(d->snap);
     hv_evtchn_fini(d);
+    hv_gnttab_fini(d);
     free(d->crash_report);
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->cond);
@@ -259,10 +271,14 @@ void hv_domain_destroy(struct hv_domain *d)
     pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->lock);
     hv_vcpu_stop_all(d);
+    /* No other domain's vCPU may be touching d past this point. */
+    pthread_rwlock_wrlock(&domains_rw);
     pthread_mutex_lock(&domains_lock);
     domains[domid] = NULL;
     nr_domains--;
     pthread_mutex_unlock(&domains_lock);
+    hv_interdom_domain_gone(d);
+    pthread_rwlock_unlock(&domains_rw);
     log_info("d%u: destroyed", domid);
     if (hv_on_destroy)
         hv_on_destroy(d);
@@ -570,6 +586,7 @@ static void domain_restart(struct hv_domain *d)
                HV_PAGE_SIZE);
     hv_evtchn_reset(d);
     pthread_mutex_lock(&d->lock);
+    hv_gnttab_fini(d);
     d->state = HV_DOM_RUNNING;
     d->shutdown_code_set = false;
     d->action_pending = false;

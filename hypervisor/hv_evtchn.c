@@ -14,6 +14,13 @@
 
 #define HV_EVTCHNOP_NOTIFY UINT64_MAX /* internal: pvisor_notify(port) */
 
+/* Work on another domain, done after d->lock is dropped. */
+struct deferred {
+    enum { DEF_NONE, DEF_DELIVER, DEF_PEER_CLOSED } kind;
+    uint32_t dom, port;     /* the remote end */
+    uint32_t self_port;
+};
+
 int hv_evtchn_init(struct hv_domain *d, unsigned max)
 {
     d->evtchn = calloc(max, sizeof(*d->evtchn));
@@ -33,6 +40,11 @@ void hv_evtchn_fini(struct hv_domain *d)
 
 void hv_evtchn_reset(struct hv_domain *d)
 {
+    for (uint32_t p = 1; p < d->max_evtchn; p++) {
+        struct evtchn_close c = { p };
+        if (d->evtchn[p].state != HV_ECS_FREE)
+            (void)hv_evtchn_op(d, EVTCHNOP_close, &c);
+    }
     pthread_mutex_lock(&d->lock);
     memset(d->evtchn, 0, d->max_evtchn * sizeof(*d->evtchn));
     d->evtchn[0].state = HV_ECS_RESERVED;
@@ -128,6 +140,9 @@ static long op_alloc_unbound(struct hv_domain *d,
 
     if (a->dom != DOMID_SELF && a->dom != d->domid)
         return -XEN_EPERM;
+    if (a->remote_dom != DOMID_SELF && a->remote_dom != 0 &&
+        a->remote_dom != d->domid && !hv_domain_find(a->remote_dom))
+        return -XEN_ESRCH;
     port = alloc_port(d);
     if (port < 0)
         return port;
@@ -146,8 +161,23 @@ static long op_bind_interdomain(struct hv_domain *d,
     struct hv_evtchn *r;
     int port;
 
+    if (rdom == 0) {
+        port = alloc_port(d);
+        if (port < 0)
+            return port;
+        long rc = hv_dom0_bind_from_guest(d, (uint32_t)port, a->remote_port);
+        if (rc)
+            return rc;
+        d->evtchn[port].state = HV_ECS_INTERDOMAIN;
+        d->evtchn[port].remote_dom = 0;
+        d->evtchn[port].remote_port = a->remote_port;
+        d->evtchn[port].notify_vcpu = 0;
+        a->local_port = (uint32_t)port;
+        hv_evtchn_set_pending_locked(d, (uint32_t)port);
+        return 0;
+    }
     if (rdom != d->domid)
-        return -XEN_EINVAL; /* across domains: not yet supported */
+        return -XEN_EINVAL; /* other guests: bind_interdomain_remote() */
     if (a->remote_port >= d->max_evtchn)
         return -XEN_EINVAL;
     r = &d->evtchn[a->remote_port];
@@ -210,7 +240,7 @@ static void clear_pending(struct hv_domain *d, uint32_t port)
                            ~(1ULL << (port % 64)), __ATOMIC_ACQ_REL);
 }
 
-static long op_close(struct hv_domain *d, uint32_t port)
+static long op_close(struct hv_domain *d, uint32_t port, struct deferred *df)
 {
     struct hv_evtchn *c;
 
@@ -226,7 +256,15 @@ static long op_close(struct hv_domain *d, uint32_t port)
             d->virq_port[c->notify_vcpu][c->virq] = 0;
         break;
     case HV_ECS_INTERDOMAIN:
-        if (c->remote_dom == d->domid && c->remote_port < d->max_evtchn) {
+        if (c->remote_dom == 0) {
+            hv_dom0_peer_closed(c->remote_port, d->domid, port);
+        } else if (c->remote_dom != d->domid && df) {
+            df->kind = DEF_PEER_CLOSED;
+            df->dom = c->remote_dom;
+            df->port = c->remote_port;
+            df->self_port = port;
+        } else if (c->remote_dom == d->domid &&
+                   c->remote_port < d->max_evtchn) {
             struct hv_evtchn *r = &d->evtchn[c->remote_port];
             if (r->state == HV_ECS_INTERDOMAIN && r->remote_port == port) {
                 r->state = HV_ECS_UNBOUND;
@@ -243,7 +281,7 @@ static long op_close(struct hv_domain *d, uint32_t port)
     return 0;
 }
 
-static long op_send(struct hv_domain *d, uint32_t port)
+static long op_send(struct hv_domain *d, uint32_t port, struct deferred *df)
 {
     struct hv_evtchn *c;
 
@@ -252,8 +290,13 @@ static long op_send(struct hv_domain *d, uint32_t port)
     c = &d->evtchn[port];
     switch (c->state) {
     case HV_ECS_INTERDOMAIN:
-        if (c->remote_dom == d->domid)
+        if (c->remote_dom == d->domid) {
             hv_evtchn_set_pending_locked(d, c->remote_port);
+        } else {
+            df->kind = DEF_DELIVER;
+            df->dom = c->remote_dom;
+            df->port = c->remote_port;
+        }
         return 0;
     case HV_ECS_IPI:
         hv_evtchn_set_pending_locked(d, port);
@@ -351,7 +394,7 @@ static long op_reset(struct hv_domain *d, struct evtchn_reset *a)
         return -XEN_EPERM;
     for (uint32_t p = 1; p < d->max_evtchn; p++)
         if (d->evtchn[p].state != HV_ECS_FREE)
-            (void)op_close(d, p);
+            (void)op_close(d, p, NULL);
     return 0;
 }
 
@@ -369,10 +412,76 @@ static const size_t op_size[] = {
     [EVTCHNOP_reset] = sizeof(struct evtchn_reset),
 };
 
+static void peer_closed(struct hv_domain *d, const struct deferred *df)
+{
+    hv_domains_rdlock();
+    struct hv_domain *r = hv_domain_find(df->dom);
+    if (r) {
+        pthread_mutex_lock(&r->lock);
+        if (df->port < r->max_evtchn) {
+            struct hv_evtchn *rc = &r->evtchn[df->port];
+            if (rc->state == HV_ECS_INTERDOMAIN && rc->remote_dom == d->domid &&
+                rc->remote_port == df->self_port) {
+                rc->state = HV_ECS_UNBOUND;
+                rc->remote_port = 0;
+            }
+        }
+        pthread_mutex_unlock(&r->lock);
+    }
+    hv_domains_unlock();
+}
+
+/* Bind d to an unbound port of another guest: both locks, lower id first. */
+static long bind_interdomain_remote(struct hv_domain *d,
+                                    struct evtchn_bind_interdomain *a)
+{
+    struct hv_domain *r, *first, *second;
+    long rc = 0;
+    int port;
+
+    hv_domains_rdlock();
+    r = hv_domain_find(a->remote_dom);
+    if (!r || !r->built) {
+        hv_domains_unlock();
+        return -XEN_ESRCH;
+    }
+    first = d->domid < r->domid ? d : r;
+    second = first == d ? r : d;
+    pthread_mutex_lock(&first->lock);
+    pthread_mutex_lock(&second->lock);
+    struct hv_evtchn *rc_ =
+        a->remote_port < r->max_evtchn ? &r->evtchn[a->remote_port] : NULL;
+    if (!rc_ || rc_->state != HV_ECS_UNBOUND || rc_->remote_dom != d->domid) {
+        rc = -XEN_EINVAL;
+    } else if ((port = alloc_port(d)) < 0) {
+        rc = port;
+    } else {
+        d->evtchn[port].state = HV_ECS_INTERDOMAIN;
+        d->evtchn[port].remote_dom = r->domid;
+        d->evtchn[port].remote_port = a->remote_port;
+        d->evtchn[port].notify_vcpu = 0;
+        rc_->state = HV_ECS_INTERDOMAIN;
+        rc_->remote_port = (uint32_t)port;
+        a->local_port = (uint32_t)port;
+        hv_evtchn_set_pending_locked(d, (uint32_t)port);
+    }
+    pthread_mutex_unlock(&second->lock);
+    pthread_mutex_unlock(&first->lock);
+    hv_domains_unlock();
+    return rc;
+}
+
 long hv_evtchn_op(struct hv_domain *d, uint64_t cmd, void *arg)
 {
+    struct deferred df = { DEF_NONE, 0, 0, 0 };
     long rc;
 
+    if (cmd == EVTCHNOP_bind_interdomain) {
+        struct evtchn_bind_interdomain *b = arg;
+        if (b->remote_dom != DOMID_SELF && b->remote_dom != d->domid &&
+            b->remote_dom != 0)
+            return bind_interdomain_remote(d, b);
+    }
     pthread_mutex_lock(&d->lock);
     switch (cmd) {
     case EVTCHNOP_alloc_unbound:
@@ -388,10 +497,10 @@ long hv_evtchn_op(struct hv_domain *d, uint64_t cmd, void *arg)
         rc = op_bind_ipi(d, arg);
         break;
     case EVTCHNOP_close:
-        rc = op_close(d, ((struct evtchn_close *)arg)->port);
+        rc = op_close(d, ((struct evtchn_close *)arg)->port, &df);
         break;
     case EVTCHNOP_send:
-        rc = op_send(d, ((struct evtchn_send *)arg)->port);
+        rc = op_send(d, ((struct evtchn_send *)arg)->port, &df);
         break;
     case EVTCHNOP_status:
         rc = op_status(d, arg);
@@ -410,6 +519,10 @@ long hv_evtchn_op(struct hv_domain *d, uint64_t cmd, void *arg)
         break;
     }
     pthread_mutex_unlock(&d->lock);
+    if (df.kind == DEF_DELIVER)
+        hv_evtchn_deliver(df.dom, df.port);
+    else if (df.kind == DEF_PEER_CLOSED)
+        peer_closed(d, &df);
     return rc;
 }
 

@@ -141,6 +141,17 @@ static long do_memory_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
         map.nr_entries = 1;
         return hv_copy_to_guest(v, arg, &map, sizeof(map.nr_entries));
     }
+    case XENMEM_add_to_physmap: {
+        struct xen_add_to_physmap x;
+        rc = hv_copy_from_guest(v, &x, arg, sizeof(x));
+        if (rc)
+            return rc;
+        if (x.domid != DOMID_SELF && x.domid != v->d->domid)
+            return -XEN_EPERM;
+        if (x.space == XENMAPSPACE_grant_table)
+            return hv_gnttab_add_to_physmap(v->d, x.idx, x.gpfn);
+        return -XEN_ENOSYS;
+    }
     default:
         return -XEN_ENOSYS;
     }
@@ -273,6 +284,8 @@ static const struct hv_hypercall hv_hypercalls[PV_HYPERCALL_MAX] = {
     [__HYPERVISOR_callback_op] = { "callback_op", do_callback_op, true },
     [__HYPERVISOR_event_channel_op] = { "event_channel_op", hv_do_evtchn_hc,
                                         true },
+    [__HYPERVISOR_grant_table_op] = { "grant_table_op", hv_do_grant_table_op,
+                                      true },
     [__HYPERVISOR_pvisor_notify] = { "pvisor_notify", do_pvisor_notify,
                                      true },
 };

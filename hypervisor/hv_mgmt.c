@@ -151,6 +151,15 @@ void hv_mgmt_client_close(unsigned slot)
         return;
     clients[slot] = NULL;
     close(c->fd);
+    hv_dom0_release_owner((int)slot);
+    while (c->maps) {
+        struct grant_map *m = c->maps;
+        c->maps = m->next;
+        struct hv_domain *d = hv_domain_find(m->domid);
+        if (d)
+            hv_gnttab_dom0_unmap(d, m->refs, m->n, m->writable);
+        free(m);
+    }
     while (c->out_head) {
         struct out_frame *f = c->out_head;
         c->out_head = f->next;
@@ -215,18 +224,18 @@ static bool flush_out(struct client *c)
         struct out_frame *f = c->out_head;
         struct iovec iov = { f->data + f->off, f->len - f->off };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-        char cbuf[CMSG_SPACE(sizeof(int))];
+        char cbuf[CMSG_SPACE(2 * sizeof(int))];
         ssize_t n;
 
-        if (f->off == 0 && f->fd >= 0) {
+        if (f->off == 0 && f->nfds) {
             memset(cbuf, 0, sizeof(cbuf));
             mh.msg_control = cbuf;
-            mh.msg_controllen = sizeof(cbuf);
+            mh.msg_controllen = CMSG_SPACE(f->nfds * sizeof(int));
             struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
             cm->cmsg_level = SOL_SOCKET;
             cm->cmsg_type = SCM_RIGHTS;
-            cm->cmsg_len = CMSG_LEN(sizeof(int));
-            memcpy(CMSG_DATA(cm), &f->fd, sizeof(int));
+            cm->cmsg_len = CMSG_LEN(f->nfds * sizeof(int));
+            memcpy(CMSG_DATA(cm), f->fds, f->nfds * sizeof(int));
         }
         n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
@@ -247,7 +256,8 @@ static bool flush_out(struct client *c)
     return true;
 }
 
-void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp, int fd)
+void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
+                           const int *fds, unsigned nfds)
 {
     size_t len = pvmgmt__response__get_packed_size(rsp);
     struct out_frame *f = calloc(1, sizeof(*f));
@@ -266,7 +276,9 @@ void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp, int fd)
     pvmgmt__response__pack(rsp, buf + 4);
     f->data = buf;
     f->len = len + 4;
-    f->fd = fd;
+    for (unsigned i = 0; i < nfds && i < 2; i++)
+        f->fds[i] = fds[i];
+    f->nfds = nfds < 2 ? nfds : 2;
     if (c->out_tail)
         c->out_tail->next = f;
     else
@@ -288,7 +300,7 @@ void hv_mgmt_send_error(struct client *c, uint64_t id, int status,
     rsp.id = id;
     rsp.status = status;
     rsp.error = msg;
-    hv_mgmt_send_response(c, &rsp, -1);
+    hv_mgmt_send_response(c, &rsp, NULL, 0);
 }
 
 void hv_mgmt_send_ok(struct client *c, uint64_t id)
@@ -296,7 +308,7 @@ void hv_mgmt_send_ok(struct client *c, uint64_t id)
     Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
     rsp.version = PVMGMT__VERSION__VERSION_CURRENT;
     rsp.id = id;
-    hv_mgmt_send_response(c, &rsp, -1);
+    hv_mgmt_send_response(c, &rsp, NULL, 0);
 }
 
 struct hv_domain *hv_mgmt_lookup(struct client *c, uint64_t id, uint32_t domid)

@@ -17,7 +17,8 @@ struct out_frame {
     struct out_frame *next;
     uint8_t *data;
     size_t len, off;
-    int fd;                 /* to pass with the first byte, or -1 */
+    int fds[2];             /* to pass with the first byte */
+    unsigned nfds;
 };
 
 enum lp_kind { LP_CONSOLE, LP_WAIT };
@@ -31,6 +32,7 @@ struct longpoll {
     uint32_t max_bytes;
     unsigned stops;         /* LP_WAIT: d->stops when the wait began */
     uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0 = none */
+    bool until_gone;        /* LP_WAIT: wait for destruction */
 };
 
 struct client {
@@ -40,6 +42,17 @@ struct client {
     size_t rx_len, rx_cap;
     struct out_frame *out_head, *out_tail;
     struct longpoll *polls;
+    struct grant_map *maps;
+};
+
+/* A dom0 grant mapping owned by a connection. */
+struct grant_map {
+    struct grant_map *next;
+    uint64_t handle;
+    uint32_t domid;
+    bool writable;
+    size_t n;
+    uint32_t refs[];
 };
 
 /* Final state of recently destroyed domains, for wait and console. */
@@ -58,8 +71,9 @@ struct grave {
 extern const char *hv_mgmt_run_dir;
 extern uint64_t hv_mgmt_start_ns;
 
-/* Queue a response frame (fd >= 0 travels with it via SCM_RIGHTS). */
-void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp, int fd);
+/* Queue a response frame; nfds fds travel with it via SCM_RIGHTS. */
+void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
+                           const int *fds, unsigned nfds);
 void hv_mgmt_send_error(struct client *c, uint64_t id, int status,
                         const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

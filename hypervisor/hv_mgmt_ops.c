@@ -9,6 +9,8 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include <pvabi/event_channel.h>
+
 #include "hv.h"
 #include "hv_mgmt_int.h"
 
@@ -120,13 +122,19 @@ static void fill_dom0(Pvmgmt__DomainInfo *info)
     info->crash_report = NULL;
 }
 
-static void reply(struct client *c, uint64_t id, Pvmgmt__Response *rsp,
-                  int fd)
+static void reply_fds(struct client *c, uint64_t id, Pvmgmt__Response *rsp,
+                      const int *fds, unsigned nfds)
 {
     rsp->version = PVMGMT__VERSION__VERSION_CURRENT;
     rsp->id = id;
-    rsp->nr_fds = fd >= 0 ? 1 : 0;
-    hv_mgmt_send_response(c, rsp, fd);
+    rsp->nr_fds = nfds;
+    hv_mgmt_send_response(c, rsp, fds, nfds);
+}
+
+static void reply(struct client *c, uint64_t id, Pvmgmt__Response *rsp,
+                  int fd)
+{
+    reply_fds(c, id, rsp, &fd, fd >= 0 ? 1 : 0);
 }
 
 static void op_hello(struct client *c, uint64_t id)
@@ -385,6 +393,8 @@ static bool wait_try(struct client *c, struct longpoll *p, bool force)
         bool changed = d->stops != p->stops;
         pthread_mutex_unlock(&d->lock);
         enum hv_dom_state st = hv_domain_state(d);
+        if (p->until_gone)
+            changed = false, st = HV_DOM_RUNNING;
         if (!changed && !stopped(st) && !force) {
             if (!timed_out)
                 return false;
@@ -452,6 +462,7 @@ static void op_wait(struct client *c, uint64_t id, const Pvmgmt__Wait *a)
         return;
     }
     lp.domid = a->domid;
+    lp.until_gone = a->until_gone;
     lp.deadline = a->timeout_ms ? hv_now_ns() + a->timeout_ms * 1000000ULL
                                 : 0;
     d = hv_domain_find(a->domid);
@@ -505,6 +516,143 @@ static void op_simple(struct client *c, uint64_t id,
         hv_mgmt_send_ok(c, id);
 }
 
+static void op_evtchn_bind(struct client *c, uint64_t id,
+                           const Pvmgmt__EvtchnBind *a)
+{
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__EvtchnBindReply r = PVMGMT__EVTCHN_BIND_REPLY__INIT;
+    char err[256] = "";
+    int fds[2];
+    uint32_t port;
+    int rc;
+
+    if (!a) {
+        hv_mgmt_send_error(c, id, EINVAL, "evtchn_bind: missing arguments");
+        return;
+    }
+    rc = hv_dom0_evtchn_bind((int)c->slot, a->domid, a->remote_port, &port,
+                             fds, err, sizeof(err));
+    if (rc) {
+        hv_mgmt_send_error(c, id, -rc, "evtchn_bind: %s", err);
+        return;
+    }
+    r.port = port;
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_EVTCHN_BIND;
+    rsp.evtchn_bind = &r;
+    reply_fds(c, id, &rsp, fds, 2);
+}
+
+static void op_evtchn_close(struct client *c, uint64_t id,
+                            const Pvmgmt__EvtchnClose *a)
+{
+    if (!a || hv_dom0_evtchn_close((int)c->slot, a->port) != 0)
+        hv_mgmt_send_error(c, id, EINVAL, "evtchn_close: port %u is not "
+                           "bound on this connection", a ? a->port : 0);
+    else
+        hv_mgmt_send_ok(c, id);
+}
+
+static void op_evtchn_alloc_unbound(struct client *c, uint64_t id,
+                                    const Pvmgmt__EvtchnAllocUnbound *a)
+{
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__EvtchnBindReply r = PVMGMT__EVTCHN_BIND_REPLY__INIT;
+    struct evtchn_alloc_unbound arg;
+    struct hv_domain *d;
+    long rc;
+
+    if (!a || !(d = hv_mgmt_lookup(c, id, a->domid)))
+        return;
+    if (a->remote_domid != 0 && !hv_domain_find(a->remote_domid)) {
+        hv_mgmt_send_error(c, id, ESRCH, "no domain with id %u",
+                           a->remote_domid);
+        return;
+    }
+    arg.dom = (uint16_t)d->domid;
+    arg.remote_dom = (uint16_t)a->remote_domid;
+    arg.port = 0;
+    rc = hv_evtchn_op(d, EVTCHNOP_alloc_unbound, &arg);
+    if (rc) {
+        hv_mgmt_send_error(c, id, (int)-rc, "d%u: cannot allocate an event "
+                           "channel (%ld; limit %u ports)", d->domid, rc,
+                           d->max_evtchn);
+        return;
+    }
+    r.port = arg.port;
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_EVTCHN_BIND;
+    rsp.evtchn_bind = &r;
+    reply(c, id, &rsp, -1);
+}
+
+static void op_grant_map(struct client *c, uint64_t id,
+                         const Pvmgmt__GrantMap *a)
+{
+    static uint64_t next_handle = 1;
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__GrantMapReply r = PVMGMT__GRANT_MAP_REPLY__INIT;
+    struct grant_map *m;
+    struct hv_domain *d;
+    char err[256] = "";
+    uint64_t *frames;
+    int rc;
+
+    if (!a || !(d = hv_mgmt_lookup(c, id, a->domid)))
+        return;
+    if (a->n_refs == 0 || a->n_refs > 1024) {
+        hv_mgmt_send_error(c, id, EINVAL, "grant_map: %zu refs (want "
+                           "1..1024)", a->n_refs);
+        return;
+    }
+    m = calloc(1, sizeof(*m) + a->n_refs * sizeof(uint32_t));
+    frames = calloc(a->n_refs, sizeof(*frames));
+    if (!m || !frames) {
+        free(m);
+        free(frames);
+        hv_mgmt_send_error(c, id, ENOMEM, "grant_map: out of memory");
+        return;
+    }
+    memcpy(m->refs, a->refs, a->n_refs * sizeof(uint32_t));
+    rc = hv_gnttab_dom0_map(d, m->refs, a->n_refs, a->writable, frames, err,
+                            sizeof(err));
+    if (rc) {
+        free(m);
+        free(frames);
+        hv_mgmt_send_error(c, id, -rc, "grant_map: %s", err);
+        return;
+    }
+    m->handle = next_handle++;
+    m->domid = d->domid;
+    m->writable = a->writable;
+    m->n = a->n_refs;
+    m->next = c->maps;
+    c->maps = m;
+    r.handle = m->handle;
+    r.frames = frames;
+    r.n_frames = a->n_refs;
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_GRANT_MAP;
+    rsp.grant_map = &r;
+    reply(c, id, &rsp, d->mem_fd);
+    free(frames);
+}
+
+static void op_grant_unmap(struct client *c, uint64_t id,
+                           const Pvmgmt__GrantUnmap *a)
+{
+    for (struct grant_map **pp = &c->maps; a && *pp; pp = &(*pp)->next) {
+        struct grant_map *m = *pp;
+        if (m->handle != a->handle)
+            continue;
+        *pp = m->next;
+        struct hv_domain *d = hv_domain_find(m->domid);
+        if (d)
+            hv_gnttab_dom0_unmap(d, m->refs, m->n, m->writable);
+        free(m);
+        hv_mgmt_send_ok(c, id);
+        return;
+    }
+    hv_mgmt_send_error(c, id, EINVAL, "grant_unmap: unknown handle");
+}
+
 void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
 {
     uint64_t id = req->id;
@@ -552,6 +700,21 @@ void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
         break;
     case PVMGMT__REQUEST__OP_WAIT:
         op_wait(c, id, req->wait);
+        break;
+    case PVMGMT__REQUEST__OP_EVTCHN_BIND:
+        op_evtchn_bind(c, id, req->evtchn_bind);
+        break;
+    case PVMGMT__REQUEST__OP_EVTCHN_CLOSE:
+        op_evtchn_close(c, id, req->evtchn_close);
+        break;
+    case PVMGMT__REQUEST__OP_EVTCHN_ALLOC_UNBOUND:
+        op_evtchn_alloc_unbound(c, id, req->evtchn_alloc_unbound);
+        break;
+    case PVMGMT__REQUEST__OP_GRANT_MAP:
+        op_grant_map(c, id, req->grant_map);
+        break;
+    case PVMGMT__REQUEST__OP_GRANT_UNMAP:
+        op_grant_unmap(c, id, req->grant_unmap);
         break;
     default:
         hv_mgmt_send_error(c, id, ENOSYS, "request type %d not supported "

@@ -51,7 +51,8 @@ static bool pte_ok(struct hv_domain *d, uint64_t val)
     if (!(val & HV_PTE_P))
         return true;
     uint64_t frame = val & HV_PTE_ADDR;
-    return hv_gpa_range_ok(d->mem_size, frame, HV_PAGE_SIZE);
+    return hv_gpa_range_ok(d->mem_size, frame, HV_PAGE_SIZE) ||
+           hv_gnttab_is_priv_frame(d, frame >> HV_PAGE_SHIFT);
 }
 
 static bool is_l4_slot_entry(struct hv_vcpu *v, uint64_t gpa)

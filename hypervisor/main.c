@@ -237,6 +237,9 @@ int main(int argc, char **argv)
             case HV_EPOLL_CLIENT:
                 hv_mgmt_client_event((unsigned)(tag & 0xffff), evs[i].events);
                 break;
+            case HV_EPOLL_DOM0EVT:
+                hv_dom0_event((uint32_t)(tag & 0xffff));
+                break;
             case HV_EPOLL_WAKE:
                 hv_mgmt_wake(true);
                 break;
