@@ -40,7 +40,9 @@ all: build-all
 include abi/module.mk
 include hypervisor/module.mk
 include dom0-tools/module.mk
--include guest-kit/module.mk
+include guest-kit/module.mk
+include tests/guests/module.mk
+include tests/bench/module.mk
 include tests/module.mk
 
 build-all: $(GEN_HDRS) $(LIBS) $(BINS) $(GUESTS) $(TEST_BINS)

@@ -501,6 +501,31 @@ int cfg_apply_override(struct cfg *c, const char *kv, int index, char *err,
                  CFG_CMDLINE_SRC, index, kv);
         return -EINVAL;
     }
+    /* Like xl, accept a bare word for a string on the command line:
+     * name=web1 means name="web1". */
+    const char *eq = strchr(kv, '=');
+    const char *v = eq + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (*v && *v != '"' && *v != '\'' && *v != '[' && *v != '-' &&
+        *v != '+' && !(*v >= '0' && *v <= '9') && !strchr(v, '"')) {
+        size_t klen = (size_t)(eq - kv), vlen = strlen(v);
+        char *q = malloc(klen + vlen + 4);
+        if (!q) {
+            snprintf(err, errlen, "out of memory");
+            return -ENOMEM;
+        }
+        memcpy(q, kv, klen);
+        q[klen] = '=';
+        q[klen + 1] = '"';
+        memcpy(q + klen + 2, v, vlen);
+        q[klen + 2 + vlen] = '"';
+        q[klen + 3 + vlen] = '\0';
+        int e = cfg_parse_text(c, CFG_CMDLINE_SRC, index, q, false, err,
+                               errlen);
+        free(q);
+        return e;
+    }
     return cfg_parse_text(c, CFG_CMDLINE_SRC, index, kv, false, err,
                           errlen);
 }

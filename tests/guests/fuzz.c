@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* fuzz.c: random hypercalls and random instruction bytes against pvisor. */
+#include <guestkit/guestkit.h>
+
+/*
+ * mode=hypercall (default): `n` hypercalls with random numbers and
+ * arguments drawn from a mix of small integers, valid buffers, unmapped,
+ * non-canonical and pvisor-area addresses. Calls that legitimately stop or
+ * park this vCPU (sched_op shutdown/block/poll, iret, vcpu_op down) are
+ * skipped so the run covers more; the page-table calls are included, so
+ * the guest may wreck itself and crash: that is an accepted outcome. The
+ * point is that pvisor and every other domain keep running.
+ * mode=insn: copy random bytes into an executable page and jump there; the
+ * domain is expected to crash with a report (or spin until destroyed).
+ */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    rng_state = x;
+    return x;
+}
+
+extern char hypercall_page[];
+
+/* A hypercall whose number is only known at run time. */
+static long hypercall_any(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+                          uint64_t a4, uint64_t a5)
+{
+    register uint64_t r10 __asm__("r10") = a4;
+    register uint64_t r8 __asm__("r8") = a5;
+    uint64_t stub = (uint64_t)hypercall_page + nr * 32;
+    long ret;
+
+    __asm__ volatile("call *%[stub]"
+                     : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10),
+                       "+r"(r8)
+                     : [stub] "r"(stub)
+                     : "memory", "rcx", "r9", "r11");
+    return ret;
+}
+
+static uint64_t pick_arg(char *buf)
+{
+    switch (rnd() % 10) {
+    case 0: return 0;
+    case 1: return rnd() % 16;
+    case 2: return rnd() % 4096;
+    case 3: return (uint64_t)buf + rnd() % 4096;          /* valid buffer */
+    case 4: return (uint64_t)buf + 4096 - rnd() % 64;     /* crosses end */
+    case 5: return PV_PRIV_VA + (rnd() % 65536);          /* pvisor area */
+    case 6: return 0x0000800000000000ULL + rnd() % 4096;  /* non-canonical */
+    case 7: return 0xffffffffffffffffULL - rnd() % 64;
+    case 8: return GK_VIRT_BASE + (rnd() % (64ULL << 20)); /* maybe mapped */
+    default: return rnd();
+    }
+}
+
+static int skipped(uint64_t nr, uint64_t a1, uint64_t a2)
+{
+    if (nr == __HYPERVISOR_iret || nr == __HYPERVISOR_sched_op)
+        return 1;
+    if (nr == __HYPERVISOR_vcpu_op && (a1 == VCPUOP_down || a1 ==
+                                       VCPUOP_initialise))
+        return 1;
+    if (nr == __HYPERVISOR_set_trap_table || nr == __HYPERVISOR_callback_op ||
+        nr == __HYPERVISOR_set_callbacks || nr == __HYPERVISOR_multicall)
+        return 1; /* would redirect our own fault/event handling */
+    if (nr == __HYPERVISOR_set_segment_base && a1 == SEGBASE_GS_KERNEL)
+        return 1; /* guest-kit's per-CPU data lives there */
+    (void)a2;
+    return 0;
+}
+
+static void fuzz_hypercalls(long n)
+{
+    char *buf = gk_alloc_pages(0);
+    long done = 0, errors = 0, skips = 0;
+
+    for (long i = 0; i < n; i++) {
+        uint64_t nr = rnd() % PV_HYPERCALL_MAX;
+        uint64_t a[5];
+        for (int k = 0; k < 5; k++)
+            a[k] = pick_arg(buf);
+        if (rnd() % 2)
+            a[0] = rnd() % 12; /* plausible sub-op */
+        if (skipped(nr, a[0], a[1])) {
+            skips++;
+            continue;
+        }
+        long rc = hypercall_any(nr, a[0], a[1], a[2], a[3], a[4]);
+        done++;
+        errors += rc < 0;
+        if ((i + 1) % (n / 4 ? n / 4 : 1) == 0)
+            gk_printf("fuzz: %ld/%ld calls, %ld errors, %ld skipped\n",
+                      i + 1, n, errors, skips);
+    }
+    gk_printf("fuzz: survived %ld random hypercalls (%ld returned errors)\n",
+              done, errors);
+}
+
+static void fuzz_insn(void)
+{
+    uint8_t *page = gk_alloc_pages(0);
+
+    for (int i = 0; i < 4096; i++)
+        page[i] = (uint8_t)rnd();
+    /* Let pvisor see the faults: its report is what is being tested. */
+    for (unsigned vec = 0; vec < 32; vec++)
+        gk_trap_release(vec);
+    gk_printf("fuzz: jumping into 4096 random bytes (seed %lu)\n",
+              (unsigned long)rng_state);
+    ((void (*)(void))page)();
+    gk_printf("fuzz: random code returned\n");
+}
+
+int main(void)
+{
+    long seed = gk_cmdline_int("seed", 1);
+    long n = gk_cmdline_int("n", 20000);
+
+    rng_state = 0x9e3779b97f4a7c15ULL ^ (uint64_t)seed;
+    if (!rng_state)
+        rng_state = 1;
+    if (gk_cmdline_int("insn", 0))
+        fuzz_insn();
+    else
+        fuzz_hypercalls(n);
+    return 0;
+}
