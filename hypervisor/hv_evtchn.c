@@ -251,10 +251,14 @@ static long op_close(struct hv_domain *d, uint32_t port, struct deferred *df)
     case HV_ECS_FREE:
     case HV_ECS_RESERVED:
         return -XEN_EINVAL;
-    case HV_ECS_VIRQ:
-        if (d->virq_port[c->notify_vcpu][c->virq] == port)
-            d->virq_port[c->notify_vcpu][c->virq] = 0;
+    case HV_ECS_VIRQ: {
+        /* A global VIRQ stays recorded under vCPU 0 when bind_vcpu moves
+         * its notifications elsewhere. */
+        unsigned vc = virq_is_per_vcpu(c->virq) ? c->notify_vcpu : 0;
+        if (d->virq_port[vc][c->virq] == port)
+            d->virq_port[vc][c->virq] = 0;
         break;
+    }
     case HV_ECS_INTERDOMAIN:
         if (c->remote_dom == 0) {
             hv_dom0_peer_closed(c->remote_port, d->domid, port);

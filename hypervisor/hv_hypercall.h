@@ -3,6 +3,7 @@
 #ifndef PVISOR_HYPERVISOR_HV_HYPERCALL_H
 #define PVISOR_HYPERVISOR_HV_HYPERCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct hv_vcpu;

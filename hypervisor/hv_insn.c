@@ -26,7 +26,7 @@ static void set(struct hv_insn *o, unsigned len, const char *text,
 int hv_insn_decode(const uint8_t *b, size_t n, struct hv_insn *o)
 {
     size_t i = 0;
-    bool rex_w = false;
+    bool rex_r = false;
     char text[64];
 
     memset(o, 0, sizeof(*o));
@@ -37,12 +37,11 @@ int hv_insn_decode(const uint8_t *b, size_t n, struct hv_insn *o)
             b[i] == 0x26 || b[i] == 0x64 || b[i] == 0x65))
         i++;
     if (i < n && (b[i] & 0xf0) == 0x40) {
-        rex_w = b[i] & 8;
+        rex_r = b[i] & 4; /* extends ModRM.reg: %cr8 is 44 0f 20/22 */
         i++;
     }
     if (i >= n)
         return -1;
-    (void)rex_w;
 
     switch (b[i]) {
     case 0xf4:
@@ -117,6 +116,8 @@ int hv_insn_decode(const uint8_t *b, size_t n, struct hv_insn *o)
                 "SCHEDOP_block (HYPERVISOR_sched_op) to idle");
             return 0;
         }
+        if (mod == 3 && (reg == 2 || reg == 3))
+            return -1; /* xgetbv, xsetbv, vmrun...: not lgdt/lidt */
         switch (reg) {
         case 2:
             set(o, len2, "lgdt",
@@ -163,7 +164,7 @@ int hv_insn_decode(const uint8_t *b, size_t n, struct hv_insn *o)
         return 0;
     case 0x20:
     case 0x22: {
-        unsigned cr = reg;
+        unsigned cr = reg | (rex_r ? 8u : 0u);
         snprintf(text, sizeof(text), "mov %s%%cr%u%s", op == 0x20 ? "" : "..., ",
                  cr, op == 0x20 ? ", ..." : "");
         set(o, len2, text,

@@ -10,7 +10,8 @@
 #include "pvmgmt.pb-c.h"
 
 #define FRAME_MAX (16u << 20)
-#define MAX_CLIENTS 256
+#define MAX_CLIENTS 1024
+#define MAX_POLLS_PER_CLIENT 256
 #define GRAVE_NR 16
 
 struct out_frame {

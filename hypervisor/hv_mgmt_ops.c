@@ -424,6 +424,14 @@ bool hv_mgmt_longpoll_try(struct client *c, struct longpoll *p)
 
 static void park(struct client *c, struct longpoll *tmpl)
 {
+    unsigned n = 0;
+    for (struct longpoll *q = c->polls; q; q = q->next)
+        n++;
+    if (n >= MAX_POLLS_PER_CLIENT) {
+        hv_mgmt_send_error(c, tmpl->id, EBUSY, "too many outstanding "
+                           "long-polls on this connection (%u)", n);
+        return;
+    }
     struct longpoll *p = malloc(sizeof(*p));
 
     if (!p) {
