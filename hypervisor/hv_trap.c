@@ -151,12 +151,19 @@ static void describe_regs(struct hv_vcpu *v, const struct kvm_regs *r,
 {
     size_t pos = 0;
     uint8_t code[16];
+    size_t ncode = sizeof(code);
     struct hv_insn insn;
 
     append(out, len, &pos, "d%uv%u %s\n", v->d->domid, v->id, what);
-    if (hv_copy_from_guest(v, code, r->rip, sizeof(code)) == 0 ||
-        hv_copy_from_guest(v, code, r->rip, 1) == 0) {
-        if (hv_insn_decode(code, sizeof(code), &insn) == 0) {
+    /* Near the end of a mapping, only the bytes up to the page end. */
+    if (hv_copy_from_guest(v, code, r->rip, ncode) != 0) {
+        ncode = HV_PAGE_SIZE - (r->rip & (HV_PAGE_SIZE - 1));
+        if (ncode >= sizeof(code) ||
+            hv_copy_from_guest(v, code, r->rip, ncode) != 0)
+            ncode = 0;
+    }
+    if (ncode) {
+        if (hv_insn_decode(code, ncode, &insn) == 0) {
             append(out, len, &pos, "  instruction at rip: %s", insn.text);
             if (insn.privileged)
                 append(out, len, &pos, " (privileged: not allowed at CPL3)"
@@ -165,7 +172,7 @@ static void describe_regs(struct hv_vcpu *v, const struct kvm_regs *r,
                 append(out, len, &pos, " (%s)\n", insn.hint);
         } else {
             append(out, len, &pos, "  code at rip:");
-            for (int i = 0; i < 8; i++)
+            for (size_t i = 0; i < ncode && i < 8; i++)
                 append(out, len, &pos, " %02x", code[i]);
             append(out, len, &pos, "\n");
         }
