@@ -280,7 +280,8 @@ int hv_kvm_set_segbase(struct hv_vcpu *v, int which, uint64_t base);
 int hv_kvm_get_cr2(struct hv_vcpu *v, uint64_t *cr2);
 uint64_t hv_kvm_guest_tsc(struct hv_vcpu *v);
 extern int hv_kvm_fd;
-extern bool hv_kvm_sync_regs;   /* registers travel in kvm_run */
+extern bool hv_kvm_sync_regs;
+extern bool hv_kvm_readonly_mem; /* private area read-only to guests */   /* registers travel in kvm_run */
 extern int hv_kvm_api_version;
 extern uint64_t hv_tsc_khz;
 extern char hv_kvm_flavour[32];

@@ -15,6 +15,7 @@
 #include "hv_arch.h"
 
 int hv_kvm_fd = -1;
+bool hv_kvm_readonly_mem;
 bool hv_kvm_sync_regs;
 int hv_kvm_api_version;
 uint64_t hv_tsc_khz;
@@ -119,6 +120,8 @@ int hv_kvm_init(char *err, size_t errlen)
     }
     detect_flavour();
     probe_tsc_khz();
+    hv_kvm_readonly_mem =
+        ioctl(hv_kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
     hv_kvm_sync_regs =
         (ioctl(hv_kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
          KVM_SYNC_X86_REGS) != 0;
@@ -145,10 +148,12 @@ static void priv_init(struct hv_domain *d)
     uint8_t *tss = (uint8_t *)priv_page(d, HV_PRIV_TSS);
     uint8_t *stubs = (uint8_t *)priv_page(d, HV_PRIV_STUBS);
 
+    /* Accessed bits preset: the tables may sit in a read-only memslot, so
+     * the CPU's page walker must never need to write them. */
     l3[0] = (HV_PRIV_GPA + HV_PRIV_L2 * HV_PAGE_SIZE) | HV_PTE_P | HV_PTE_RW |
-            HV_PTE_U;
+            HV_PTE_U | HV_PTE_A;
     l2[0] = (HV_PRIV_GPA + HV_PRIV_L1 * HV_PAGE_SIZE) | HV_PTE_P | HV_PTE_RW |
-            HV_PTE_U;
+            HV_PTE_U | HV_PTE_A;
     for (unsigned i = 0; i < HV_PRIV_PAGES; i++) {
         uint64_t flags = HV_PTE_P | HV_PTE_RW | HV_PTE_A | HV_PTE_D;
         if (i == HV_PRIV_STUBS)
@@ -201,7 +206,7 @@ static void priv_init(struct hv_domain *d)
 
 int hv_kvm_vm_create(struct hv_domain *d, char *err, size_t errlen)
 {
-    struct kvm_userspace_memory_region ram = { 0 }, priv = { 0 };
+    struct kvm_userspace_memory_region ram = { 0 }, priv = { 0 }, gnt = { 0 };
     char memname[32];
     int e;
 
@@ -242,12 +247,22 @@ int hv_kvm_vm_create(struct hv_domain *d, char *err, size_t errlen)
     ram.guest_phys_addr = 0;
     ram.memory_size = d->mem_size;
     ram.userspace_addr = (uint64_t)(uintptr_t)d->mem;
+    /* GDT, TSS, IDTs and stubs: read-only to the guest where KVM can do
+     * it, so a guest that maps them through its own page tables still
+     * cannot rewrite them (and leave CPL3). Grant frames stay writable. */
     priv.slot = 1;
+    priv.flags = hv_kvm_readonly_mem ? KVM_MEM_READONLY : 0;
     priv.guest_phys_addr = HV_PRIV_GPA;
-    priv.memory_size = d->priv_size;
+    priv.memory_size = HV_PRIV_GNT * HV_PAGE_SIZE;
     priv.userspace_addr = (uint64_t)(uintptr_t)d->priv;
+    gnt.slot = 2;
+    gnt.guest_phys_addr = HV_PRIV_GPA + HV_PRIV_GNT * HV_PAGE_SIZE;
+    gnt.memory_size = HV_GNT_MAX_FRAMES * HV_PAGE_SIZE;
+    gnt.userspace_addr =
+        (uint64_t)(uintptr_t)(d->priv + HV_PRIV_GNT * HV_PAGE_SIZE);
     if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &ram) < 0 ||
-        ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &priv) < 0) {
+        ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &priv) < 0 ||
+        ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &gnt) < 0) {
         e = errno;
         snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(e));
         return -e;

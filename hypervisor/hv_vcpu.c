@@ -204,10 +204,18 @@ static void handle_exit(struct hv_vcpu *v)
                       "bad stack, IDT or page tables)");
         break;
     case KVM_EXIT_MMIO:
-        snprintf(msg, sizeof(msg), "%s of guest-physical 0x%llx outside "
-                 "guest RAM (%llu KiB)", r->mmio.is_write ? "write" : "read",
-                 (unsigned long long)r->mmio.phys_addr,
-                 (unsigned long long)(v->d->mem_size >> 10));
+        if (r->mmio.phys_addr >= HV_PRIV_GPA &&
+            r->mmio.phys_addr < HV_PRIV_GPA + v->d->priv_size)
+            snprintf(msg, sizeof(msg), "%s of guest-physical 0x%llx: "
+                     "pvisor's private area (GDT/IDT/TSS) is read-only",
+                     r->mmio.is_write ? "write" : "read",
+                     (unsigned long long)r->mmio.phys_addr);
+        else
+            snprintf(msg, sizeof(msg), "%s of guest-physical 0x%llx outside "
+                     "guest RAM (%llu KiB)",
+                     r->mmio.is_write ? "write" : "read",
+                     (unsigned long long)r->mmio.phys_addr,
+                     (unsigned long long)(v->d->mem_size >> 10));
         crash_exit(v, msg);
         break;
     case KVM_EXIT_HLT:

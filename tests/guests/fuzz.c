@@ -119,6 +119,35 @@ static void fuzz_insn(void)
     gk_printf("fuzz: random code returned\n");
 }
 
+/*
+ * mode=privwrite: point one of our own PTEs (written directly: page tables
+ * are ordinary guest RAM) at pvisor's IDT page and write to it. pvisor
+ * keeps that area read-only, so the domain must crash on the write.
+ */
+static void priv_write(void)
+{
+    uint64_t va = (uint64_t)gk_alloc_pages(0);
+    uint64_t *table = (uint64_t *)gk_start_info.pt_base;
+    uint64_t *pte = 0;
+
+    for (int level = 4; level >= 1; level--) {
+        unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
+        if (level == 1) {
+            pte = &table[idx];
+            break;
+        }
+        table = (uint64_t *)(GK_VIRT_BASE + (table[idx] & 0xffffffffff000ULL));
+    }
+    /* guest-physical of pvisor's area (1 << 38) + IDT page (23) */
+    *pte = ((1ULL << 38) + 23 * 4096) | 7;
+    struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_LOCAL };
+    HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
+    gk_printf("fuzz: mapped pvisor's IDT at 0x%lx, writing to it\n",
+              (unsigned long)va);
+    *(volatile uint64_t *)va = 0x4141414141414141ULL;
+    gk_printf("fuzz: WRITE TO PVISOR'S AREA SUCCEEDED\n");
+}
+
 int main(void)
 {
     long seed = gk_cmdline_int("seed", 1);
@@ -127,6 +156,8 @@ int main(void)
     rng_state = 0x9e3779b97f4a7c15ULL ^ (uint64_t)seed;
     if (!rng_state)
         rng_state = 1;
+    if (gk_cmdline_int("privwrite", 0))
+        priv_write();
     if (gk_cmdline_int("insn", 0))
         fuzz_insn();
     else
