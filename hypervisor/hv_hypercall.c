@@ -219,11 +219,15 @@ static long do_set_segment_base(struct hv_vcpu *v, uint64_t which,
         return -XEN_EINVAL;
     switch (which) {
     case SEGBASE_FS:
+        if (hv_kvm_set_segbase(v, 0, base))
+            return -XEN_EINVAL;
         v->fs_base = base;
-        return hv_kvm_set_segbase(v, 0, base) ? -XEN_EINVAL : 0;
+        return 0;
     case SEGBASE_GS_KERNEL:
+        if (hv_kvm_set_segbase(v, 1, base))
+            return -XEN_EINVAL;
         v->gs_base_kernel = base;
-        return hv_kvm_set_segbase(v, 1, base) ? -XEN_EINVAL : 0;
+        return 0;
     case SEGBASE_GS_USER:
         v->gs_base_user = base;
         return 0;

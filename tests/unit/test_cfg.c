@@ -158,8 +158,9 @@ static const struct bad bads[] = {
       "in string (two hex digits, not 00)" },
     { N K "type = \"hvm\"\n", NULL,
       "hello.cfg:3: type: only type = \"pv\" is supported, got \"hvm\"" },
-    { N K, "memory=lots", "<command line>:1: memory: expected a value "
-      "(\"string\", 'string', number or [ list ]), got 'lots'" },
+    /* A bare word on the command line is a string (xl does the same). */
+    { N K, "memory=lots", "<command line>:1: memory: expected an integer, "
+      "got \"lots\"" },
     { N K, "memory", "<command line>:1: 'memory' is not a key=value "
       "setting" },
     { N K, "vcpus=0", "<command line>:1: vcpus: 0 is out of range (1..32)" },

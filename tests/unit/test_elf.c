@@ -321,9 +321,9 @@ static void test_layout_errors(void)
           "KiB)" },
         { VB, 4 * MiB + 100, -EINVAL, "t.elf: memory size 0x400064 is not a "
           "non-zero multiple of 4 KiB" },
-        { 0xffff800000000000ull, 4 * MiB, -EINVAL, "t.elf: mapping memory at "
-          "virt_base 0xffff800000000000-0xffff8000003fffff overlaps pvisor's "
-          "area 0xffff800000000000-0xffff807fffffffff (L4 slot 256)" },
+        { 0x00007f8000000000ull, 4 * MiB, -EINVAL, "t.elf: mapping memory at "
+          "virt_base 0x7f8000000000-0x7f80003fffff overlaps pvisor's "
+          "area 0x7f8000000000-0x7fffffffffff (L4 slot 255)" },
         { 0xfffffffffff00000ull, 4 * MiB, -EINVAL, "t.elf: virt_base "
           "0xfffffffffff00000 + memory 0x400000 wraps around the address "
           "space" },
