@@ -13,6 +13,7 @@ static const struct unit_suite *const suites[] = {
     &unit_suite_guestmem,
     &unit_suite_hypercall,
     &unit_suite_evtchn,
+    &unit_suite_gnttab,
     &unit_suite_insn,
     &unit_suite_mgmt,
 };

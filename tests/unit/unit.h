@@ -24,6 +24,7 @@ extern const struct unit_suite unit_suite_elf;
 extern const struct unit_suite unit_suite_guestmem;
 extern const struct unit_suite unit_suite_hypercall;
 extern const struct unit_suite unit_suite_evtchn;
+extern const struct unit_suite unit_suite_gnttab;
 extern const struct unit_suite unit_suite_insn;
 extern const struct unit_suite unit_suite_mgmt;
 
