@@ -290,6 +290,8 @@ extern char hv_kvm_flavour[32];
 /* hv_vcpu.c */
 int hv_vcpu_start(struct hv_vcpu *v);
 void hv_vcpu_kick(struct hv_vcpu *v);
+/* CPU time the vCPU's threads used so far (any thread may ask). */
+uint64_t hv_vcpu_cpu_ns(struct hv_vcpu *v);
 void hv_vcpu_stop_all(struct hv_domain *d);
 /* Called with d->lock held: wake a blocked or parked vCPU. */
 void hv_vcpu_wake_locked(struct hv_vcpu *v);

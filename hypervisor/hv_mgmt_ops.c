@@ -69,7 +69,7 @@ static void fill_info(struct hv_domain *d, Pvmgmt__DomainInfo *info)
         vi->id = i;
         vi->online = v->online;
         vi->blocked = v->blocked;
-        vi->cpu_time_ns = atomic_load(&v->st_cpu_ns);
+        vi->cpu_time_ns = hv_vcpu_cpu_ns(v);
         vi->hypercalls = atomic_load(&v->st_hypercalls);
         vi->exits = atomic_load(&v->st_exits);
         vi->upcalls = atomic_load(&v->st_upcalls);

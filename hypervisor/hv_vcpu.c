@@ -321,12 +321,25 @@ static void *vcpu_thread(void *arg)
             continue;
         }
         handle_exit(v);
-        atomic_store_explicit(&v->st_cpu_ns, thread_cpu_ns() - cpu0,
-                              memory_order_relaxed);
     }
-    atomic_store_explicit(&v->st_cpu_ns, thread_cpu_ns() - cpu0,
+    /* Keep the total across restarts; while running it is read live. */
+    atomic_store_explicit(&v->st_cpu_ns,
+                          atomic_load(&v->st_cpu_ns) + thread_cpu_ns() - cpu0,
                           memory_order_relaxed);
     return NULL;
+}
+
+uint64_t hv_vcpu_cpu_ns(struct hv_vcpu *v)
+{
+    uint64_t total = atomic_load(&v->st_cpu_ns);
+    clockid_t cid;
+    struct timespec ts;
+
+    /* The thread's own CPU clock, read from here: no cost per exit. */
+    if (v->thread_started && pthread_getcpuclockid(v->thread, &cid) == 0 &&
+        clock_gettime(cid, &ts) == 0)
+        total += (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    return total;
 }
 
 int hv_vcpu_start(struct hv_vcpu *v)
