@@ -1,12 +1,16 @@
 # SPDX-License-Identifier: MIT
 # dom0-tools/module.mk: libpvctrl, libpvguest, pvctl and the pvhost script.
 
+# The libxenstore shim first: pvctl links it.
+include dom0-tools/libxenstore/module.mk
+
 PVCTRL_INC := -Idom0-tools/libpvctrl/include -Idom0-tools/libpvctrl
 PVGUEST_INC := -Idom0-tools/libpvguest/include -Idom0-tools/libpvguest
 
 CFLAGS_dom0-tools/libpvctrl/ := $(PVCTRL_INC)
 CFLAGS_dom0-tools/libpvguest/ := $(PVGUEST_INC)
-CFLAGS_dom0-tools/pvctl/ := -Idom0-tools/pvctl $(PVCTRL_INC) $(PVGUEST_INC)
+CFLAGS_dom0-tools/pvctl/ := -Idom0-tools/pvctl $(PVCTRL_INC) $(PVGUEST_INC) \
+	$(XS_INC)
 # The unit tests include the public headers and cfg.h.
 CFLAGS_tests/unit/ += -Idom0-tools/pvctl $(PVCTRL_INC) $(PVGUEST_INC)
 
@@ -18,7 +22,8 @@ PVCTL_LIB_SRCS := dom0-tools/pvctl/cfg.c dom0-tools/pvctl/cfg_domain.c \
 	dom0-tools/pvctl/pvctl_util.c \
 	dom0-tools/pvctl/cmd_create.c dom0-tools/pvctl/cmd_domain.c \
 	dom0-tools/pvctl/cmd_list.c dom0-tools/pvctl/cmd_console.c \
-	dom0-tools/pvctl/cmd_host.c
+	dom0-tools/pvctl/cmd_host.c dom0-tools/pvctl/cmd_store.c \
+	dom0-tools/pvctl/pvctl_store.c
 
 PVCTRL_OBJS := $(PVCTRL_SRCS:%.c=$(BUILD)/%.o)
 PVGUEST_OBJS := $(PVGUEST_SRCS:%.c=$(BUILD)/%.o)
@@ -35,10 +40,11 @@ $(BUILD)/lib/libpvguest.a: $(PVGUEST_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/bin/pvctl: $(PVCTL_OBJS) $(PVCTRL_OBJS) $(PVGUEST_OBJS) $(PVMGMT_OBJ)
+$(BUILD)/bin/pvctl: $(PVCTL_OBJS) $(PVCTRL_OBJS) $(PVGUEST_OBJS) $(XS_OBJS) \
+		$(PVMGMT_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c -lpthread
 
 $(BUILD)/bin/pvhost: dom0-tools/pvhost
 	@mkdir -p $(dir $@)
@@ -47,3 +53,9 @@ $(BUILD)/bin/pvhost: dom0-tools/pvhost
 
 LIBS += $(BUILD)/lib/libpvctrl.a $(BUILD)/lib/libpvguest.a
 BINS += $(BUILD)/bin/pvctl $(BUILD)/bin/pvhost
+
+# The xenstore daemon (after libpvctrl, which it links).
+include dom0-tools/pvstored/module.mk
+
+# Split-driver backends (pv-consoled, ...).
+include dom0-tools/backends/module.mk

@@ -40,14 +40,25 @@ void hv_evtchn_fini(struct hv_domain *d)
 
 void hv_evtchn_reset(struct hv_domain *d)
 {
+    /*
+     * A restart keeps the channels the toolstack set up with dom0 (the
+     * xenstore and console channels, device channels): start_info, which
+     * the boot snapshot restores, names them, and the dom0 services stay
+     * bound. Everything else is closed as on a fresh boot.
+     */
     for (uint32_t p = 1; p < d->max_evtchn; p++) {
         struct evtchn_close c = { p };
-        if (d->evtchn[p].state != HV_ECS_FREE)
-            (void)hv_evtchn_op(d, EVTCHNOP_close, &c);
+        uint8_t st = d->evtchn[p].state;
+        if (st == HV_ECS_FREE || st == HV_ECS_RESERVED)
+            continue;
+        if ((st == HV_ECS_UNBOUND || st == HV_ECS_INTERDOMAIN) &&
+            d->evtchn[p].remote_dom == 0)
+            continue;
+        (void)hv_evtchn_op(d, EVTCHNOP_close, &c);
     }
     pthread_mutex_lock(&d->lock);
-    memset(d->evtchn, 0, d->max_evtchn * sizeof(*d->evtchn));
-    d->evtchn[0].state = HV_ECS_RESERVED;
+    for (uint32_t p = 1; p < d->max_evtchn; p++)
+        d->evtchn[p].notify_vcpu = 0;
     memset(d->virq_port, 0, sizeof(d->virq_port));
     pthread_mutex_unlock(&d->lock);
 }

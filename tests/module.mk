@@ -5,8 +5,10 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 # The ABI layout test compiles Xen's headers in their own file.
 CFLAGS_tests/unit/ += -Itests/unit
 
+# The store-client suite runs $(BUILD)/bin/pvstored.
 $(BUILD)/tests/unit-tests: $(UNIT_OBJS) $(HV_LIB_OBJS) $(PVGUEST_OBJS) \
-		$(PVCTRL_OBJS) $(PVCTL_LIB_OBJS) $(PVMGMT_OBJ)
+		$(PVCTRL_OBJS) $(PVCTL_LIB_OBJS) $(STORE_OBJS) $(XS_OBJS) \
+		$(PVMGMT_OBJ) | $(BUILD)/bin/pvstored
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcunit -lprotobuf-c -lpthread

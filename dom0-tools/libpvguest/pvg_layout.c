@@ -206,3 +206,29 @@ int pvg_build(const struct pvg_image *img, void *mem, uint64_t mem_size,
                              strlen(cmdline) >= PVG_CMDLINE_MAX;
     return 0;
 }
+
+int pvg_set_store_evtchn(void *mem, uint64_t mem_size,
+                         const struct pvg_layout *lay, uint32_t port)
+{
+    uint8_t *si = (uint8_t *)mem + lay->start_info_gpa;
+
+    if (lay->start_info_gpa > mem_size ||
+        mem_size - lay->start_info_gpa < sizeof(struct start_info))
+        return -EINVAL;
+    memcpy(si + offsetof(struct start_info, store_evtchn), &port,
+           sizeof(port));
+    return 0;
+}
+
+int pvg_set_console_evtchn(void *mem, uint64_t mem_size,
+                           const struct pvg_layout *lay, uint32_t port)
+{
+    uint8_t *si = (uint8_t *)mem + lay->start_info_gpa;
+
+    if (lay->start_info_gpa > mem_size ||
+        mem_size - lay->start_info_gpa < sizeof(struct start_info))
+        return -EINVAL;
+    memcpy(si + offsetof(struct start_info, console.domU.evtchn), &port,
+           sizeof(port));
+    return 0;
+}

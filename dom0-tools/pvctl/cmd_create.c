@@ -10,7 +10,9 @@
 
 #include "cfg.h"
 #include "pvctl.h"
+#include "pvevtchn.h"
 #include "pvguest.h"
+#include "xenstore.h"
 
 static const char *const CMD = "create";
 
@@ -36,10 +38,37 @@ static int load_config(const char *path, char **overrides, int nr,
     return e;
 }
 
-/* Maps the domain's RAM, writes the image, sends DomainSetup. */
+/*
+ * Allocates the guest's xenstore event channel (an unbound port of domid
+ * for dom0). Returns the port, or 0 (after one warning) when it cannot.
+ */
+static uint32_t store_port(uint32_t domid)
+{
+    pvevtchn *evh = pvevtchn_open(pvctl_opts.run_dir);
+    int port;
+
+    if (!evh) {
+        fprintf(stderr, "pvctl: %s: warning: xenstore not available: "
+                "event channels: %s\n", CMD, strerror(errno));
+        return 0;
+    }
+    port = pvevtchn_alloc_unbound_for(evh, domid, 0);
+    pvevtchn_close(evh);
+    if (port <= 0) {
+        fprintf(stderr, "pvctl: %s: warning: xenstore not available: "
+                "allocating its event channel: %s\n", CMD,
+                strerror(port < 0 ? -port : EINVAL));
+        return 0;
+    }
+    return (uint32_t)port;
+}
+
+/* Maps the domain's RAM, writes the image (with the xenstore port in
+ * start_info), sends DomainSetup. Stores the xenstore ring's frame. */
 static int build_domain(struct pvc_handle *h, uint32_t domid,
                         const struct pvg_image *img,
-                        const struct cfg_domain *d)
+                        const struct cfg_domain *d, uint32_t xs_port,
+                        uint64_t *store_mfn)
 {
     char err[PVG_ERR_MAX];
     struct pvg_layout lay;
@@ -66,6 +95,11 @@ static int build_domain(struct pvc_handle *h, uint32_t domid,
         return e;
     }
     e = pvg_build(img, mem, size, d->cmdline, &lay, err, sizeof(err));
+    if (!e && xs_port &&
+        (e = pvg_set_store_evtchn(mem, size, &lay, xs_port)))
+        snprintf(err, sizeof(err), "start_info outside guest memory");
+    if (!e)
+        *store_mfn = lay.store_gpa / PVG_PAGE_SIZE;
     munmap(mem, size);
     close(fd);
     if (e) {
@@ -103,6 +137,9 @@ int pvctl_cmd_create(int argc, char **argv)
     struct cfg_domain d = { 0 };
     struct pvg_image img = { 0 };
     struct pvc_handle *h = NULL;
+    struct xs_handle *xs = NULL;
+    uint64_t store_mfn = 0;
+    uint32_t xs_port = 0;
     char err[PVG_ERR_MAX];
     sigset_t block, old;
     uint32_t domid = 0;
@@ -153,7 +190,20 @@ int pvctl_cmd_create(int argc, char **argv)
         pvctl_call_failed(CMD, h, e, "creating the domain");
         goto unblock;
     }
-    e = build_domain(h, domid, &img, &d);
+    /* xenstore is optional: without pvstored the guest gets port 0. */
+    xs = pvctl_xs_open(CMD, true);
+    if (xs) {
+        xs_port = store_port(domid);
+        if (!xs_port) {
+            xs_close(xs);
+            xs = NULL;
+        }
+    }
+    e = build_domain(h, domid, &img, &d, xs_port, &store_mfn);
+    if (!e && xs)
+        e = pvctl_store_introduce(CMD, xs, domid, d.name,
+                                  d.memory_mb * 1024, d.vcpus, store_mfn,
+                                  xs_port);
     if (!e && !paused) {
         e = pvc_domain_unpause(h, domid);
         if (e)
@@ -164,6 +214,7 @@ int pvctl_cmd_create(int argc, char **argv)
         if (de)
             pvctl_call_failed(CMD, h, de, "destroying the half-built "
                               "domain");
+        pvctl_store_forget(xs, domid);
         goto unblock;
     }
     rc = PVCTL_OK;
@@ -177,6 +228,7 @@ unblock:
     if (console && pvctl_console_attach(CMD, h, domid))
         rc = PVCTL_ERR;
 out:
+    xs_close(xs);
     pvc_close(h);
     pvg_image_free(&img);
     cfg_domain_free(&d);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pvctl.h"
+#include "xenstore.h"
 
 #define WAIT_TIMEOUT_EXIT 2
 #define WAIT_OTHER_EXIT   3
@@ -45,7 +46,30 @@ out:
 
 int pvctl_cmd_destroy(int argc, char **argv)
 {
-    return simple_op(argc, argv, pvc_domain_destroy, "destroying");
+    struct pvc_handle *h;
+    struct xs_handle *xs;
+    uint32_t domid;
+    int e, rc = PVCTL_ERR;
+
+    if (argc != 2 || argv[1][0] == '-')
+        return pvctl_usage(argv[0]);
+    if (pvctl_connect(argv[0], &h))
+        return PVCTL_ERR;
+    if (pvctl_resolve(argv[0], h, argv[1], &domid))
+        goto out;
+    e = pvc_domain_destroy(h, domid);
+    if (e) {
+        pvctl_call_failed(argv[0], h, e, "destroying");
+        goto out;
+    }
+    /* Like xl: release it in xenstore and remove its keys. */
+    xs = pvctl_xs_open(argv[0], false);
+    pvctl_store_forget(xs, domid);
+    xs_close(xs);
+    rc = PVCTL_OK;
+out:
+    pvc_close(h);
+    return rc;
 }
 
 int pvctl_cmd_pause(int argc, char **argv)
@@ -115,17 +139,88 @@ gone:
     return 0;
 }
 
+/*
+ * Asks the guest through control/shutdown, as xl does. Returns 0 when the
+ * request was written, -errno when xenstore cannot carry it.
+ */
+static int request_shutdown(const char *cmd, uint32_t domid,
+                            const char *what)
+{
+    struct xs_handle *xs = pvctl_xs_open(cmd, true);
+    char path[64];
+    int e = 0;
+
+    if (!xs)
+        return -ENOENT;
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown",
+             domid);
+    if (!xs_is_domain_introduced(xs, domid)) {
+        e = -ENOENT;
+        fprintf(stderr, "pvctl: %s: warning: domain %u is not connected "
+                "to xenstore\n", cmd, domid);
+    } else if (!xs_write(xs, XBT_NULL, path, what, (unsigned)strlen(what))) {
+        e = -errno;
+        pvctl_err(cmd, "writing %s: %s", path, strerror(-e));
+    }
+    xs_close(xs);
+    return e;
+}
+
+/*
+ * Waits up to secs for domid to stop (or, for a reboot, to restart).
+ * Returns 1 when it did, 0 on timeout, -errno on errors (printed).
+ */
+static int wait_graceful(const char *cmd, struct pvc_handle *h,
+                         uint32_t domid, uint32_t secs)
+{
+    struct pvc_domain_info *infos, info;
+    uint32_t restarts;
+    size_t nr;
+    int e;
+
+    e = pvc_domain_list(h, domid, &infos, &nr);
+    if (e == -ESRCH || (!e && nr == 0))
+        return 1;
+    if (e)
+        return pvctl_call_failed(cmd, h, e, "listing"), e;
+    restarts = infos[0].restarts;
+    pvc_domain_info_free(infos, nr);
+    for (uint32_t waited = 0; waited < secs * 2; waited++) {
+        e = pvc_domain_wait(h, domid, 500, &info);
+        if (e == -ESRCH)
+            return 1;
+        if (e)
+            return pvctl_call_failed(cmd, h, e, "waiting"), e;
+        bool done = !is_live(info.state) || info.restarts > restarts;
+        pvc_domain_info_clear(&info);
+        if (done)
+            return 1;
+    }
+    return 0;
+}
+
 static int shutdown_cmd(int argc, char **argv, Pvmgmt__ShutdownReason r)
 {
+    bool reboot = r == PVMGMT__SHUTDOWN_REASON__SHUTDOWN_REBOOT;
+    bool wait = false, force = false, hard = true;
+    uint32_t domid, secs = 30;
     struct pvc_handle *h;
-    bool wait = false;
-    uint32_t domid;
     int opt, e, rc = PVCTL_ERR;
 
-    while ((opt = getopt(argc, argv, "w")) != -1) {
-        if (opt != 'w')
-            return pvctl_usage(argv[0]);
-        wait = true;
+    while ((opt = getopt(argc, argv, "wFt:")) != -1) {
+        switch (opt) {
+        case 'w': wait = true; break;
+        case 'F': force = true; break;
+        case 't':
+            if (!pvctl_parse_u32(optarg, &secs) || secs == 0 ||
+                secs > 86400) {
+                pvctl_err(argv[0], "-t wants seconds (1..86400), got '%s'",
+                          optarg);
+                return pvctl_usage(argv[0]);
+            }
+            break;
+        default: return pvctl_usage(argv[0]);
+        }
     }
     if (optind != argc - 1)
         return pvctl_usage(argv[0]);
@@ -133,15 +228,36 @@ static int shutdown_cmd(int argc, char **argv, Pvmgmt__ShutdownReason r)
         return PVCTL_ERR;
     if (pvctl_resolve(argv[0], h, argv[optind], &domid))
         goto out;
-    e = pvc_domain_shutdown(h, domid, r);
-    if (e) {
-        pvctl_call_failed(argv[0], h, e, argv[optind]);
-        goto out;
+    if (!force &&
+        request_shutdown(argv[0], domid, reboot ? "reboot" : "poweroff") ==
+        0) {
+        e = wait_graceful(argv[0], h, domid, secs);
+        if (e < 0)
+            goto out;
+        hard = e == 0;
+        if (hard)
+            fprintf(stderr, "pvctl: %s: domain %u did not %s within %u s; "
+                    "using a hard %s\n", argv[0], domid,
+                    reboot ? "reboot" : "shut down", secs,
+                    reboot ? "reboot" : "shutdown");
+    }
+    if (hard) {
+        e = pvc_domain_shutdown(h, domid, r);
+        if (e) {
+            pvctl_call_failed(argv[0], h, e, argv[optind]);
+            goto out;
+        }
+        if (!force)
+            fprintf(stderr, "pvctl: %s: domain %u: hard %s done\n",
+                    argv[0], domid, reboot ? "reboot" : "shutdown");
     }
     if (wait) {
         fprintf(stderr, "Waiting for domain %u (%s)\n", domid, argv[optind]);
-        if (wait_stop(argv[0], h, domid, argv[optind],
-                      r == PVMGMT__SHUTDOWN_REASON__SHUTDOWN_REBOOT))
+        /* A graceful reboot has already happened when we get here. */
+        if (!hard && reboot)
+            fprintf(stderr, "Domain %u (%s) rebooted\n", domid,
+                    argv[optind]);
+        else if (wait_stop(argv[0], h, domid, argv[optind], reboot))
             goto out;
     }
     rc = PVCTL_OK;

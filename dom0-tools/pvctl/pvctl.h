@@ -71,6 +71,31 @@ void pvctl_state_string(Pvmgmt__DomainState s, char out[7]);
 int pvctl_console_attach(const char *cmd, struct pvc_handle *h,
                          uint32_t domid);
 
+/* ---- xenstore (pvctl_store.c) ---- */
+
+struct xs_handle;
+
+/*
+ * Opens pvstored's socket ($XENSTORED_PATH, else in the run directory).
+ * NULL when it is not running; with warn, prints one warning line
+ * "xenstore not available: ..." then.
+ */
+struct xs_handle *pvctl_xs_open(const char *cmd, bool warn);
+
+/*
+ * Writes a new domain's keys (/local/domain/<id>/{name,domid,vm,memory,
+ * cpu,store,control...} and /vm/<uuid>) in a transaction, sets their
+ * permissions and introduces the domain (XS_INTRODUCE). Prints errors.
+ * Returns 0 or -errno; on failure nothing is left behind.
+ */
+int pvctl_store_introduce(const char *cmd, struct xs_handle *xs,
+                          uint32_t domid, const char *name,
+                          uint64_t memory_kb, uint32_t vcpus,
+                          uint64_t store_mfn, uint32_t port);
+
+/* Releases domid (XS_RELEASE) and removes its keys. xs may be NULL. */
+void pvctl_store_forget(struct xs_handle *xs, uint32_t domid);
+
 /* Command entry points (one group per file). */
 int pvctl_cmd_create(int argc, char **argv);
 int pvctl_cmd_list(int argc, char **argv);
@@ -86,5 +111,6 @@ int pvctl_cmd_domname(int argc, char **argv);
 int pvctl_cmd_console(int argc, char **argv);
 int pvctl_cmd_info(int argc, char **argv);
 int pvctl_cmd_dmesg(int argc, char **argv);
+int pvctl_cmd_store(int argc, char **argv);
 
 #endif /* PVISOR_DOM0_TOOLS_PVCTL_PVCTL_H */

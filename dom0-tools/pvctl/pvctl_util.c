@@ -22,10 +22,15 @@ static const struct pvctl_cmd cmds[] = {
       "List domains (all, or each DOM). -l prints every detail.\n" },
     { "destroy", pvctl_cmd_destroy, "DOM",
       "Destroy domain DOM at once.\n" },
-    { "shutdown", pvctl_cmd_shutdown, "[-w] DOM",
-      "Ask DOM to power off; -w waits until it has stopped.\n" },
-    { "reboot", pvctl_cmd_reboot, "[-w] DOM",
-      "Ask DOM to reboot; -w waits until it has restarted or stopped.\n" },
+    { "shutdown", pvctl_cmd_shutdown, "[-w] [-F] [-t SECS] DOM",
+      "Ask DOM to power off by writing control/shutdown = \"poweroff\" in\n"
+      "xenstore, as xl does; if it has not shut down after SECS seconds\n"
+      "(default 30), or xenstore is not available, shut it down hard.\n"
+      "-F shuts it down hard at once. -w waits until it has stopped.\n" },
+    { "reboot", pvctl_cmd_reboot, "[-w] [-F] [-t SECS] DOM",
+      "Ask DOM to reboot through control/shutdown = \"reboot\"; falls back\n"
+      "to a hard reboot like shutdown. -w waits until it has restarted or\n"
+      "stopped.\n" },
     { "pause", pvctl_cmd_pause, "DOM", "Pause all vCPUs of DOM.\n" },
     { "unpause", pvctl_cmd_unpause, "DOM", "Unpause DOM.\n" },
     { "console", pvctl_cmd_console, "DOM",
@@ -41,6 +46,14 @@ static const struct pvctl_cmd cmds[] = {
     { "domname", pvctl_cmd_domname, "ID", "Print the name of domain ID.\n" },
     { "uptime", pvctl_cmd_uptime, "[DOM ...]",
       "Show how long domains have been up.\n" },
+    { "store", pvctl_cmd_store, "ls|read|write|rm|watch|perms [ARGS]",
+      "Inspect and change xenstore (served by pvstored):\n"
+      "  ls [PATH]               the tree below PATH (default /), values\n"
+      "  read PATH...            print values\n"
+      "  write PATH VALUE...     write values (pairs)\n"
+      "  rm PATH...              remove nodes and everything below\n"
+      "  watch [-n N] PATH       print the path of each event (N events)\n"
+      "  perms PATH [PERM...]    print or set permissions, e.g. n0 r5\n" },
     { "help", cmd_help, "[COMMAND]", "Show help for COMMAND.\n" },
 };
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -117,4 +117,21 @@ int pvg_build(const struct pvg_image *img, void *mem, uint64_t mem_size,
               const char *cmdline, struct pvg_layout *lay, char *err,
               size_t errlen);
 
+/*
+ * Sets start_info.store_evtchn in guest RAM built by pvg_build (mem and
+ * lay as passed to and returned by it), before DomainSetup so that the
+ * boot snapshot holds it. Returns 0 or -EINVAL when start_info does not
+ * lie inside mem_size.
+ */
+int pvg_set_store_evtchn(void *mem, uint64_t mem_size,
+                         const struct pvg_layout *lay, uint32_t port);
+
+/*
+ * Sets start_info.console.domU.evtchn the same way. pvctl calls it after
+ * DomainSetup, so the boot snapshot keeps 0: a domain restarted in place
+ * (whose event channels pvisor resets) falls back to console_io.
+ */
+int pvg_set_console_evtchn(void *mem, uint64_t mem_size,
+                           const struct pvg_layout *lay, uint32_t port);
+
 #endif /* PVISOR_DOM0_TOOLS_LIBPVGUEST_INCLUDE_PVGUEST_H */

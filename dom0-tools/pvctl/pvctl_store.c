@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/* pvctl_store.c: the toolstack's xenstore part: domain keys, introduce. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "pvctl.h"
+#include "xenstore.h"
+
+struct xs_handle *pvctl_xs_open(const char *cmd, bool warn)
+{
+    struct xs_handle *xs;
+
+    /* -r RUNDIR also locates pvstored unless XENSTORED_PATH says. */
+    if (pvctl_opts.run_dir && !getenv("XENSTORED_PATH"))
+        setenv("PVISOR_RUN_DIR", pvctl_opts.run_dir, 1);
+    xs = xs_open(0);
+    if (!xs && warn)
+        fprintf(stderr, "pvctl: %s: warning: xenstore not available: %s "
+                "(is pvstored running? 'pvhost start' starts it)\n", cmd,
+                strerror(errno));
+    return xs;
+}
+
+static void uuid4(char out[37])
+{
+    uint8_t b[16];
+
+    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+        uint64_t t = (uint64_t)time(NULL) ^ (uint64_t)clock();
+        for (int i = 0; i < 16; i++)
+            b[i] = (uint8_t)(t >> ((i % 8) * 8)) ^ (uint8_t)rand();
+    }
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+             b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+}
+
+/* Writes fmt-formatted value to base/key in t. */
+static bool put(struct xs_handle *xs, xs_transaction_t t, const char *base,
+                const char *key, const char *val)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s%s%s", base, *key ? "/" : "", key);
+    return xs_write(xs, t, path, val, (unsigned)strlen(val));
+}
+
+static bool perm(struct xs_handle *xs, xs_transaction_t t, const char *base,
+                 const char *key, struct xs_permissions *p, unsigned nr)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s%s%s", base, *key ? "/" : "", key);
+    return xs_mkdir(xs, t, path) && xs_set_permissions(xs, t, path, p, nr);
+}
+
+/*
+ * The keys xl writes for a PV domain (libxl__domain_make and
+ * libxl__build_post), in one transaction.
+ */
+static bool write_keys(struct xs_handle *xs, xs_transaction_t t,
+                       uint32_t domid, const char *name, uint64_t memory_kb,
+                       uint32_t vcpus, uint64_t mfn, uint32_t port,
+                       const char *vm)
+{
+    /* The directory is dom0's and readable by the guest; the guest owns
+     * the parts it writes to. */
+    struct xs_permissions ro[2] = { { 0, XS_PERM_NONE },
+                                    { domid, XS_PERM_READ } };
+    struct xs_permissions rw[1] = { { domid, XS_PERM_NONE } };
+    static const char *const guest_owned[] = {
+        "device", "data", "drivers", "feature", "attr", "error",
+        "control/shutdown", "control/feature-poweroff",
+        "control/feature-reboot", "control/feature-suspend",
+        "control/sysrq",
+    };
+    char dom[64], buf[64];
+    bool ok;
+
+    snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
+    ok = perm(xs, t, dom, "", ro, 2) && perm(xs, t, vm, "", ro, 2) &&
+         put(xs, t, vm, "uuid", vm + 4) && put(xs, t, vm, "name", name);
+    snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
+    ok = ok && put(xs, t, vm, "start_time", buf) &&
+         put(xs, t, dom, "vm", vm) && put(xs, t, dom, "name", name);
+    snprintf(buf, sizeof(buf), "%u", domid);
+    ok = ok && put(xs, t, dom, "domid", buf);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)memory_kb);
+    ok = ok && put(xs, t, dom, "memory/static-max", buf) &&
+         put(xs, t, dom, "memory/target", buf);
+    for (uint32_t i = 0; ok && i < vcpus; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "cpu/%u/availability", i);
+        ok = put(xs, t, dom, key, "online");
+    }
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)mfn);
+    ok = ok && put(xs, t, dom, "store/ring-ref", buf);
+    snprintf(buf, sizeof(buf), "%u", port);
+    ok = ok && put(xs, t, dom, "store/port", buf) &&
+         perm(xs, t, dom, "control", ro, 2);
+    for (size_t i = 0; ok && i < sizeof(guest_owned) / sizeof(*guest_owned);
+         i++)
+        ok = perm(xs, t, dom, guest_owned[i], rw, 1);
+    return ok;
+}
+
+int pvctl_store_introduce(const char *cmd, struct xs_handle *xs,
+                          uint32_t domid, const char *name,
+                          uint64_t memory_kb, uint32_t vcpus,
+                          uint64_t store_mfn, uint32_t port)
+{
+    char vm[48] = "/vm/";
+    int e = 0;
+
+    uuid4(vm + 4);
+    for (int tries = 0; tries < 16; tries++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        if (t == XBT_NULL) {
+            e = errno;
+            break;
+        }
+        if (!write_keys(xs, t, domid, name, memory_kb, vcpus, store_mfn,
+                        port, vm)) {
+            e = errno;
+            xs_transaction_end(xs, t, true);
+            break;
+        }
+        if (xs_transaction_end(xs, t, false)) {
+            e = 0;
+            break;
+        }
+        e = errno;
+        if (e != EAGAIN)
+            break;
+    }
+    if (!e && !xs_introduce_domain(xs, domid, store_mfn, port))
+        e = errno;
+    if (e) {
+        pvctl_err(cmd, "xenstore: setting up /local/domain/%u: %s", domid,
+                  strerror(e));
+        pvctl_store_forget(xs, domid);
+        return -e;
+    }
+    if (pvctl_opts.verbose)
+        fprintf(stderr, "pvctl: %s: xenstore: /local/domain/%u, %s, store "
+                "mfn 0x%llx port %u\n", cmd, domid, vm,
+                (unsigned long long)store_mfn, port);
+    return 0;
+}
+
+void pvctl_store_forget(struct xs_handle *xs, uint32_t domid)
+{
+    char path[64], *vm;
+
+    if (!xs)
+        return;
+    xs_release_domain(xs, domid);   /* ENOENT when never introduced */
+    snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+    vm = xs_read(xs, XBT_NULL, path, NULL);
+    if (vm && strncmp(vm, "/vm/", 4) == 0 && !strchr(vm + 4, '/') &&
+        vm[4])
+        xs_rm(xs, XBT_NULL, vm);
+    free(vm);
+    snprintf(path, sizeof(path), "/local/domain/%u", domid);
+    xs_rm(xs, XBT_NULL, path);
+}
