@@ -35,6 +35,7 @@ struct store_txn {
     struct store_conn *conn;
     uint32_t id;
     struct store_node *root;
+    struct store_node *base;    /* the snapshot as it was at the start */
     struct store_ledger ledger;
     struct txn_access *acc;
     unsigned nr_acc, cap_acc;
@@ -58,6 +59,8 @@ int store_txn_start(struct store_conn *c, uint32_t *id)
     t->conn = c;
     t->root = c->st->root;
     t->root->refs++;
+    t->base = t->root;
+    t->base->refs++;
     t->next = c->txns;
     c->txns = t;
     if (c->dom)
@@ -100,7 +103,9 @@ int store_txn_access(struct store_txn *t, const char *path)
         t->acc = p;
         t->cap_acc = cap;
     }
-    n = store_lookup(t->root, path);
+    /* The generation as of the start: a node this transaction created or
+     * changed itself must compare against the main tree as it was. */
+    n = store_lookup(t->base, path);
     t->acc[t->nr_acc].path = strdup(path);
     if (!t->acc[t->nr_acc].path)
         return -ENOMEM;
@@ -170,6 +175,7 @@ static void txn_free(struct store_conn *c, struct store_txn *t)
     if (c->dom)
         c->dom->nr_txns--;
     store_node_put(t->root);
+    store_node_put(t->base);
     store_ledger_free(&t->ledger);
     for (unsigned i = 0; i < t->nr_acc; i++)
         free(t->acc[i].path);

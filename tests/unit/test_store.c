@@ -391,6 +391,9 @@ static void test_txn(void)
     CU_ASSERT(t1 != 0);
     EQ(wr(&a, t1, "/t/x", "1"), "OK|");
     EQ(wr(&a, t1, "/t/new/deep", "n"), "OK|");
+    /* A sibling under a parent this transaction created itself must not
+     * count as a conflict with the main tree. */
+    EQ(wr(&a, t1, "/t/new/sib", "s"), "OK|");
     EQ(rd(&a, t1, "/t/x"), "1");            /* sees its own write */
     EQ(rd(&a, 0, "/t/x"), "0");             /* others do not */
     EQ(rd(&b, 0, "/t/new/deep"), "!ENOENT");
