@@ -401,7 +401,7 @@ static void test_txn(void)
     EQ(op(&a, XS_TRANSACTION_END, t1, "T", NULL), "OK|");
     EQ(rd(&b, 0, "/t/x"), "1");
     EQ(rd(&b, 0, "/t/new/deep"), "n");
-    CU_ASSERT_EQUAL(b.nev, 2);              /* fired at commit */
+    CU_ASSERT_EQUAL(b.nev, 3);              /* fired at commit */
     b.nev = 0;
 
     /* Conflict: both read and write /t/x; the second commit fails. */
