@@ -1,0 +1,222 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# bench.sh: `make bench`: measure pvisor against same-run baselines, one table.
+#
+#   scripts/bench.sh [BUILD]      (BUILD defaults to build)
+#
+# Starts its own host side (pvhost) in a temporary run directory under /tmp
+# and stops and removes everything it started on exit.
+#
+# Knobs (environment): BENCH_HC_N (exits per batch, 20000), BENCH_ROUNDS
+# (interleaved rounds for rows 1-2, 3), BENCH_COMPUTE_ROUNDS (150000000),
+# BENCH_FL_RUNS (20), BENCH_IDLE_K (50), BENCH_HOST (pvhost: the whole
+# host side; pvisor: pvisor alone).
+# See docs/bench.md for what each row measures.
+set -u
+
+prog=bench.sh
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 1
+BUILD=${1:-build}
+BIN=$BUILD/bin
+BB=$BUILD/bench
+
+HC_N=${BENCH_HC_N:-20000}
+ROUNDS=${BENCH_ROUNDS:-3}
+CROUNDS=${BENCH_COMPUTE_ROUNDS:-150000000}
+FL_RUNS=${BENCH_FL_RUNS:-20}
+IDLE_K=${BENCH_IDLE_K:-50}
+IDLE_MB=32
+
+die() {
+    echo "$prog: $*" >&2
+    if [ -n "${RUN:-}" ] && [ -s "$RUN/pvctl.err" ]; then
+        sed 's/^/  /' "$RUN/pvctl.err" >&2
+    fi
+    exit 1
+}
+
+for f in "$BIN/pvhost" "$BIN/pvisor" "$BIN/pvctl" "$BB/rawexit" \
+         "$BB/compute-native" "$BB/pvbench" "$BB/bench-guest.elf"; do
+    [ -x "$f" ] || [ -f "$f" ] || die "$f missing (run make first)"
+done
+if [ ! -e /dev/kvm ]; then
+    echo "$prog: SKIPPED: /dev/kvm does not exist (no KVM on this host)" >&2
+    exit 77
+fi
+if ! { : <>/dev/kvm; } 2>/dev/null; then
+    echo "$prog: SKIPPED: /dev/kvm is not usable by $(id -un)" >&2
+    exit 77
+fi
+
+RUN=$(mktemp -d /tmp/pvbench.XXXXXX) || die "mktemp failed"
+cleanup() {
+    trap - EXIT INT TERM
+    # Stopping pvisor destroys every domain it still runs.
+    "$BIN/pvhost" stop -r "$RUN" >/dev/null 2>&1
+    for pidfile in "$RUN"/*.pid; do
+        [ -f "$pidfile" ] || continue
+        pid=$(cat "$pidfile")
+        case $pid in ''|*[!0-9]*) continue ;; esac
+        kill -KILL "$pid" 2>/dev/null
+    done
+    rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The whole host side (pvisor and the dom0 services), as users start it;
+# BENCH_HOST=pvisor starts pvisor alone (no dom0 services).
+export PVISOR_RUN_DIR=$RUN
+if [ "${BENCH_HOST:-pvhost}" = pvisor ]; then
+    "$BIN/pvisor" --run-dir "$RUN" --daemon --pidfile "$RUN/pvisor.pid" \
+        --log-file "$RUN/pvisor.log" || die "pvisor failed to start"
+else
+    "$BIN/pvhost" start -r "$RUN" >"$RUN/pvhost.out" 2>&1 ||
+        die "pvhost start failed: $(cat "$RUN/pvhost.out")"
+fi
+PVISOR_PID=$(cat "$RUN/pvisor.pid") || die "no pvisor pidfile"
+
+KERNEL=$(cd "$(dirname "$BB/bench-guest.elf")" && pwd)/bench-guest.elf
+CFG=$RUN/bench.cfg
+cat >"$CFG" <<EOF
+name = "pvbench"
+memory = $IDLE_MB
+vcpus = 1
+kernel = "$KERNEL"
+cmdline = "mode=idle"
+on_poweroff = "destroy"
+on_crash = "destroy"
+EOF
+
+# Runs the bench guest with cmdline $1 under name $2; prints its console.
+guest() {
+    timeout 60 "$BIN/pvctl" create -q -c "$CFG" "cmdline=\"$1\"" \
+        "name=\"$2\"" 2>>"$RUN/pvctl.err"
+}
+
+# min of field $1 (key=value) over the matching lines on stdin
+min_of() {
+    awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "=");
+        if (kv[1] == k && (m == "" || kv[2] + 0 < m)) m = kv[2] + 0 } }
+        END { print m }'
+}
+
+# field $2 of the first line on stdin starting with $1
+field() {
+    awk -v p="$1" -v k="$2" 'index($0, p) == 1 { for (i = 1; i <= NF; i++) {
+        split($i, kv, "="); if (kv[1] == k) { print kv[2]; exit } } }'
+}
+
+echo "$prog: running (about a minute; pvisor log in $RUN)..." >&2
+
+# ---- 1. null hypercall vs raw KVM exit, interleaved rounds ----
+: >"$RUN/hc.txt"
+: >"$RUN/raw.txt"
+for r in $(seq "$ROUNDS"); do
+    "$BB/rawexit" "$HC_N" 2 >>"$RUN/raw.txt" || die "rawexit failed"
+    guest "mode=hypercall n=$HC_N reps=2" "pvbench-hc-$r" | grep '^bench:' \
+        >>"$RUN/hc.txt"
+done
+hc_ns=$(min_of total_ns <"$RUN/hc.txt")
+raw_ns=$(min_of total_ns <"$RUN/raw.txt")
+[ -n "$hc_ns" ] || die "no hypercall result from the guest"
+[ -n "$raw_ns" ] || die "no rawexit result"
+
+# ---- 2. compute kernel: guest vs native, interleaved rounds ----
+: >"$RUN/cg.txt"
+: >"$RUN/cn.txt"
+for r in $(seq "$ROUNDS"); do
+    guest "mode=compute rounds=$CROUNDS reps=3" "pvbench-cp-$r" |
+        grep '^bench:' >>"$RUN/cg.txt"
+    "$BB/compute-native" "$CROUNDS" 3 >>"$RUN/cn.txt" ||
+        die "compute-native failed"
+done
+cg_ns=$(min_of ns <"$RUN/cg.txt")
+cn_ns=$(min_of ns <"$RUN/cn.txt")
+[ -n "$cg_ns" ] || die "no compute result from the guest"
+sums=$(cat "$RUN/cg.txt" "$RUN/cn.txt" |
+       awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^checksum=/) print $i }' |
+       sort -u | wc -l)
+[ "$sums" = 1 ] || die "guest and native checksums differ: $RUN/cg.txt"
+
+# ---- 3. create -> first console line ----
+"$BB/pvbench" firstline -n "$FL_RUNS" "$BIN/pvctl" "$CFG" >"$RUN/fl.txt" \
+    2>>"$RUN/pvctl.err" ||
+    die "pvbench firstline failed"
+"$BB/pvbench" api -n "$FL_RUNS" "$KERNEL" >>"$RUN/fl.txt" 2>>"$RUN/pvctl.err" ||
+    die "pvbench api failed"
+fl_ns=$(field "pvbench: firstline:" median_ns <"$RUN/fl.txt")
+api_ns=$(field "pvbench: api_firstline:" median_ns <"$RUN/fl.txt")
+build_ns=$(field "pvbench: api_create_build:" median_ns <"$RUN/fl.txt")
+
+# ---- 4. host memory per idle domain ----
+"$BB/pvbench" idle -k "$IDLE_K" -m "$IDLE_MB" -p "$PVISOR_PID" "$KERNEL" \
+    >"$RUN/idle.txt" 2>>"$RUN/pvctl.err" || die "pvbench idle failed"
+idle() { field "pvbench: idle:" "$1" <"$RUN/idle.txt"; }
+av0=$(idle avail_before_kb)
+av1=$(idle avail_after_kb)
+cg0=$(idle memcg_before_kb)
+cg1=$(idle memcg_after_kb)
+touched=$(idle touched_kb)
+anon=$(idle pvisor_anon_delta_kb)
+pss=$(idle pvisor_pss_delta_kb)
+
+# ---- the table ----
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+flavour=kvm
+for m in kvm_pvm kvm_intel kvm_amd; do
+    [ -e /sys/module/$m ] && { flavour=$m; break; }
+done
+
+stamp=$(date -u '+%Y-%m-%d %H:%M UTC')
+awk -v hc="$hc_ns" -v raw="$raw_ns" -v n="$HC_N" \
+    -v cg="$cg_ns" -v cn="$cn_ns" -v cr="$CROUNDS" \
+    -v fl="$fl_ns" -v api="$api_ns" -v bld="$build_ns" -v flr="$FL_RUNS" \
+    -v av0="$av0" -v av1="$av1" -v tk="$touched" \
+    -v cg0="${cg0:--1}" -v cg1="${cg1:--1}" \
+    -v anon="$anon" -v pss="$pss" -v k="$IDLE_K" -v best=$((ROUNDS * 2)) \
+    -v ctx="$cpu, $(nproc) CPUs, $flavour, $(uname -r), $stamp" '
+function row(m, v, b, r, t, res) {
+    printf "%-34s %-16s %-26s %-8s %-11s %s\n", m, v, b, r, t, res
+}
+function pf(ok) { return ok ? "PASS" : "MISS" }
+BEGIN {
+    print "pvisor bench: " ctx
+    row("metric", "pvisor", "baseline (same run)", "ratio", "target",
+        "result")
+    hcu = hc / n; rawu = raw / n; q = hcu / rawu
+    row("null hypercall (xen_version)", sprintf("%.2f us/call", hcu / 1000),
+        sprintf("raw KVM exit %.2f us", rawu / 1000),
+        sprintf("%.3fx", q), "<= 1.10x", pf(q <= 1.10))
+    s = cn / cg
+    row(sprintf("compute kernel (%dM rounds)", cr / 1e6),
+        sprintf("guest %.1f ms", cg / 1e6),
+        sprintf("native %.1f ms", cn / 1e6),
+        sprintf("%.3fx", s), ">= 0.98x", pf(s >= 0.98))
+    row(sprintf("pvctl create -> 1st line (med %d)", flr),
+        sprintf("%.2f ms", fl / 1e6),
+        sprintf("in-process API %.2f ms", api / 1e6), "-", "<= 10 ms",
+        pf(fl <= 10e6))
+    row("  of which create+build (API)", sprintf("%.2f ms", bld / 1e6),
+        "-", "-", "-", "info")
+    # Growth charged to our memory cgroup (pvisor is in it) when there is
+    # one: no other processes, no page cache. Else system MemAvailable.
+    tot = av0 - av1; src = "MemAvailable"
+    if (cg0 >= 0 && cg1 >= 0) { tot = cg1 - cg0; src = "memcg" }
+    per = (tot - tk) / k
+    row(sprintf("host memory per idle domain (%d)", k),
+        sprintf("%.0f KiB", per),
+        sprintf("touched RAM %.0f KiB/dom", tk / k), "-", "<= 1024 KiB",
+        pf(per <= 1024))
+    row("  total growth (" src ")",
+        sprintf("%.1f MiB", tot / 1024),
+        sprintf("MemAvailable -%.1f MiB", (av0 - av1) / 1024), "-", "-",
+        "info")
+    row("  pvisor RssAnon / Pss per domain",
+        sprintf("%.0f / %.0f KiB", anon / k, pss / k), "-", "-", "-",
+        "info")
+    printf "(row 1: best of %d batches each, row 2: best of %d runs " \
+           "each, interleaved)\n", best, best * 3 / 2
+}'
