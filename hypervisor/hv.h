@@ -276,6 +276,8 @@ int hv_kvm_install_l4_slot(struct hv_domain *d, uint64_t cr3);
 void hv_kvm_set_trap(struct hv_vcpu *v, unsigned vec, uint64_t addr,
                      unsigned dpl);
 int hv_kvm_set_cr3(struct hv_vcpu *v, uint64_t cr3);
+/* Make KVM re-read page tables pvisor edited from outside the VM. */
+int hv_kvm_mmu_resync(struct hv_domain *d);
 int hv_kvm_set_segbase(struct hv_vcpu *v, int which, uint64_t base);
 int hv_kvm_get_cr2(struct hv_vcpu *v, uint64_t *cr2);
 uint64_t hv_kvm_guest_tsc(struct hv_vcpu *v);

@@ -452,6 +452,37 @@ int hv_kvm_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
     return 0;
 }
 
+/*
+ * pvisor writes guest page tables from outside the VM (mmu_update,
+ * update_va_mapping, its L4 slot), which a shadow MMU does not see: it
+ * only tracks writes made by the guest. Creating and deleting a scratch
+ * memslot makes KVM drop every shadow page of the VM (x86's default
+ * "zap all on slot deletion"), so the next accesses re-read the tables.
+ * It is slow (all mappings are rebuilt), but page-table hypercalls are
+ * rare; guests that write their PTEs directly only need a TLB flush.
+ */
+int hv_kvm_mmu_resync(struct hv_domain *d)
+{
+    static pthread_mutex_t resync_lock = PTHREAD_MUTEX_INITIALIZER;
+    struct kvm_userspace_memory_region r = {
+        .slot = 3,
+        .flags = hv_kvm_readonly_mem ? KVM_MEM_READONLY : 0,
+        .guest_phys_addr = HV_PRIV_GPA + (1ULL << 30),
+        .memory_size = HV_PAGE_SIZE,
+        .userspace_addr = (uint64_t)(uintptr_t)d->priv,
+    };
+    int rc = 0;
+
+    pthread_mutex_lock(&resync_lock);
+    if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+        rc = -errno;
+    r.memory_size = 0;
+    if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 && !rc)
+        rc = -errno;
+    pthread_mutex_unlock(&resync_lock);
+    return rc;
+}
+
 int hv_kvm_set_cr3(struct hv_vcpu *v, uint64_t cr3)
 {
     struct kvm_sregs sr;

@@ -107,8 +107,10 @@ long hv_do_mmu_update(struct hv_vcpu *v, uint64_t reqs, uint64_t count,
         if (rc)
             break;
     }
-    if (n)
-        hv_vcpu_flush_tlb(v);
+    if (n) {
+        hv_kvm_mmu_resync(v->d);
+        hv_domain_flush_tlb_all(v->d, v);
+    }
     if (done) {
         long wrc = hv_copy_to_guest(v, done, &n, sizeof(n));
         if (wrc && !rc)
@@ -156,6 +158,9 @@ long hv_do_update_va_mapping(struct hv_vcpu *v, uint64_t va, uint64_t val,
     rc = write_pte(v, gpa, val);
     if (rc)
         return rc;
+    /* The shadow resync covers every vCPU; the flush is for hardware
+     * TLBs of a VM with hardware-walked tables. */
+    hv_kvm_mmu_resync(v->d);
     if ((flags & UVMF_ALL) != 0)
         hv_domain_flush_tlb_all(v->d, v);
     else
@@ -198,6 +203,8 @@ long hv_do_mmuext_op(struct hv_vcpu *v, uint64_t ops, uint64_t count,
                 break;
             }
             rc = hv_kvm_install_l4_slot(d, op.arg1.mfn << 12);
+            if (!rc)
+                hv_kvm_mmu_resync(d);
             if (!rc)
                 rc = hv_kvm_set_cr3(v, op.arg1.mfn << 12) ? -XEN_EINVAL : 0;
             break;

@@ -210,6 +210,11 @@ static void run(struct store *st, struct store_host *host, int lfd, int sfd)
             busy |= !c->dead && c->more;
         }
         store_conns_reap(st);
+        /* Output queued for a guest by another connection (watch events)
+         * has no fd to wait on: push it into the ring now. */
+        for (struct store_conn *c = st->conns; c; c = c->next)
+            if (c->fd < 0 && c->out_head && !c->dead)
+                store_conn_flush(c);
         for (struct store_conn *c = st->conns; c; c = c->next)
             update_events(c);
         if (now_ms() - last_poll >= 1000) {
