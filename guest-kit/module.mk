@@ -6,7 +6,8 @@ include guest-kit/common.mk
 # Guest objects live under $(BUILD)/guest/ and never use the host rule.
 GK_LIB_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(basename $(GK_LIB_SRCS)))
 GK_LIB := $(BUILD)/lib/libguestkit.a
-GK_EXAMPLES := hello ticker smp bad-insn bad-ptr
+GK_EXAMPLES := hello ticker smp bad-insn bad-ptr vchan-server vchan-client \
+	xs-demo echo
 
 $(BUILD)/guest/%.o: %.c
 	@mkdir -p $(dir $@)

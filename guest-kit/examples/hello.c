@@ -23,6 +23,15 @@ int main(void)
     gk_wallclock(&sec, &nsec);
     gk_printf("hello: uptime %lu us, wall clock %lu.%09u\n",
               gk_monotonic_ns() / GK_NSEC_PER_USEC, sec, nsec);
+    if (gk_xenbus_available()) {
+        char path[64];
+        /* Do not hang if the store does not answer. */
+        uint64_t old = gk_xenbus_set_timeout(2 * GK_NSEC_PER_SEC);
+
+        if (gk_xenbus_get_self_path(path, sizeof(path)) > 0)
+            gk_printf("hello: xenstore path %s\n", path);
+        gk_xenbus_set_timeout(old);
+    }
     gk_printf("hello: exiting with code %ld\n", code);
     return (int)code;
 }

@@ -34,6 +34,9 @@ void gk_percpu_init(struct gk_cpu *cpu, unsigned int id)
 static void main_thread(void *arg)
 {
     (void)arg;
+    /* Neither waits for a peer; without them main() still runs. */
+    gk_gnttab_init();
+    gk_xenbus_init();
     gk_exit(main());
 }
 
@@ -53,6 +56,8 @@ void gk_start(struct start_info *si)
     gk_percpu_init(&gk_cpus[0], 0);
     gk_traps_init_cpu();
     gk_events_init_cpu();
+    /* From here on output goes to the console ring if there is one. */
+    gk_consfront_init();
     /* Xen starts vCPUs with a periodic tick; guest-kit is tickless. */
     HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
     gk_mm_init();

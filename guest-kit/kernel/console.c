@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* console.c: console output through HYPERVISOR_console_io. */
+/* console.c: console output: the console ring when up, else console_io. */
 #include <guestkit/console.h>
 #include <guestkit/hypercall.h>
 #include <guestkit/mm.h>
 #include <guestkit/string.h>
+
+#include "internal.h"
 
 /* Largest single console_io write; longer buffers go in pieces. */
 #define CONSOLE_CHUNK 4096
 
 int gk_console_write(const char *buf, size_t len)
 {
+    if (gk_console_ring_active())
+        return gk_consfront_write(buf, len);
     while (len > 0) {
         int n = len > CONSOLE_CHUNK ? CONSOLE_CHUNK : (int)len;
         long rc = HYPERVISOR_console_io(CONSOLEIO_write, n, buf);

@@ -176,6 +176,22 @@ int gk_evtchn_alloc_unbound(domid_t remote, gk_evtchn_handler_t handler,
     return (int)rc;
 }
 
+int gk_evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
+                               gk_evtchn_handler_t handler, void *data)
+{
+    struct evtchn_bind_interdomain op = {
+        .remote_dom = remote,
+        .remote_port = remote_port,
+    };
+    unsigned long flags = gk_irq_save();
+    long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &op);
+
+    if (rc >= 0)
+        rc = setup_port(op.local_port, handler, data);
+    gk_irq_restore(flags);
+    return (int)rc;
+}
+
 int gk_evtchn_send(evtchn_port_t port)
 {
     struct evtchn_send op = { .port = port };

@@ -36,6 +36,15 @@ void gk_thread_trampoline(void);
 struct gk_thread;
 __attribute__((noreturn)) void gk_thread_start_c(struct gk_thread *t);
 
+/* Start the control/shutdown watch (xenbus is connected). */
+void gk_control_init(void);
+
+/* Console ring (drivers/consfront.c): start using the ring start_info
+ * names, if dom0 serves it (0, else -XEN_ENODEV: console_io stays). */
+int gk_consfront_init(void);
+/* Write to the ring (gk_console_ring_active()); waits while it is full. */
+int gk_consfront_write(const char *buf, size_t len);
+
 /* Linker script symbols. */
 extern char _text[], _etext[], _edata[], _end[];
 

@@ -31,6 +31,15 @@ int gk_evtchn_alloc_unbound(domid_t remote, gk_evtchn_handler_t handler,
                             void *data);
 
 /*
+ * Connect to port `remote_port` that domain `remote` allocated for us with
+ * alloc_unbound; the new local port is bound to the calling vCPU, unmasked,
+ * with `handler`. pvisor (like Xen) marks it pending once at bind time.
+ * Returns the local port or a negative Xen errno.
+ */
+int gk_evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
+                               gk_evtchn_handler_t handler, void *data);
+
+/*
  * Attach `handler` to an already bound `port` and dispatch it on the
  * calling vCPU (the port must be delivered to this vCPU).
  */

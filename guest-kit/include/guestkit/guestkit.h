@@ -6,6 +6,7 @@
 #include <guestkit/arch.h>
 #include <guestkit/console.h>
 #include <guestkit/events.h>
+#include <guestkit/gnttab.h>
 #include <guestkit/hypercall.h>
 #include <guestkit/irq.h>
 #include <guestkit/kernel.h>
@@ -17,6 +18,7 @@
 #include <guestkit/string.h>
 #include <guestkit/time.h>
 #include <guestkit/traps.h>
+#include <guestkit/xenbus.h>
 
 /*
  * The guest's entry point, which the user provides. It runs in a thread
