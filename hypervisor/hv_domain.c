@@ -607,7 +607,8 @@ static void domain_restart(struct hv_domain *d)
         }
     }
     log_info("d%u: restarted (restart #%u)", d->domid, d->restarts);
-    hv_console_append(d, "\n[pvisor] domain restarted\n", 28);
+    static const char msg[] = "\n[pvisor] domain restarted\n";
+    hv_console_append(d, msg, sizeof(msg) - 1);
 }
 
 void hv_domains_reap(void)

@@ -204,6 +204,8 @@ int pvctl_cmd_create(int argc, char **argv)
         e = pvctl_store_introduce(CMD, xs, domid, d.name,
                                   d.memory_mb * 1024, d.vcpus, store_mfn,
                                   xs_port);
+    if (!e)     /* the ring console is optional: never fails create */
+        pvctl_console_setup(CMD, h, domid, d.name, &img, d.memory_mb << 20);
     if (!e && !paused) {
         e = pvc_domain_unpause(h, domid);
         if (e)

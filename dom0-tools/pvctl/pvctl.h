@@ -64,9 +64,11 @@ bool pvctl_parse_u32(const char *s, uint32_t *out);
 void pvctl_state_string(Pvmgmt__DomainState s, char out[7]);
 
 /*
- * Streams domid's console to stdout until the domain is gone or has
- * stopped, or the user types Ctrl-] on a terminal stdin. Returns 0 or a
- * negative errno (message printed).
+ * Attaches to domid's console: through pv-consoled when it runs (history,
+ * live output, stdin forwarded as input), else pvisor's console_io
+ * stream. Returns when the domain is gone or has stopped, or the user
+ * types Ctrl-] on a terminal stdin. Returns 0 or a negative errno
+ * (message printed).
  */
 int pvctl_console_attach(const char *cmd, struct pvc_handle *h,
                          uint32_t domid);
@@ -95,6 +97,34 @@ int pvctl_store_introduce(const char *cmd, struct xs_handle *xs,
 
 /* Releases domid (XS_RELEASE) and removes its keys. xs may be NULL. */
 void pvctl_store_forget(struct xs_handle *xs, uint32_t domid);
+
+/* ---- pv-consoled (consoled_client.c) ---- */
+
+/*
+ * Connects to pv-consoled's control socket in the run directory. Returns
+ * a blocking fd, or -errno (-ENOENT / -ECONNREFUSED: not running).
+ */
+int pvctl_consoled_connect(void);
+
+/*
+ * Sends one request line (without '\n') on fd and reads the one-line
+ * reply into reply (NUL-terminated, '\n' removed; byte by byte, so
+ * nothing after the reply is consumed). Returns 0 for "OK...", -errno
+ * from the "ERR <errno> ..." reply, or -errno of the transport.
+ */
+int pvctl_consoled_request(int fd, const char *req, char *reply,
+                           size_t len);
+
+/*
+ * After the build, before unpause: when pv-consoled runs, allocates the
+ * console event channel, tells pv-consoled (ADD) and writes the port
+ * into start_info; otherwise warns once and leaves the guest on
+ * console_io. Problems are warnings: the domain works either way.
+ */
+struct pvg_image;
+void pvctl_console_setup(const char *cmd, struct pvc_handle *h,
+                         uint32_t domid, const char *name,
+                         const struct pvg_image *img, uint64_t mem_size);
 
 /* Command entry points (one group per file). */
 int pvctl_cmd_create(int argc, char **argv);

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* be_common.h: what every dom0 backend daemon needs: log, daemon, socket. */
+#ifndef PVISOR_DOM0_TOOLS_BACKENDS_BE_COMMON_H
+#define PVISOR_DOM0_TOOLS_BACKENDS_BE_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum be_log_level { BE_LOG_ERR, BE_LOG_WARN, BE_LOG_INFO, BE_LOG_DEBUG };
+
+/* The current level; messages above it are dropped. */
+extern int be_log_level;
+
+/*
+ * Sets the program name used as the log prefix ("pv-consoled") and the fd
+ * log lines go to (default 2). The fd is not closed by the log.
+ */
+void be_log_init(const char *prog, int fd);
+
+/* One line "<time> <prog>[pid] <level>: message" (newline added). */
+void be_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "err", "warn", "info", "debug" -> level, or -1. */
+int be_log_parse_level(const char *s);
+
+#define be_err(...) be_log(BE_LOG_ERR, __VA_ARGS__)
+#define be_warn(...) be_log(BE_LOG_WARN, __VA_ARGS__)
+#define be_info(...) be_log(BE_LOG_INFO, __VA_ARGS__)
+#define be_debug(...)                          \
+    do {                                       \
+        if (be_log_level >= BE_LOG_DEBUG)      \
+            be_log(BE_LOG_DEBUG, __VA_ARGS__); \
+    } while (0)
+
+/*
+ * Forks; the parent waits until the child calls be_daemon_ready() (exit
+ * status 0) or exits/dies first (exit status 1). The child starts a new
+ * session. Returns 0 in the child or -errno when fork/pipe fail.
+ */
+int be_daemonize(void);
+
+/* Tells a be_daemonize() parent that start-up succeeded; no-op if not
+ * daemonized. Also points stdin/stdout/stderr at /dev/null. */
+void be_daemon_ready(void);
+
+/* Writes getpid() to path. Returns 0 or -errno. */
+int be_write_pidfile(const char *path);
+
+/*
+ * A listening, non-blocking, close-on-exec unix stream socket at path
+ * (a stale socket file is replaced), mode 0600. Returns the fd or -errno.
+ */
+int be_listen_unix(const char *path);
+
+/* True when the peer of a unix socket runs as root or as our uid. */
+bool be_peer_trusted(int fd);
+
+/* Writes all of buf to a blocking fd (retries EINTR and short writes).
+ * Returns 0 or -errno. */
+int be_write_all(int fd, const void *buf, size_t len);
+
+#endif /* PVISOR_DOM0_TOOLS_BACKENDS_BE_COMMON_H */

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: MIT
+/* blkback_vbd.c: pv-blkback's xenbus side: devices, features, state machine. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pvabi/io/xenbus.h>
+
+#include "be_common.h"
+#include "blkback_daemon.h"
+#include "xenstore.h"
+
+#define BE_ROOT "/local/domain/0/backend/vbd"
+
+static char *rd(struct bbd *bd, const char *dir, const char *key)
+{
+    char path[BB_PATH_MAX + 64];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    return xs_read(bd->xs, XBT_NULL, path, NULL);
+}
+
+/* A decimal key; dflt when missing or not a number. */
+static long rd_long(struct bbd *bd, const char *dir, const char *key,
+                    long dflt)
+{
+    char *s = rd(bd, dir, key), *end;
+    long v = dflt;
+
+    if (s) {
+        errno = 0;
+        long x = strtol(s, &end, 10);
+        if (!errno && end != s && !*end)
+            v = x;
+        free(s);
+    }
+    return v;
+}
+
+static bool wr(struct bbd *bd, xs_transaction_t t, const char *dir,
+               const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static bool wr(struct bbd *bd, xs_transaction_t t, const char *dir,
+               const char *key, const char *fmt, ...)
+{
+    char path[BB_PATH_MAX + 64], val[256];
+    va_list ap;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    va_start(ap, fmt);
+    vsnprintf(val, sizeof(val), fmt, ap);
+    va_end(ap);
+    return xs_write(bd->xs, t, path, val, (unsigned)strlen(val));
+}
+
+static void set_state(struct bb_vbd *v, int state)
+{
+    if (v->state == state)
+        return;
+    be_info("d%u vbd %u: state %d -> %d", v->domid, v->devid, v->state,
+            state);
+    v->state = state;
+    if (!v->gone && !wr(v->bd, XBT_NULL, v->be, "state", "%d", state))
+        be_warn("d%u vbd %u: writing state: %s", v->domid, v->devid,
+                strerror(errno));
+}
+
+static void fail_dev(struct bb_vbd *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void fail_dev(struct bb_vbd *v, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    be_err("d%u vbd %u: %s", v->domid, v->devid, msg);
+    if (!v->gone) {
+        wr(v->bd, XBT_NULL, v->be, "hotplug-error", "%s", msg);
+        wr(v->bd, XBT_NULL, v->be, "hotplug-status", "error");
+    }
+}
+
+/* Opens params; O_DIRECT when the file accepts 512-byte aligned I/O. */
+static int open_image(struct bb_vbd *v, const char *params, bool ro)
+{
+    int flags = (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+    struct stat st;
+    int fd;
+
+    fd = open(params, flags | O_DIRECT);
+    if (fd >= 0) {
+        /* a 512-byte read at a 512-aligned, not page-aligned, address */
+        uint8_t *buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        bool ok = buf != MAP_FAILED && pread(fd, buf + 512, 512, 512) >= 0;
+        if (buf != MAP_FAILED)
+            munmap(buf, 8192);
+        if (!ok) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    v->direct = fd >= 0;
+    if (fd < 0) {
+        fd = open(params, flags);
+        if (fd < 0)
+            return -errno;
+        be_warn("d%u vbd %u: %s: O_DIRECT not usable, using the page "
+                "cache (flushes still fdatasync)", v->domid, v->devid,
+                params);
+    }
+    if (fstat(fd, &st) < 0)
+        goto fail;
+    if (S_ISBLK(st.st_mode)) {
+        uint64_t bytes;
+        if (ioctl(fd, BLKGETSIZE64, &bytes) < 0)
+            goto fail;
+        v->lim.sectors = bytes / 512;
+        v->lim.discard = false;
+    } else if (S_ISREG(st.st_mode)) {
+        v->lim.sectors = (uint64_t)st.st_size / 512;
+        v->lim.discard = true;
+    } else {
+        close(fd);
+        return -ENOTBLK;
+    }
+    v->fd = fd;
+    return 0;
+fail:;
+    int e = -errno;
+    close(fd);
+    return e;
+}
+
+/* Writes what we offer and moves to InitWait, in one transaction. */
+static int advertise(struct bb_vbd *v)
+{
+    struct bbd *bd = v->bd;
+
+    for (int tries = 0; tries < 16; tries++) {
+        xs_transaction_t t = xs_transaction_start(bd->xs);
+        bool ok;
+
+        if (t == XBT_NULL)
+            return -errno;
+        ok = wr(bd, t, v->be, "sectors", "%llu",
+                (unsigned long long)v->lim.sectors) &&
+             wr(bd, t, v->be, "sector-size", "512") &&
+             wr(bd, t, v->be, "physical-sector-size", "512") &&
+             wr(bd, t, v->be, "info", "%u",
+                v->lim.readonly ? VDISK_READONLY : 0) &&
+             wr(bd, t, v->be, "feature-flush-cache", "1") &&
+             wr(bd, t, v->be, "feature-barrier", "1") &&
+             wr(bd, t, v->be, "feature-persistent", "1") &&
+             wr(bd, t, v->be, "feature-max-indirect-segments", "%u",
+                v->lim.max_indirect_segs) &&
+             wr(bd, t, v->be, "feature-discard", "%d", v->lim.discard) &&
+             wr(bd, t, v->be, "hotplug-status", "connected") &&
+             wr(bd, t, v->be, "state", "%d", XenbusStateInitWait);
+        if (ok && v->lim.discard)
+            ok = wr(bd, t, v->be, "discard-granularity", "4096") &&
+                 wr(bd, t, v->be, "discard-alignment", "0") &&
+                 wr(bd, t, v->be, "discard-secure", "0");
+        if (!ok) {
+            int e = errno;
+            xs_transaction_end(bd->xs, t, true);
+            return -e;
+        }
+        if (xs_transaction_end(bd->xs, t, false)) {
+            be_info("d%u vbd %u: state %d -> %d", v->domid, v->devid,
+                    v->state, XenbusStateInitWait);
+            v->state = XenbusStateInitWait;
+            v->fe_seen_unconnected = false;
+            return 0;
+        }
+        if (errno != EAGAIN)
+            return -errno;
+    }
+    return -EAGAIN;
+}
+
+static struct bb_vbd *vbd_new(struct bbd *bd, uint32_t domid,
+                              uint32_t devid)
+{
+    struct bb_vbd *v = calloc(1, sizeof(*v));
+    char *fe = NULL, *params = NULL, *mode = NULL;
+    char tok[64];
+    int e;
+
+    if (!v)
+        return NULL;
+    v->bd = bd;
+    v->domid = domid;
+    v->devid = devid;
+    v->fd = -1;
+    v->state = XenbusStateInitialising;
+    snprintf(v->be, sizeof(v->be), BE_ROOT "/%u/%u", domid, devid);
+    v->lim.max_indirect_segs = BE_BLK_MAX_INDIRECT_SEGS;
+    fe = rd(bd, v->be, "frontend");
+    params = rd(bd, v->be, "params");
+    mode = rd(bd, v->be, "mode");
+    if (!fe || !params) {
+        /* the toolstack is still writing the directory: next event */
+        free(v);
+        v = NULL;
+        goto out;
+    }
+    snprintf(v->fe, sizeof(v->fe), "%s", fe);
+    v->lim.readonly = mode && mode[0] == 'r';
+    e = open_image(v, params, v->lim.readonly);
+    if (e) {
+        fail_dev(v, "opening %s: %s", params, strerror(-e));
+        set_state(v, XenbusStateClosed);
+    } else {
+        be_info("d%u vbd %u: %s, %llu sectors, %s%s", domid, devid, params,
+                (unsigned long long)v->lim.sectors,
+                v->lim.readonly ? "read-only" : "read-write",
+                v->direct ? ", O_DIRECT" : "");
+        e = advertise(v);
+        if (e)
+            fail_dev(v, "writing features: %s", strerror(-e));
+    }
+    snprintf(tok, sizeof(tok), "fe:%u:%u", domid, devid);
+    char path[BB_PATH_MAX + 8];
+    snprintf(path, sizeof(path), "%s/state", v->fe);
+    v->fe_watched = xs_watch(bd->xs, path, tok);
+    v->next = bd->vbds;
+    bd->vbds = v;
+out:
+    free(fe);
+    free(params);
+    free(mode);
+    return v;
+}
+
+static int connect_ring(struct bb_vbd *v)
+{
+    struct bbd *bd = v->bd;
+    long ref = rd_long(bd, v->fe, "ring-ref", -1);
+    long port = rd_long(bd, v->fe, "event-channel", -1);
+    long order = rd_long(bd, v->fe, "ring-page-order", 0);
+    char *proto = rd(bd, v->fe, "protocol");
+    bool persistent = rd_long(bd, v->fe, "feature-persistent", 0) == 1;
+    int e;
+
+    if (proto && strcmp(proto, XEN_IO_PROTO_ABI_NATIVE) != 0) {
+        fail_dev(v, "frontend protocol '%s' not supported (only %s)",
+                 proto, XEN_IO_PROTO_ABI_NATIVE);
+        free(proto);
+        return -EPROTONOSUPPORT;
+    }
+    free(proto);
+    if (ref < 0 || ref > UINT32_MAX || port <= 0 || port > UINT32_MAX ||
+        order != 0) {
+        fail_dev(v, "frontend's ring-ref/event-channel missing or bad "
+                 "(ring-ref %ld, event-channel %ld, ring-page-order %ld)",
+                 ref, port, order);
+        return -EINVAL;
+    }
+    v->ring_page = pvgnttab_map_grant_ref(bd->gnt, v->domid, (uint32_t)ref,
+                                          PROT_READ | PROT_WRITE);
+    if (!v->ring_page) {
+        e = -errno;
+        fail_dev(v, "mapping ring-ref %ld: %s", ref, strerror(-e));
+        return e;
+    }
+    e = pvevtchn_bind_interdomain(bd->evh, v->domid, (uint32_t)port);
+    if (e < 0) {
+        fail_dev(v, "binding event-channel %ld: %s", port, strerror(-e));
+        goto unmap;
+    }
+    v->lport = e;
+    e = be_blk_dev_init(&v->dev, v->domid, v->ring_page, &v->lim,
+                        persistent, &bb_ops, v);
+    if (e)
+        goto unbind;
+    v->connected = true;
+    be_info("d%u vbd %u: connected: ring-ref %ld, event-channel %ld "
+            "(local %d), %spersistent grants", v->domid, v->devid, ref, port,
+            v->lport, persistent ? "" : "no ");
+    return 0;
+unbind:
+    pvevtchn_unbind(bd->evh, (pvevtchn_port_t)v->lport);
+    v->lport = 0;
+unmap:
+    pvgnttab_unmap(bd->gnt, v->ring_page, 1);
+    v->ring_page = NULL;
+    return e;
+}
+
+/* Stops taking requests; tears the ring down once nothing is in flight.
+ * Returns true when disconnected. */
+static bool disconnect(struct bb_vbd *v)
+{
+    if (!v->connected)
+        return true;
+    v->dev.stopping = true;
+    if (!be_blk_dev_idle(&v->dev))
+        return false;
+    be_info("d%u vbd %u: disconnected (%llu requests, %llu errors, "
+            "%llu MiB read, %llu MiB written)", v->domid, v->devid,
+            (unsigned long long)v->dev.st.reqs,
+            (unsigned long long)v->dev.st.errors,
+            (unsigned long long)(v->dev.st.bytes_read >> 20),
+            (unsigned long long)(v->dev.st.bytes_written >> 20));
+    be_blk_dev_destroy(&v->dev);
+    pvevtchn_unbind(v->bd->evh, (pvevtchn_port_t)v->lport);
+    v->lport = 0;
+    pvgnttab_unmap(v->bd->gnt, v->ring_page, 1);
+    v->ring_page = NULL;
+    v->connected = false;
+    return true;
+}
+
+static void vbd_free(struct bb_vbd *v)
+{
+    struct bbd *bd = v->bd;
+    char tok[64], path[BB_PATH_MAX + 8];
+
+    for (struct bb_vbd **pp = &bd->vbds; *pp; pp = &(*pp)->next)
+        if (*pp == v) {
+            *pp = v->next;
+            break;
+        }
+    if (v->fe_watched) {
+        snprintf(tok, sizeof(tok), "fe:%u:%u", v->domid, v->devid);
+        snprintf(path, sizeof(path), "%s/state", v->fe);
+        xs_unwatch(bd->xs, path, tok);
+    }
+    if (v->fd >= 0)
+        close(v->fd);
+    free(v);
+}
+
+void bb_vbd_update(struct bb_vbd *v)
+{
+    struct bbd *bd = v->bd;
+    long online;
+    int fe;
+
+    if (v->gone) {
+        if (disconnect(v))
+            vbd_free(v);
+        return;
+    }
+    if (v->connected && v->dev.broken) {
+        be_err("d%u vbd %u: frontend published impossible ring indices; "
+               "disconnecting it", v->domid, v->devid);
+        wr(bd, XBT_NULL, v->be, "error", "bogus ring indices");
+        set_state(v, XenbusStateClosing);
+        v->dev.stopping = true;
+    }
+    if (v->fd < 0)
+        return;                     /* failed to open; stays Closed */
+    fe = (int)rd_long(bd, v->fe, "state", XenbusStateUnknown);
+    online = rd_long(bd, v->be, "online", 1);
+    v->fe_state = fe;
+    if (fe != XenbusStateConnected)
+        v->fe_seen_unconnected = true;
+
+    if (!online) {
+        /* detach: finish what is in flight, let the frontend close */
+        if (v->state < XenbusStateClosing)
+            set_state(v, XenbusStateClosing);
+        if (v->connected)
+            v->dev.stopping = true;
+        if ((fe == XenbusStateClosing || fe == XenbusStateClosed ||
+             fe == XenbusStateUnknown) && disconnect(v))
+            set_state(v, XenbusStateClosed);
+        return;
+    }
+    switch (fe) {
+    case XenbusStateUnknown:
+    case XenbusStateInitialising:
+    case XenbusStateInitWait:
+        /* a (re)starting frontend: drop an old ring, offer again */
+        if (v->state == XenbusStateClosed ||
+            v->state == XenbusStateConnected ||
+            v->state == XenbusStateClosing) {
+            if (!disconnect(v))
+                break;
+            int e = advertise(v);
+            if (e)
+                fail_dev(v, "writing features: %s", strerror(-e));
+        }
+        break;
+    case XenbusStateInitialised:
+    case XenbusStateConnected:
+        if (v->state == XenbusStateConnected && v->dev.broken)
+            break;
+        if (v->state != XenbusStateInitWait)
+            break;
+        if (fe == XenbusStateConnected && !v->fe_seen_unconnected)
+            break;  /* stale: from before our restart; wait for a new ring */
+        if (connect_ring(v) == 0) {
+            set_state(v, XenbusStateConnected);
+            v->need_kick = true;
+        } else {
+            set_state(v, XenbusStateClosing);
+        }
+        break;
+    case XenbusStateClosing:
+        if (v->state != XenbusStateClosed)
+            set_state(v, XenbusStateClosing);
+        if (disconnect(v))
+            set_state(v, XenbusStateClosed);
+        break;
+    case XenbusStateClosed:
+        if (disconnect(v))
+            set_state(v, XenbusStateClosed);
+        break;
+    default:
+        break;
+    }
+}
+
+struct bb_vbd *bb_vbd_by_port(struct bbd *bd, int port)
+{
+    for (struct bb_vbd *v = bd->vbds; v; v = v->next)
+        if (v->connected && v->lport == port)
+            return v;
+    return NULL;
+}
+
+static struct bb_vbd *find(struct bbd *bd, uint32_t domid, uint32_t devid)
+{
+    for (struct bb_vbd *v = bd->vbds; v; v = v->next)
+        if (v->domid == domid && v->devid == devid && !v->gone)
+            return v;
+    return NULL;
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+    char *end;
+    unsigned long x;
+
+    errno = 0;
+    x = strtoul(s, &end, 10);
+    if (errno || end == s || *end || x > UINT32_MAX)
+        return false;
+    *out = (uint32_t)x;
+    return true;
+}
+
+void bb_rescan(struct bbd *bd, bool released)
+{
+    unsigned int nd = 0;
+    char **doms = xs_directory(bd->xs, XBT_NULL, BE_ROOT, &nd);
+    struct bb_vbd *v, *next;
+
+    for (unsigned int i = 0; doms && i < nd; i++) {
+        uint32_t domid, devid;
+        char path[BB_PATH_MAX];
+        unsigned int ndev = 0;
+        char **devs;
+
+        if (!parse_u32(doms[i], &domid))
+            continue;
+        snprintf(path, sizeof(path), BE_ROOT "/%u", domid);
+        if (released && !xs_is_domain_introduced(bd->xs, domid)) {
+            /* the domain is gone; its toolstack may be gone too */
+            be_info("d%u: domain released, removing %s", domid, path);
+            xs_rm(bd->xs, XBT_NULL, path);
+            continue;
+        }
+        devs = xs_directory(bd->xs, XBT_NULL, path, &ndev);
+        for (unsigned int j = 0; devs && j < ndev; j++) {
+            if (!parse_u32(devs[j], &devid))
+                continue;
+            v = find(bd, domid, devid);
+            if (!v)
+                v = vbd_new(bd, domid, devid);
+            if (v)
+                v->seen_scan = true;
+        }
+        free(devs);
+    }
+    free(doms);
+    for (v = bd->vbds; v; v = next) {
+        next = v->next;
+        if (!v->seen_scan && !v->gone) {
+            be_info("d%u vbd %u: backend directory removed", v->domid,
+                    v->devid);
+            v->gone = true;
+        }
+        v->seen_scan = false;
+        bb_vbd_update(v);
+    }
+}
+
+void bb_kick_marked(struct bbd *bd)
+{
+    struct bb_vbd *v, *next;
+
+    for (v = bd->vbds; v; v = next) {
+        next = v->next;
+        if (!v->need_kick)
+            continue;
+        v->need_kick = false;
+        if (v->connected && !v->dev.stopping && !v->dev.broken) {
+            if (be_blk_dev_kick(&v->dev) < 0)
+                bb_vbd_update(v);
+        } else if (v->connected) {
+            /* draining: publish responses, maybe finish a disconnect */
+            be_blk_dev_kick(&v->dev);
+            if (be_blk_dev_idle(&v->dev))
+                bb_vbd_update(v);
+        }
+    }
+    bb_io_flush(bd);
+}
+
+void bb_vbd_free_all(struct bbd *bd)
+{
+    while (bd->vbds) {
+        struct bb_vbd *v = bd->vbds;
+        if (v->connected) {
+            /* in-flight I/O targets mapped pages: wait for it */
+            while (!be_blk_dev_idle(&v->dev)) {
+                io_uring_submit_and_wait(&bd->uring, 1);
+                bb_io_reap(bd);
+            }
+            v->dev.stopping = true;
+            disconnect(v);
+        }
+        v->fe_watched = false;
+        vbd_free(v);
+    }
+}
