@@ -8,6 +8,7 @@ GK_LIB_OBJS := $(patsubst %,$(BUILD)/guest/%.o,$(basename $(GK_LIB_SRCS)))
 GK_LIB := $(BUILD)/lib/libguestkit.a
 GK_EXAMPLES := hello ticker smp bad-insn bad-ptr vchan-server vchan-client \
 	xs-demo echo
+GK_EXAMPLES += blkcheck
 
 $(BUILD)/guest/%.o: %.c
 	@mkdir -p $(dir $@)

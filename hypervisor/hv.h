@@ -169,6 +169,7 @@ struct hv_domain {
     uint64_t boot_cr3, boot_rip, boot_rsp, boot_rsi;
     struct hv_snapshot_page *snap;
     size_t snap_nr;
+    bool snap_taken;
 
     /* Time. */
     uint64_t boot_mono_ns;      /* CLOCK_MONOTONIC at system time 0 */

@@ -31,6 +31,7 @@ void hv_domains_unlock(void)
 static struct hv_domain *domains[HV_MAX_DOMAINS];
 static uint32_t next_domid = HV_DOMID_FIRST;
 static unsigned nr_domains;
+static void snapshot_take(struct hv_domain *d);
 int hv_reap_fd = -1;
 void (*hv_notify_mgmt)(void);
 void (*hv_on_destroy)(struct hv_domain *d);
@@ -289,6 +290,20 @@ void hv_domain_destroy(struct hv_domain *d)
 
 int hv_domain_pause(struct hv_domain *d, bool pause)
 {
+    /*
+     * The boot snapshot is taken at the first unpause, not at setup: the
+     * toolstack may still patch start_info in between (event channels of
+     * the console and xenstore), and a restart must see those too. The
+     * vCPUs are parked until paused is cleared below.
+     */
+    if (!pause && d->built && !d->snap_taken &&
+        (d->on_poweroff == HV_ACTION_RESTART ||
+         d->on_reboot == HV_ACTION_RESTART ||
+         d->on_crash == HV_ACTION_RESTART)) {
+        snapshot_take(d);
+        d->snap_taken = true;
+        log_info("d%u: boot snapshot: %zu pages", d->domid, d->snap_nr);
+    }
     pthread_mutex_lock(&d->lock);
     if (!pause && !d->built) {
         pthread_mutex_unlock(&d->lock);
@@ -561,14 +576,10 @@ int hv_domain_setup(struct hv_domain *d, uint64_t hypercall_page_gpa,
     rc = domain_boot_state(d, err, errlen);
     if (rc)
         return rc;
-    if (d->on_poweroff == HV_ACTION_RESTART ||
-        d->on_reboot == HV_ACTION_RESTART || d->on_crash == HV_ACTION_RESTART)
-        snapshot_take(d);
     pthread_mutex_lock(&d->lock);
     d->built = true;
     pthread_mutex_unlock(&d->lock);
-    log_info("d%u: built: entry 0x%llx, %zu snapshot pages", d->domid,
-             (unsigned long long)rip, d->snap_nr);
+    log_info("d%u: built: entry 0x%llx", d->domid, (unsigned long long)rip);
     return 0;
 }
 

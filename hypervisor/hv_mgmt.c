@@ -210,11 +210,18 @@ void hv_mgmt_accept(void)
     }
 }
 
+/* Ask for EPOLLOUT while output is queued; a syscall only on a change
+ * (this runs for every client after every main-loop wakeup). */
 static void update_events(struct client *c)
 {
-    struct epoll_event ev = { .events = EPOLLIN | (c->out_head ? EPOLLOUT : 0),
+    bool want = c->out_head != NULL;
+    struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0),
                               .data.u64 = HV_EPOLL_CLIENT | c->slot };
-    epoll_ctl(hv_epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+
+    if (want == c->want_out)
+        return;
+    if (epoll_ctl(hv_epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+        c->want_out = want;
 }
 
 /* Returns false if the client must be closed. */
@@ -319,7 +326,7 @@ struct hv_domain *hv_mgmt_lookup(struct client *c, uint64_t id, uint32_t domid)
         if (domid == 0)
             hv_mgmt_send_error(c, id, EPERM, "domain 0 is the control domain itself");
         else
-            hv_mgmt_send_error(c, id, ENOENT, "no domain with id %u", domid);
+            hv_mgmt_send_error(c, id, ESRCH, "no domain with id %u", domid);
     }
     return d;
 }

@@ -42,6 +42,7 @@ struct client {
     uint8_t *rx;
     size_t rx_len, rx_cap;
     struct out_frame *out_head, *out_tail;
+    bool want_out;              /* EPOLLOUT is in the fd's epoll events */
     struct longpoll *polls;
     struct grant_map *maps;
 };

@@ -224,7 +224,7 @@ static void op_list(struct client *c, uint64_t id, const Pvmgmt__DomainRef *a)
         l.n_domain++;
     }
     if (want != UINT32_MAX && l.n_domain == 0) {
-        hv_mgmt_send_error(c, id, ENOENT, "no domain with id %u", want);
+        hv_mgmt_send_error(c, id, ESRCH, "no domain with id %u", want);
     } else {
         l.domain = ptrs;
         rsp.result_case = PVMGMT__RESPONSE__RESULT_LIST;
@@ -315,7 +315,7 @@ static bool console_try(struct client *c, struct longpoll *p, bool force)
     if (!d) {
         struct grave *g = hv_mgmt_find_grave(p->domid);
         if (!g) {
-            hv_mgmt_send_error(c, p->id, ENOENT, "no domain with id %u",
+            hv_mgmt_send_error(c, p->id, ESRCH, "no domain with id %u",
                                p->domid);
             return true;
         }
@@ -383,7 +383,7 @@ static bool wait_try(struct client *c, struct longpoll *p, bool force)
     if (!d) {
         struct grave *g = hv_mgmt_find_grave(p->domid);
         if (!g) {
-            hv_mgmt_send_error(c, p->id, ENOENT, "no domain with id %u",
+            hv_mgmt_send_error(c, p->id, ESRCH, "no domain with id %u",
                                p->domid);
             return true;
         }

@@ -8,9 +8,12 @@
 # and stops and removes everything it started on exit.
 #
 # Knobs (environment): BENCH_HC_N (exits per batch, 20000), BENCH_ROUNDS
-# (interleaved rounds for rows 1-2, 3), BENCH_COMPUTE_ROUNDS (150000000),
-# BENCH_FL_RUNS (20), BENCH_IDLE_K (50), BENCH_HOST (pvhost: the whole
-# host side; pvisor: pvisor alone).
+# (interleaved rounds for rows 1-2 and the event channel row, 3),
+# BENCH_COMPUTE_ROUNDS (150000000), BENCH_FL_RUNS (20), BENCH_IDLE_K (50),
+# BENCH_EV_N (event channel round trips per batch, 1000), BENCH_XS_N
+# (xenstore reads per batch, 1000), BENCH_GNT_K (granted pages, 256),
+# BENCH_HOST (pvhost: the whole host side, pvstored included; pvisor:
+# pvisor alone, no xenstore row).
 # See docs/bench.md for what each row measures.
 set -u
 
@@ -27,6 +30,9 @@ CROUNDS=${BENCH_COMPUTE_ROUNDS:-150000000}
 FL_RUNS=${BENCH_FL_RUNS:-20}
 IDLE_K=${BENCH_IDLE_K:-50}
 IDLE_MB=32
+EV_N=${BENCH_EV_N:-1000}
+XS_N=${BENCH_XS_N:-1000}
+GNT_K=${BENCH_GNT_K:-256}
 
 die() {
     echo "$prog: $*" >&2
@@ -37,7 +43,8 @@ die() {
 }
 
 for f in "$BIN/pvhost" "$BIN/pvisor" "$BIN/pvctl" "$BB/rawexit" \
-         "$BB/compute-native" "$BB/pvbench" "$BB/bench-guest.elf"; do
+         "$BB/compute-native" "$BB/pvbench" "$BB/bench-guest.elf" \
+         "$BB/evtchn-echo" "$BB/xsread" "$BB/gntmap"; do
     [ -x "$f" ] || [ -f "$f" ] || die "$f missing (run make first)"
 done
 if [ ! -e /dev/kvm ]; then
@@ -96,6 +103,39 @@ guest() {
         "name=\"$2\"" 2>>"$RUN/pvctl.err"
 }
 
+# Starts the bench guest with cmdline $1 under name $2 in the background
+# (console in $RUN/$2.out, pvctl's pid in $RUN/$2.pid) and waits up to 30 s
+# for a console line starting with $3. Fails on a "$4 error" line, or if
+# the guest ends or the time passes first.
+bg_guest() {
+    timeout 120 "$BIN/pvctl" create -q -c "$CFG" "cmdline=\"$1\"" \
+        "name=\"$2\"" >"$RUN/$2.out" 2>>"$RUN/pvctl.err" &
+    local pid=$!
+    echo "$pid" >"$RUN/$2.pid"
+    for _ in $(seq 300); do
+        grep -q "^$3" "$RUN/$2.out" && return 0
+        grep -q "^$4 error" "$RUN/$2.out" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    sed 's/^/  guest: /' "$RUN/$2.out" >&2
+    return 1
+}
+
+# Waits for the background guest $1 (its pvctl) to end.
+bg_wait() {
+    local pid
+    pid=$(cat "$RUN/$1.pid" 2>/dev/null) || return 0
+    wait "$pid" 2>/dev/null
+    rm -f "$RUN/$1.pid"
+}
+
+# Destroys the background guest $1 and waits for its pvctl.
+bg_destroy() {
+    "$BIN/pvctl" destroy "$1" >/dev/null 2>>"$RUN/pvctl.err"
+    bg_wait "$1"
+}
+
 # min of field $1 (key=value) over the matching lines on stdin
 min_of() {
     awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "=");
@@ -109,7 +149,7 @@ field() {
         split($i, kv, "="); if (kv[1] == k) { print kv[2]; exit } } }'
 }
 
-echo "$prog: running (about a minute; pvisor log in $RUN)..." >&2
+echo "$prog: running (about a minute and a half; pvisor log in $RUN)..." >&2
 
 # ---- 1. null hypercall vs raw KVM exit, interleaved rounds ----
 : >"$RUN/hc.txt"
@@ -163,6 +203,79 @@ touched=$(idle touched_kb)
 anon=$(idle pvisor_anon_delta_kb)
 pss=$(idle pvisor_pss_delta_kb)
 
+# ---- 5. event channel round trip guest -> dom0 -> guest ----
+# Interleaved rounds: rawexit's exit + eventfd echo through a second
+# process, then a guest timing round trips to evtchn-echo.
+: >"$RUN/evraw.txt"
+: >"$RUN/ev.txt"
+for r in $(seq "$ROUNDS"); do
+    "$BB/rawexit" "$EV_N" 2 echo >>"$RUN/evraw.txt" ||
+        die "rawexit echo failed"
+    g=pvbench-ev-$r
+    bg_guest "mode=evtchn n=$EV_N reps=2" "$g" "bench: mode=evtchn port=" \
+        "bench: mode=evtchn" || die "evtchn guest did not announce its port"
+    port=$(field "bench: mode=evtchn port=" port <"$RUN/$g.out")
+    dom=$("$BIN/pvctl" domid "$g" 2>>"$RUN/pvctl.err") ||
+        die "no domid for $g"
+    "$BB/evtchn-echo" -t 20 "$dom" "$port" >>"$RUN/echo.txt" \
+        2>>"$RUN/pvctl.err" &
+    echo $! >"$RUN/echo.pid"
+    bg_wait "$g"
+    kill -TERM "$(cat "$RUN/echo.pid")" 2>/dev/null
+    wait "$(cat "$RUN/echo.pid")" 2>/dev/null
+    rm -f "$RUN/echo.pid"
+    grep '^bench: mode=evtchn path=' "$RUN/$g.out" >>"$RUN/ev.txt"
+    grep -q '^bench: mode=evtchn error' "$RUN/$g.out" &&
+        die "evtchn guest: $(grep error "$RUN/$g.out")"
+done
+ev_fast=$(grep 'path=fast' "$RUN/ev.txt" | min_of total_ns)
+ev_slow=$(grep 'path=slow' "$RUN/ev.txt" | min_of total_ns)
+ev_raw=$(min_of total_ns <"$RUN/evraw.txt")
+[ -n "$ev_fast" ] && [ -n "$ev_slow" ] ||
+    die "no event channel result from the guest"
+[ -n "$ev_raw" ] || die "no rawexit echo result"
+
+# ---- 6. xenstore read latency, guest (xenbus ring) and dom0 (xs.h) ----
+xs_guest=
+xs_dom0=
+if [ -S "$RUN/pvstored.sock" ]; then
+    g=pvbench-xs
+    bg_guest "mode=xsread n=$XS_N reps=3" "$g" "bench: mode=xsread done" \
+        "bench: mode=xsread" || die "xenstore guest failed"
+    dom=$("$BIN/pvctl" domid "$g" 2>>"$RUN/pvctl.err") ||
+        die "no domid for $g"
+    "$BB/xsread" -n "$XS_N" -r 3 "/local/domain/$dom/name" \
+        >"$RUN/xsd.txt" 2>>"$RUN/pvctl.err" || die "xsread failed"
+    bg_destroy "$g"
+    xs_guest=$(grep '^bench: mode=xsread n=' "$RUN/$g.out" |
+               min_of total_ns)
+    xs_dom0=$(min_of total_ns <"$RUN/xsd.txt")
+    [ -n "$xs_guest" ] && [ -n "$xs_dom0" ] || die "no xenstore result"
+    grep -q "value=$g" "$RUN/xsd.txt" || die "dom0 read the wrong name"
+fi
+
+# ---- 7. grant map+unmap per page ----
+g=pvbench-gnt
+bg_guest "mode=grant k=$GNT_K" "$g" "bench: mode=grant first_ref=" \
+    "bench: mode=grant" || die "grant guest failed"
+first=$(field "bench: mode=grant first_ref=" first_ref <"$RUN/$g.out")
+dom=$("$BIN/pvctl" domid "$g" 2>>"$RUN/pvctl.err") || die "no domid for $g"
+"$BB/gntmap" -r 3 "$dom" "$first" "$GNT_K" >"$RUN/gnt.txt" \
+    2>>"$RUN/pvctl.err" || die "gntmap failed"
+bg_destroy "$g"
+# ns per page: min over the batches of total_ns / pages
+per_page() {
+    awk -v m="$1" '$2 == "mode=" m { split($3, p, "="); split($4, t, "=");
+        v = t[2] / p[2]; if (best == "" || v < best) best = v }
+        END { print best }' "$RUN/gnt.txt"
+}
+gs=$(per_page grant-single)
+gb=$(per_page grant-batch)
+ms=$(per_page memfd-single)
+mb=$(per_page memfd-batch)
+[ -n "$gs" ] && [ -n "$gb" ] && [ -n "$ms" ] && [ -n "$mb" ] ||
+    die "no grant result"
+
 # ---- the table ----
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 flavour=kvm
@@ -177,6 +290,9 @@ awk -v hc="$hc_ns" -v raw="$raw_ns" -v n="$HC_N" \
     -v av0="$av0" -v av1="$av1" -v tk="$touched" \
     -v cg0="${cg0:--1}" -v cg1="${cg1:--1}" \
     -v anon="$anon" -v pss="$pss" -v k="$IDLE_K" -v best=$((ROUNDS * 2)) \
+    -v evn="$EV_N" -v evf="$ev_fast" -v evs="$ev_slow" -v evr="$ev_raw" \
+    -v xsn="$XS_N" -v xsg="${xs_guest:--1}" -v xsd="${xs_dom0:--1}" \
+    -v gk="$GNT_K" -v gs="$gs" -v gb="$gb" -v ms="$ms" -v mb="$mb" \
     -v ctx="$cpu, $(nproc) CPUs, $flavour, $(uname -r), $stamp" '
 function row(m, v, b, r, t, res) {
     printf "%-34s %-16s %-26s %-8s %-11s %s\n", m, v, b, r, t, res
@@ -217,6 +333,40 @@ BEGIN {
     row("  pvisor RssAnon / Pss per domain",
         sprintf("%.0f / %.0f KiB", anon / k, pss / k), "-", "-", "-",
         "info")
+    # Event channel: fast path (pvisor_notify) against a raw KVM exit
+    # round trip through a second process, measured in the same run.
+    evfu = evf / evn; evsu = evs / evn; evru = evr / evn; q = evfu / evru
+    row("evtchn RTT guest->dom0->guest",
+        sprintf("%.2f us/rt", evfu / 1000),
+        sprintf("raw exit+echo %.2f us", evru / 1000),
+        sprintf("%.3fx", q), "<= 2.50x", pf(q <= 2.5))
+    row("  slow path (EVTCHNOP_send)", sprintf("%.2f us/rt", evsu / 1000),
+        sprintf("raw exit+echo %.2f us", evru / 1000),
+        sprintf("%.3fx", evsu / evru), "-", "info")
+    row("  fast path vs 2 x raw exit (row 1)",
+        sprintf("%.2f us/rt", evfu / 1000),
+        sprintf("2 x raw exit %.2f us", 2 * rawu / 1000),
+        sprintf("%.3fx", evfu / (2 * rawu)), "-", "info")
+    if (xsg >= 0) {
+        xg = xsg / xsn; xd = xsd / xsn
+        row("xenstore read, guest (xenbus)", sprintf("%.2f us/read", xg / 1000),
+            sprintf("dom0 xs_read %.2f us", xd / 1000),
+            sprintf("%.3fx", xg / xd), "-", "info")
+    } else {
+        row("xenstore read", "n/a", "(no pvstored: BENCH_HOST=pvisor)",
+            "-", "-", "info")
+    }
+    row(sprintf("grant map+unmap/page, 1 at a time"),
+        sprintf("%.2f us/page", gs / 1000),
+        sprintf("memfd mmap+munmap %.2f us", ms / 1000),
+        sprintf("%.1fx", gs / ms), "-", "info")
+    row(sprintf("grant map+unmap/page, batch of %d", gk),
+        sprintf("%.2f us/page", gb / 1000),
+        sprintf("memfd %d pages %.3f us", gk, mb / 1000),
+        sprintf("%.0fx", gb / mb), "-", "info")
     printf "(row 1: best of %d batches each, row 2: best of %d runs " \
-           "each, interleaved)\n", best, best * 3 / 2
+           "each, interleaved;\n evtchn: best of %d batches of %d round " \
+           "trips each, interleaved; xenstore: best of 3 batches of %d " \
+           "reads;\n grants: best of 3 rounds, %d pages)\n", best,
+           best * 3 / 2, best, evn, xsn, gk
 }'

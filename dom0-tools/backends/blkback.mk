@@ -21,3 +21,11 @@ $(BUILD)/bin/pv-blkback: $(BLKBACK_OBJS) $(PVCTRL_OBJS) $(XS_OBJS) \
 $(BUILD)/tests/unit-tests: $(BLKBACK_CORE_OBJS)
 
 BINS += $(BUILD)/bin/pv-blkback
+
+# The host O_DIRECT baseline of the block bench (tests/bench/blk.sh).
+$(BUILD)/bench/blk-host: $(BUILD)/tests/bench/blk_host.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -luring
+
+BINS += $(BUILD)/bench/blk-host

@@ -346,13 +346,22 @@ static struct cons_dom *dom_by_lport(struct consd *d, int lport)
     return NULL;
 }
 
-/* pvisor resets a restarted domain: zeroed ring, closed channels. */
+/*
+ * pvisor restarts a domain in place from its boot snapshot: the ring page
+ * is zeroed again, but the channels the toolstack made with dom0 stay
+ * bound. Start reading the ring from its (reset) indices again.
+ */
 static void dom_restarted(struct consd *d, struct cons_dom *dom,
                           uint32_t restarts)
 {
-    be_info("d%u (%s): restarted; console_io only until a new ADD", dom->domid,
-            dom->name);
-    ring_disconnect(d, dom);
+    if (dom->page) {
+        be_info("d%u (%s): restarted; console ring reset", dom->domid,
+                dom->name);
+        be_cons_ring_init(&dom->ring, dom->page);
+    } else {
+        be_info("d%u (%s): restarted; console_io only", dom->domid,
+                dom->name);
+    }
     dom->restarts = restarts;
     dom->stopped = false;
     dom->ring_seen = false;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "dev_disk.h"
 #include "pvctl.h"
 #include "pvevtchn.h"
 #include "pvguest.h"
@@ -18,7 +19,7 @@ static const char *const CMD = "create";
 
 /* Parses CFG plus overrides into *d; prints errors and warnings. */
 static int load_config(const char *path, char **overrides, int nr,
-                       struct cfg_domain *d)
+                       struct cfg_domain *d, struct disk_list *disks)
 {
     char err[CFG_ERR_MAX];
     struct cfg c;
@@ -30,6 +31,8 @@ static int load_config(const char *path, char **overrides, int nr,
         e = cfg_apply_override(&c, overrides[i], i + 1, err, sizeof(err));
     if (!e)
         e = cfg_domain_from(&c, d, err, sizeof(err));
+    if (!e)
+        e = disk_list_from_cfg(&c, disks, err, sizeof(err));
     for (size_t i = 0; i < c.nr_warnings; i++)
         fprintf(stderr, "%s\n", c.warnings[i]);
     if (e)
@@ -135,6 +138,7 @@ int pvctl_cmd_create(int argc, char **argv)
 {
     bool console = false, paused = false, quiet = false;
     struct cfg_domain d = { 0 };
+    struct disk_list disks = { .nr = 0 };
     struct pvg_image img = { 0 };
     struct pvc_handle *h = NULL;
     struct xs_handle *xs = NULL;
@@ -157,7 +161,8 @@ int pvctl_cmd_create(int argc, char **argv)
         return pvctl_usage(CMD);
     if (!quiet)
         fprintf(stderr, "Parsing config from %s\n", argv[optind]);
-    if (load_config(argv[optind], argv + optind + 1, argc - optind - 1, &d))
+    if (load_config(argv[optind], argv + optind + 1, argc - optind - 1, &d,
+                    &disks))
         goto out;
     /* Check the image before anything exists in pvisor. */
     e = pvg_image_load(d.kernel, &img, err, sizeof(err));
@@ -204,6 +209,12 @@ int pvctl_cmd_create(int argc, char **argv)
         e = pvctl_store_introduce(CMD, xs, domid, d.name,
                                   d.memory_mb * 1024, d.vcpus, store_mfn,
                                   xs_port);
+    if (!e && disks.nr && !xs) {
+        pvctl_err(CMD, "disk needs xenstore: start pvstored (pvhost start)");
+        e = -ENOTCONN;
+    }
+    for (size_t i = 0; !e && i < disks.nr; i++)
+        e = disk_attach(CMD, xs, domid, &disks.d[i]);
     if (!e)     /* the ring console is optional: never fails create */
         pvctl_console_setup(CMD, h, domid, d.name, &img, d.memory_mb << 20);
     if (!e && !paused) {
@@ -216,6 +227,7 @@ int pvctl_cmd_create(int argc, char **argv)
         if (de)
             pvctl_call_failed(CMD, h, de, "destroying the half-built "
                               "domain");
+        disk_forget_all(xs, domid);
         pvctl_store_forget(xs, domid);
         goto unblock;
     }
@@ -234,5 +246,6 @@ out:
     pvc_close(h);
     pvg_image_free(&img);
     cfg_domain_free(&d);
+    disk_list_free(&disks);
     return rc;
 }

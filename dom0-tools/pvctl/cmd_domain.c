@@ -112,7 +112,7 @@ static int wait_stop(const char *cmd, struct pvc_handle *h, uint32_t domid,
     int e;
 
     e = pvc_domain_list(h, domid, &infos, &nr);
-    if (e == -ESRCH || (!e && nr == 0))
+    if (e == -ESRCH || e == -ENOENT || (!e && nr == 0))
         goto gone;
     if (e)
         return pvctl_call_failed(cmd, h, e, "listing"), e;
@@ -120,8 +120,10 @@ static int wait_stop(const char *cmd, struct pvc_handle *h, uint32_t domid,
     pvc_domain_info_free(infos, nr);
     for (;;) {
         e = pvc_domain_wait(h, domid, reboot ? 500 : 0, &info);
-        if (e == -ESRCH)
+        if (e == -ESRCH || e == -ENOENT)
             goto gone;
+        if (e == -ETIMEDOUT)
+            continue;
         if (e)
             return pvctl_call_failed(cmd, h, e, "waiting"), e;
         if (!is_live(info.state) || info.restarts > restarts) {
@@ -179,7 +181,7 @@ static int wait_graceful(const char *cmd, struct pvc_handle *h,
     int e;
 
     e = pvc_domain_list(h, domid, &infos, &nr);
-    if (e == -ESRCH || (!e && nr == 0))
+    if (e == -ESRCH || e == -ENOENT || (!e && nr == 0))
         return 1;
     if (e)
         return pvctl_call_failed(cmd, h, e, "listing"), e;
@@ -187,8 +189,21 @@ static int wait_graceful(const char *cmd, struct pvc_handle *h,
     pvc_domain_info_free(infos, nr);
     for (uint32_t waited = 0; waited < secs * 2; waited++) {
         e = pvc_domain_wait(h, domid, 500, &info);
-        if (e == -ESRCH)
+        if (e == -ESRCH || e == -ENOENT)
             return 1;
+        if (e == -ETIMEDOUT) {
+            /* still running: the guest has not reacted yet, or a
+             * restart went by between two polls */
+            struct pvc_domain_info *l;
+            size_t n;
+            if (pvc_domain_list(h, domid, &l, &n) == 0 && n) {
+                bool again = l[0].restarts > restarts;
+                pvc_domain_info_free(l, n);
+                if (again)
+                    return 1;
+            }
+            continue;
+        }
         if (e)
             return pvctl_call_failed(cmd, h, e, "waiting"), e;
         bool done = !is_live(info.state) || info.restarts > restarts;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dev_disk.h"
 #include "pvctl.h"
 
 struct pvctl_opts pvctl_opts;
@@ -54,6 +55,16 @@ static const struct pvctl_cmd cmds[] = {
       "  rm PATH...              remove nodes and everything below\n"
       "  watch [-n N] PATH       print the path of each event (N events)\n"
       "  perms PATH [PERM...]    print or set permissions, e.g. n0 r5\n" },
+    { "block-attach", pvctl_cmd_block_attach, "DOM DISK-SPEC",
+      "Attach a disk to a running domain, e.g.\n"
+      "  pvctl block-attach 3 'format=raw, vdev=xvdb, access=rw, "
+      "target=/tmp/d.img'\n" },
+    { "block-detach", pvctl_cmd_block_detach, "DOM DEV",
+      "Detach block device DEV (xvdb or 51728) from DOM: the backend\n"
+      "finishes requests in flight and closes, then the device is "
+      "removed.\n" },
+    { "block-list", pvctl_cmd_block_list, "DOM",
+      "List DOM's block devices and their xenbus states.\n" },
     { "help", cmd_help, "[COMMAND]", "Show help for COMMAND.\n" },
 };
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))

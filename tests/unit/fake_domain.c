@@ -93,6 +93,7 @@ void fake_domain_free(struct hv_domain *d)
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         free(d->vcpus[i]);
     hv_evtchn_fini(d);
+    hv_gnttab_fini(d);
     free(d->crash_report);
     free(d->mem);
     free(d->priv);

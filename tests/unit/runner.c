@@ -8,6 +8,7 @@
 
 static const struct unit_suite *const suites[] = {
     &unit_suite_abi,
+    &unit_suite_blkback,
     &unit_suite_cfg,
     &unit_suite_elf,
     &unit_suite_guestmem,

@@ -19,6 +19,7 @@ struct unit_suite {
 
 /* Each test file defines one suite; runner.c lists them all. */
 extern const struct unit_suite unit_suite_abi;
+extern const struct unit_suite unit_suite_blkback;
 extern const struct unit_suite unit_suite_cfg;
 extern const struct unit_suite unit_suite_elf;
 extern const struct unit_suite unit_suite_guestmem;

@@ -87,6 +87,10 @@ int gk_blk_write(struct gk_blk *b, uint64_t sector, uint64_t nr_sectors,
 int gk_blk_flush(struct gk_blk *b);
 int gk_blk_discard(struct gk_blk *b, uint64_t sector, uint64_t nr_sectors);
 
+/* Processes answers already on the ring now, as the event handler does
+ * (for callers that poll; never needed for correctness). */
+void gk_blk_poll(struct gk_blk *b);
+
 /* Counters. */
 struct gk_blk_stats {
     uint64_t requests, responses, notifies, reconnects, errors;

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: MIT
+/* dev_disk.c: disk specs, the vbd xenstore directories, block-* commands. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "dev_disk.h"
+#include "pvctl.h"
+#include "xenstore.h"
+
+#define BE_FMT "/local/domain/0/backend/vbd/%u/%u"
+#define FE_FMT "/local/domain/%u/device/vbd/%u"
+#define DETACH_TIMEOUT_MS 10000
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+/* Bijective base-26 letters ("a" 0, "z" 25, "aa" 26); *end after them. */
+static int64_t letters_index(const char *s, const char **end)
+{
+    int64_t idx = 0;
+    const char *p = s;
+
+    while (*p >= 'a' && *p <= 'z' && p - s < 4) {
+        idx = idx * 26 + (*p - 'a' + 1);
+        p++;
+    }
+    *end = p;
+    return p == s ? -1 : idx - 1;
+}
+
+int64_t disk_vdev_to_devid(const char *vdev)
+{
+    const char *p;
+    int64_t idx, part = 0;
+    char *end;
+
+    if (isdigit((unsigned char)vdev[0])) {
+        long long v = strtoll(vdev, &end, 10);
+        return *end || v <= 0 || v >= (1LL << 30) ? -EINVAL : v;
+    }
+    if (!strncmp(vdev, "xvd", 3) || !strncmp(vdev, "sd", 2) ||
+        !strncmp(vdev, "hd", 2)) {
+        bool xvd = vdev[0] == 'x';
+        idx = letters_index(vdev + (xvd ? 3 : 2), &p);
+        if (idx < 0)
+            return -EINVAL;
+        if (*p) {
+            if (!isdigit((unsigned char)*p))
+                return -EINVAL;
+            part = strtoll(p, &end, 10);
+            if (*end || part > 255)
+                return -EINVAL;
+        }
+        if (vdev[0] == 'h') {
+            if (idx > 3 || part > 63)
+                return -EINVAL;
+            return ((idx < 2 ? 3 : 22) << 8) | ((idx & 1) << 6) | part;
+        }
+        if (idx < 16 && part < 16)
+            return ((xvd ? 202 : 8) << 8) | (idx << 4) | part;
+        if (idx >= (1 << 20))
+            return -EINVAL;
+        return (1LL << 28) | (idx << 8) | part;
+    }
+    return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static int set_access(struct disk_spec *o, const char *v, char *err,
+                      size_t errlen)
+{
+    if (!strcmp(v, "rw") || !strcmp(v, "w"))
+        o->readonly = false;
+    else if (!strcmp(v, "ro") || !strcmp(v, "r"))
+        o->readonly = true;
+    else
+        return fail(err, errlen, "access '%s' is not rw or ro", v);
+    return 0;
+}
+
+static int set_vdev(struct disk_spec *o, const char *v, char *err,
+                    size_t errlen)
+{
+    int64_t id = disk_vdev_to_devid(v);
+
+    if (id < 0 || strlen(v) >= sizeof(o->vdev))
+        return fail(err, errlen, "vdev '%s' is not a disk name like xvda",
+                    v);
+    snprintf(o->vdev, sizeof(o->vdev), "%s", v);
+    o->devid = (uint32_t)id;
+    return 0;
+}
+
+int disk_parse_spec(const char *spec, struct disk_spec *o, char *err,
+                    size_t errlen)
+{
+    char *copy = strdup(spec), *p, *target = NULL;
+    int pos = 0, e = 0;
+
+    memset(o, 0, sizeof(*o));
+    if (!copy)
+        return -ENOMEM;
+    /* target= swallows the rest, commas included */
+    p = strstr(copy, "target=");
+    if (p && (p == copy || p[-1] == ',' || isspace((unsigned char)p[-1]))) {
+        target = trim(p + 7);
+        *p = '\0';
+    }
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok && !e;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *kv = trim(tok), *eq = strchr(kv, '=');
+        if (!*kv)
+            continue;
+        if (eq) {
+            *eq = '\0';
+            char *k = trim(kv), *v = trim(eq + 1);
+            if (!strcmp(k, "format")) {
+                if (strcmp(v, "raw"))
+                    e = fail(err, errlen, "format '%s' not supported (only "
+                             "raw)", v);
+            } else if (!strcmp(k, "vdev")) {
+                e = set_vdev(o, v, err, errlen);
+            } else if (!strcmp(k, "access")) {
+                e = set_access(o, v, err, errlen);
+            } else if (!strcmp(k, "devtype")) {
+                if (strcmp(v, "disk"))
+                    e = fail(err, errlen, "devtype '%s' not supported", v);
+            } else if (!strcmp(k, "backend") || !strcmp(k, "backendtype") ||
+                       !strcmp(k, "script")) {
+                /* dom0's pv-blkback serves every disk */
+            } else {
+                e = fail(err, errlen, "unknown key '%s'", k);
+            }
+            continue;
+        }
+        /* positional: target, format, vdev, access */
+        switch (pos++) {
+        case 0:
+            if (!target)
+                target = kv;
+            else
+                e = fail(err, errlen, "target given twice");
+            break;
+        case 1:
+            if (strcmp(kv, "raw") && strcmp(kv, "aio") && strcmp(kv, "file")
+                && strcmp(kv, "phy"))
+                e = fail(err, errlen, "format '%s' not supported (only "
+                         "raw)", kv);
+            break;
+        case 2:
+            e = set_vdev(o, kv, err, errlen);
+            break;
+        case 3:
+            e = set_access(o, kv, err, errlen);
+            break;
+        default:
+            e = fail(err, errlen, "too many positional values at '%s'", kv);
+        }
+    }
+    if (!e && !o->vdev[0])
+        e = fail(err, errlen, "no vdev (e.g. vdev=xvda)");
+    if (!e && (!target || !*target))
+        e = fail(err, errlen, "no target (target=PATH)");
+    if (!e) {
+        const char *t = target;
+        if (!strncmp(t, "aio:", 4) || !strncmp(t, "phy:", 4) ||
+            !strncmp(t, "file:", 5))
+            t = strchr(t, ':') + 1;
+        o->target = strdup(t);
+        if (!o->target)
+            e = -ENOMEM;
+    }
+    free(copy);
+    return e;
+}
+
+void disk_list_free(struct disk_list *l)
+{
+    for (size_t i = 0; i < l->nr; i++)
+        free(l->d[i].target);
+    l->nr = 0;
+}
+
+int disk_list_from_cfg(const struct cfg *c, struct disk_list *out,
+                       char *err, size_t errlen)
+{
+    const struct cfg_entry *e = cfg_lookup(c, "disk");
+    char why[256];
+
+    out->nr = 0;
+    if (!e)
+        return 0;
+    if (e->val.type != CFG_LIST)
+        return fail(err, errlen, "%s:%d: disk: must be a list, e.g. "
+                    "[ 'vdev=xvda, target=disk.img' ]", e->file, e->line);
+    if (e->val.nr_items > DISK_MAX)
+        return fail(err, errlen, "%s:%d: disk: more than %d disks",
+                    e->file, e->line, DISK_MAX);
+    for (size_t i = 0; i < e->val.nr_items; i++) {
+        struct disk_spec *d = &out->d[out->nr];
+        int rc = disk_parse_spec(e->val.items[i], d, why, sizeof(why));
+        if (rc) {
+            disk_list_free(out);
+            if (rc == -ENOMEM)
+                return rc;
+            return fail(err, errlen, "%s:%d: disk: '%s': %s", e->file,
+                        e->line, e->val.items[i], why);
+        }
+        /* relative targets are relative to the config file */
+        if (d->target[0] != '/' && e->from_file && c->dir &&
+            strcmp(c->dir, ".")) {
+            char *abs;
+            if (asprintf(&abs, "%s/%s", c->dir, d->target) < 0) {
+                free(d->target);
+                disk_list_free(out);
+                return -ENOMEM;
+            }
+            free(d->target);
+            d->target = abs;
+        }
+        out->nr++;
+        for (size_t j = 0; j + 1 < out->nr; j++)
+            if (out->d[j].devid == d->devid) {
+                int line = e->line;
+                char vdev[32];
+                snprintf(vdev, sizeof(vdev), "%s", d->vdev);
+                disk_list_free(out);
+                return fail(err, errlen, "%s:%d: disk: vdev %s used twice",
+                            e->file, line, vdev);
+            }
+    }
+    return 0;
+}
+
+static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                const char *key, const char *fmt, ...)
+{
+    char path[256], val[4096];
+    va_list ap;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    va_start(ap, fmt);
+    vsnprintf(val, sizeof(val), fmt, ap);
+    va_end(ap);
+    return xs_write(xs, t, path, val, (unsigned)strlen(val));
+}
+
+static bool write_dirs(struct xs_handle *xs, xs_transaction_t t,
+                       uint32_t domid, const struct disk_spec *d,
+                       const char *fe, const char *be)
+{
+    /* each side owns its directory; the other side may read it */
+    struct xs_permissions fe_perms[2] = { { domid, XS_PERM_NONE },
+                                          { 0, XS_PERM_READ } };
+    struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE },
+                                          { domid, XS_PERM_READ } };
+    char *old = xs_read(xs, t, be, NULL);
+
+    if (old) {
+        free(old);
+        errno = EEXIST;
+        return false;
+    }
+    return xs_mkdir(xs, t, fe) &&
+           xs_set_permissions(xs, t, fe, fe_perms, 2) &&
+           xs_mkdir(xs, t, be) &&
+           xs_set_permissions(xs, t, be, be_perms, 2) &&
+           put(xs, t, fe, "backend", "%s", be) &&
+           put(xs, t, fe, "backend-id", "0") &&
+           put(xs, t, fe, "virtual-device", "%u", d->devid) &&
+           put(xs, t, fe, "device-type", "disk") &&
+           put(xs, t, fe, "state", "1") &&
+           put(xs, t, be, "frontend", "%s", fe) &&
+           put(xs, t, be, "frontend-id", "%u", domid) &&
+           put(xs, t, be, "params", "%s", d->target) &&
+           put(xs, t, be, "type", "phy") &&
+           put(xs, t, be, "mode", "%s", d->readonly ? "r" : "w") &&
+           put(xs, t, be, "dev", "%s", d->vdev) &&
+           put(xs, t, be, "device-type", "disk") &&
+           put(xs, t, be, "removable", "0") &&
+           put(xs, t, be, "bootable", "1") &&
+           put(xs, t, be, "discard-enable", "1") &&
+           put(xs, t, be, "online", "1") &&
+           put(xs, t, be, "state", "1");
+}
+
+int disk_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
+                const struct disk_spec *d)
+{
+    char fe[96], be[96];
+    struct stat st;
+    int e = 0;
+
+    if (stat(d->target, &st) < 0) {
+        e = errno;
+        pvctl_err(cmd, "disk %s: %s: %s", d->vdev, d->target, strerror(e));
+        return -e;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        pvctl_err(cmd, "disk %s: %s: not a file or block device", d->vdev,
+                  d->target);
+        return -EINVAL;
+    }
+    snprintf(fe, sizeof(fe), FE_FMT, domid, d->devid);
+    snprintf(be, sizeof(be), BE_FMT, domid, d->devid);
+    for (int tries = 0; tries < 16; tries++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        if (t == XBT_NULL) {
+            e = errno;
+            break;
+        }
+        if (!write_dirs(xs, t, domid, d, fe, be)) {
+            e = errno;
+            xs_transaction_end(xs, t, true);
+            break;
+        }
+        if (xs_transaction_end(xs, t, false)) {
+            e = 0;
+            break;
+        }
+        e = errno;
+        if (e != EAGAIN)
+            break;
+    }
+    if (e == EEXIST) {
+        pvctl_err(cmd, "disk %s: domain %u already has device %u", d->vdev,
+                  domid, d->devid);
+        return -e;
+    }
+    if (e) {
+        pvctl_err(cmd, "disk %s: xenstore: writing %s: %s", d->vdev, be,
+                  strerror(e));
+        return -e;
+    }
+    if (pvctl_opts.verbose)
+        fprintf(stderr, "pvctl: %s: disk %s (%u) -> %s%s\n", cmd, d->vdev,
+                d->devid, d->target, d->readonly ? " (read-only)" : "");
+    return 0;
+}
+
+void disk_forget_all(struct xs_handle *xs, uint32_t domid)
+{
+    char path[96];
+
+    if (!xs)
+        return;
+    snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", domid);
+    xs_rm(xs, XBT_NULL, path);
+    snprintf(path, sizeof(path), "/local/domain/%u/device/vbd", domid);
+    xs_rm(xs, XBT_NULL, path);
+}
+
+static long read_long(struct xs_handle *xs, const char *dir, const char *key,
+                      long dflt)
+{
+    char path[160], *s, *end;
+    long v = dflt;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    s = xs_read(xs, XBT_NULL, path, NULL);
+    if (s) {
+        long x = strtol(s, &end, 10);
+        if (end != s && !*end)
+            v = x;
+        free(s);
+    }
+    return v;
+}
+
+/* Opens pvisor (to resolve DOM) and the store. */
+static int open_both(const char *cmd, const char *dom, struct pvc_handle **h,
+                     struct xs_handle **xs, uint32_t *domid)
+{
+    *xs = NULL;
+    if (pvctl_connect(cmd, h))
+        return -1;
+    if (pvctl_resolve(cmd, *h, dom, domid))
+        return -1;
+    *xs = pvctl_xs_open(cmd, false);
+    if (!*xs) {
+        pvctl_err(cmd, "xenstore not available: %s (is pvstored running? "
+                  "'pvhost start' starts it)", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int pvctl_cmd_block_attach(int argc, char **argv)
+{
+    static const char *const CMD = "block-attach";
+    struct pvc_handle *h = NULL;
+    struct xs_handle *xs = NULL;
+    struct disk_spec d = { 0 };
+    char err[256];
+    uint32_t domid;
+    int rc = PVCTL_ERR;
+
+    if (pvctl_help_requested(argc, argv))
+        return PVCTL_OK;
+    if (argc < 3)
+        return pvctl_usage(CMD);
+    if (disk_parse_spec(argv[2], &d, err, sizeof(err))) {
+        pvctl_err(CMD, "'%s': %s", argv[2], err);
+        return PVCTL_ERR;
+    }
+    if (open_both(CMD, argv[1], &h, &xs, &domid) == 0 &&
+        disk_attach(CMD, xs, domid, &d) == 0)
+        rc = PVCTL_OK;
+    free(d.target);
+    xs_close(xs);
+    pvc_close(h);
+    return rc;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+int pvctl_cmd_block_detach(int argc, char **argv)
+{
+    static const char *const CMD = "block-detach";
+    struct pvc_handle *h = NULL;
+    struct xs_handle *xs = NULL;
+    char fe[96], be[96], *s;
+    int64_t devid;
+    uint32_t domid;
+    int rc = PVCTL_ERR, waited = 0;
+    long state = 0;
+
+    if (pvctl_help_requested(argc, argv))
+        return PVCTL_OK;
+    if (argc < 3)
+        return pvctl_usage(CMD);
+    devid = disk_vdev_to_devid(argv[2]);
+    if (devid < 0) {
+        pvctl_err(CMD, "'%s' is not a device name or number", argv[2]);
+        return PVCTL_ERR;
+    }
+    if (open_both(CMD, argv[1], &h, &xs, &domid))
+        goto out;
+    snprintf(fe, sizeof(fe), FE_FMT, domid, (unsigned)devid);
+    snprintf(be, sizeof(be), BE_FMT, domid, (unsigned)devid);
+    s = xs_read(xs, XBT_NULL, be, NULL);
+    if (!s) {
+        pvctl_err(CMD, "domain %u has no block device %s", domid, argv[2]);
+        goto out;
+    }
+    free(s);
+    /* as xl: ask the backend to close, wait for Closed, remove the dirs */
+    if (!put(xs, XBT_NULL, be, "online", "0") ||
+        !put(xs, XBT_NULL, be, "state", "5")) {
+        pvctl_err(CMD, "xenstore: %s: %s", be, strerror(errno));
+        goto out;
+    }
+    while (waited < DETACH_TIMEOUT_MS) {
+        state = read_long(xs, be, "state", 6);
+        if (state == 6)
+            break;
+        sleep_ms(20);
+        waited += 20;
+    }
+    if (state != 6)
+        fprintf(stderr, "pvctl: %s: warning: backend did not close %s "
+                "within %d s (state %ld); removing it anyway\n", CMD,
+                argv[2], DETACH_TIMEOUT_MS / 1000, state);
+    xs_rm(xs, XBT_NULL, fe);
+    xs_rm(xs, XBT_NULL, be);
+    rc = PVCTL_OK;
+out:
+    xs_close(xs);
+    pvc_close(h);
+    return rc;
+}
+
+int pvctl_cmd_block_list(int argc, char **argv)
+{
+    static const char *const CMD = "block-list";
+    struct pvc_handle *h = NULL;
+    struct xs_handle *xs = NULL;
+    char dir[96], fe[128], *be;
+    unsigned int n = 0;
+    char **devs = NULL;
+    uint32_t domid;
+    int rc = PVCTL_ERR;
+
+    if (pvctl_help_requested(argc, argv))
+        return PVCTL_OK;
+    if (argc < 2)
+        return pvctl_usage(CMD);
+    if (open_both(CMD, argv[1], &h, &xs, &domid))
+        goto out;
+    snprintf(dir, sizeof(dir), "/local/domain/%u/device/vbd", domid);
+    devs = xs_directory(xs, XBT_NULL, dir, &n);
+    printf("%-10s %-3s %-6s %-5s %-6s %-8s %-8s %s\n", "Vdev", "BE",
+           "handle", "state", "evt-ch", "ring-ref", "BE-state", "BE-path");
+    for (unsigned int i = 0; devs && i < n; i++) {
+        snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
+        char key[160];
+        snprintf(key, sizeof(key), "%s/backend", fe);
+        be = xs_read(xs, XBT_NULL, key, NULL);
+        printf("%-10s %-3ld %-6s %-5ld %-6ld %-8ld %-8ld %s\n", devs[i],
+               read_long(xs, fe, "backend-id", -1), devs[i],
+               read_long(xs, fe, "state", -1),
+               read_long(xs, fe, "event-channel", -1),
+               read_long(xs, fe, "ring-ref", -1),
+               be ? read_long(xs, be, "state", -1) : -1, be ? be : "-");
+        free(be);
+    }
+    rc = PVCTL_OK;
+out:
+    free(devs);
+    xs_close(xs);
+    pvc_close(h);
+    return rc;
+}

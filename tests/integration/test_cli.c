@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/* test_cli.c: pvctl behaviour that needs no running pvisor (no KVM). */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* pvctl with nobody listening: exit 1 and exactly one line naming it. */
+static void check_unreachable(const struct hx_run *r)
+{
+    HX_CHECK(r->exit_code == 1, "exit status %d, want 1", r->exit_code);
+    HX_CHECK(!r->timed_out, "pvctl hung without pvisor");
+    HX_CHECK(hx_count(r->err, "\n") == 1 && r->err[strlen(r->err) - 1] == '\n',
+             "want exactly one line on stderr, got: '%s'", r->err);
+    HX_CHECK(strstr(r->err, "pvisor.sock") && strstr(r->err, hx.dir),
+             "the error should name the socket path: '%s'", r->err);
+    HX_CHECK(strstr(r->err, "pvhost start"),
+             "the error should say how to start the host side: '%s'", r->err);
+    HX_CHECK(r->out[0] == '\0', "nothing on stdout, got '%s'", r->out);
+}
+
+static void test_no_pvisor_run_dir_option(void)
+{
+    struct hx_run r;
+
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "list", NULL) == 0, "run pvctl");
+    check_unreachable(&r);
+}
+
+static void test_no_pvisor_env(void)
+{
+    /* No -r: the harness exports PVISOR_RUN_DIR=<test dir> to children. */
+    const char *argv[] = { hx.pvctl, "info", NULL };
+    struct hx_run r;
+
+    HX_REQUIRE(hx_exec(&r, HX_CMD_MS, NULL, NULL, argv) == 0, "run pvctl");
+    check_unreachable(&r);
+}
+
+/* Config errors are found before pvctl talks to pvisor. */
+static void test_config_error_names_file_line_key(void)
+{
+    const char *cfg = hx_write_file(
+        "bad.cfg", hx_fmt("# a config with a type error on line 4\n"
+                          "name = \"cfg-bad\"\n"
+                          "kernel = \"%s\"\n"
+                          "memory = \"lots\"\n"
+                          "vcpus = 1\n",
+                          hx_guest_elf("hello")));
+    struct hx_run r;
+
+    HX_REQUIRE(cfg, "write the config file");
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "create", cfg, NULL) == 0, "run pvctl");
+    HX_CHECK(r.exit_code == 1, "exit status %d, want 1", r.exit_code);
+    HX_CHECK(strstr(r.err, hx_fmt("%s:4", cfg)) != NULL,
+             "the error should name %s:4: '%s'", cfg, r.err);
+    HX_CHECK(strstr(r.err, "memory") != NULL,
+             "the error should name the key 'memory': '%s'", r.err);
+    HX_CHECK(strstr(r.err, "lots") != NULL,
+             "the error should show the bad value: '%s'", r.err);
+    HX_CHECK(!strstr(r.err, "cannot reach pvisor"),
+             "config must be checked before contacting pvisor: '%s'", r.err);
+}
+
+static void test_config_syntax_error(void)
+{
+    const char *cfg =
+        hx_write_file("syntax.cfg", hx_fmt("name = \"cfg-bad\"\n"
+                                           "kernel = \"%s\"\n"
+                                           "\n"
+                                           "on_crash = \"preserve\n",
+                                           hx_guest_elf("hello")));
+    struct hx_run r;
+
+    HX_REQUIRE(cfg, "write the config file");
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "create", cfg, NULL) == 0, "run pvctl");
+    HX_CHECK(r.exit_code == 1, "exit status %d, want 1", r.exit_code);
+    HX_CHECK(strstr(r.err, hx_fmt("%s:4", cfg)) != NULL,
+             "an unterminated string on line 4 should be reported at "
+             "%s:4: '%s'",
+             cfg, r.err);
+    HX_CHECK(!strstr(r.err, "cannot reach pvisor"),
+             "config must be checked before contacting pvisor: '%s'", r.err);
+}
+
+static void test_override_error(void)
+{
+    struct hx_run r;
+
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "create", hx_example_cfg("hello"),
+                        hx_fmt("kernel=\"%s\"", hx_guest_elf("hello")),
+                        "vcpus=\"many\"", NULL) == 0,
+               "run pvctl");
+    HX_CHECK(r.exit_code == 1, "exit status %d, want 1", r.exit_code);
+    HX_CHECK(strstr(r.err, "<command line>:2") && strstr(r.err, "vcpus"),
+             "an override error names '<command line>:2' and the key: '%s'",
+             r.err);
+}
+
+static void test_unknown_command(void)
+{
+    struct hx_run r;
+
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "frobnicate", NULL) == 0, "run pvctl");
+    HX_CHECK(r.exit_code == 1, "exit status %d, want 1", r.exit_code);
+    HX_CHECK(strstr(r.err, "frobnicate") != NULL,
+             "the error should name the command: '%s'", r.err);
+}
+
+static const struct integ_test tests[] = {
+    { "no_pvisor_run_dir_option", test_no_pvisor_run_dir_option },
+    { "no_pvisor_env", test_no_pvisor_env },
+    { "config_error_names_file_line_key",
+      test_config_error_names_file_line_key },
+    { "config_syntax_error", test_config_syntax_error },
+    { "override_error", test_override_error },
+    { "unknown_command", test_unknown_command },
+    { NULL, NULL },
+};
+
+const struct integ_suite integ_suite_cli = { "cli", false, tests };
