@@ -343,7 +343,7 @@ BEGIN {
     row("  slow path (EVTCHNOP_send)", sprintf("%.2f us/rt", evsu / 1000),
         sprintf("raw exit+echo %.2f us", evru / 1000),
         sprintf("%.3fx", evsu / evru), "-", "info")
-    row("  fast path vs 2 x raw exit (row 1)",
+    row("  fast path vs 2 x raw exit",
         sprintf("%.2f us/rt", evfu / 1000),
         sprintf("2 x raw exit %.2f us", 2 * rawu / 1000),
         sprintf("%.3fx", evfu / (2 * rawu)), "-", "info")
@@ -366,7 +366,7 @@ BEGIN {
         sprintf("%.0fx", gb / mb), "-", "info")
     printf "(row 1: best of %d batches each, row 2: best of %d runs " \
            "each, interleaved;\n evtchn: best of %d batches of %d round " \
-           "trips each, interleaved; xenstore: best of 3 batches of %d " \
-           "reads;\n grants: best of 3 rounds, %d pages)\n", best,
+           "trips each, interleaved;\n xenstore: best of 3 batches of %d " \
+           "reads each; grants: best of 3 rounds, %d pages)\n", best,
            best * 3 / 2, best, evn, xsn, gk
 }'

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -132,9 +133,25 @@ int pvc_frame_send(int fd, const void *buf, size_t len)
     hdr[1] = (uint8_t)(len >> 16);
     hdr[2] = (uint8_t)(len >> 8);
     hdr[3] = (uint8_t)len;
-    err = write_all(fd, hdr, sizeof(hdr));
-    if (!err)
-        err = write_all(fd, buf, len);
+    /* Header and body in one call: the peer wakes once per frame. */
+    struct iovec iov[2] = { { hdr, sizeof(hdr) }, { (void *)buf, len } };
+    struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+    ssize_t n;
+
+    do
+        n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    if ((size_t)n < sizeof(hdr)) {
+        err = write_all(fd, hdr + n, sizeof(hdr) - (size_t)n);
+        n = 0;
+    } else {
+        n -= (ssize_t)sizeof(hdr);
+        err = 0;
+    }
+    if (!err && (size_t)n < len)
+        err = write_all(fd, (const uint8_t *)buf + n, len - (size_t)n);
     return err;
 }
 

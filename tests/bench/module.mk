@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests/bench/module.mk: `make bench` programs (built by build-all, run by
-# scripts/bench.sh): the bench guest, rawexit, compute-native, pvbench.
+# scripts/bench.sh): the bench guest, rawexit, compute-native, pvbench and
+# the dom0 ends of the inter-domain rows (evtchn-echo, xsread, gntmap).
 BENCH_DIR := $(BUILD)/bench
 
 # The bench guest: bench_guest.c + compute.c against libguestkit.
@@ -38,7 +39,7 @@ $(BENCH_DIR)/rawexit: $(BUILD)/tests/bench/rawexit.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
-CFLAGS_tests/bench/ := -Itests/bench $(PVCTRL_INC) $(PVGUEST_INC)
+CFLAGS_tests/bench/ := -Itests/bench $(PVCTRL_INC) $(PVGUEST_INC) $(XS_INC)
 
 $(BENCH_DIR)/pvbench: $(BUILD)/tests/bench/pvbench.o $(PVCTRL_OBJS) \
 		$(PVGUEST_OBJS) $(PVMGMT_OBJ)
@@ -46,10 +47,30 @@ $(BENCH_DIR)/pvbench: $(BUILD)/tests/bench/pvbench.o $(PVCTRL_OBJS) \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c
 
+$(BENCH_DIR)/evtchn-echo: $(BUILD)/tests/bench/evtchn_echo.o $(PVCTRL_OBJS) \
+		$(PVMGMT_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c
+
+$(BENCH_DIR)/gntmap: $(BUILD)/tests/bench/gnt_map.o $(PVCTRL_OBJS) \
+		$(PVMGMT_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c
+
+$(BENCH_DIR)/xsread: $(BUILD)/tests/bench/xs_read.o $(XS_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lpthread
+
+BENCH_DOM0_BINS := $(BENCH_DIR)/evtchn-echo $(BENCH_DIR)/gntmap \
+	$(BENCH_DIR)/xsread
 BENCH_BINS := $(BENCH_DIR)/bench-guest.elf $(BENCH_DIR)/compute-native \
-	$(BENCH_DIR)/rawexit $(BENCH_DIR)/pvbench
+	$(BENCH_DIR)/rawexit $(BENCH_DIR)/pvbench $(BENCH_DOM0_BINS)
 GUESTS += $(BENCH_DIR)/bench-guest.elf
-BINS += $(BENCH_DIR)/compute-native $(BENCH_DIR)/rawexit $(BENCH_DIR)/pvbench
+BINS += $(BENCH_DIR)/compute-native $(BENCH_DIR)/rawexit $(BENCH_DIR)/pvbench \
+	$(BENCH_DOM0_BINS)
 
 bench-bins: $(BENCH_BINS)
 .PHONY: bench-bins

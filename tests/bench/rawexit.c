@@ -3,13 +3,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -218,7 +221,60 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Runs the vCPU for n exits; any exit but `out` to PORT_LOOP is fatal. */
+/*
+ * Echo mode: a forked child stands in for a dom0 backend process. It
+ * blocks reading eventfd `to_child` and answers each event by writing
+ * `to_parent`. -1 when not in echo mode.
+ */
+static int to_child = -1, to_parent = -1;
+
+static void efd_write(int fd)
+{
+    uint64_t one = 1;
+
+    if (write(fd, &one, sizeof(one)) != sizeof(one))
+        die("eventfd write");
+}
+
+static void efd_read(int fd)
+{
+    uint64_t cnt;
+
+    while (read(fd, &cnt, sizeof(cnt)) != sizeof(cnt))
+        if (errno != EINTR)
+            die("eventfd read");
+}
+
+static pid_t start_echo_child(void)
+{
+    pid_t pid;
+
+    to_child = eventfd(0, EFD_CLOEXEC);
+    to_parent = eventfd(0, EFD_CLOEXEC);
+    if (to_child < 0 || to_parent < 0)
+        die("eventfd");
+    pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        uint64_t cnt;
+
+        /* Ends when the parent writes the stop value (2^62). */
+        for (;;) {
+            while (read(to_child, &cnt, sizeof(cnt)) != sizeof(cnt))
+                if (errno != EINTR)
+                    _exit(1);
+            if (cnt >= (1ULL << 62))
+                _exit(0);
+            efd_write(to_parent);
+        }
+    }
+    return pid;
+}
+
+/* Runs the vCPU for n exits; any exit but `out` to PORT_LOOP is fatal.
+ * In echo mode each exit also does one eventfd round trip to the child
+ * before the vCPU re-enters the guest. */
 static void run_exits(int vcpu, struct kvm_run *run, long n)
 {
     for (long i = 0; i < n; i++) {
@@ -233,23 +289,35 @@ static void run_exits(int vcpu, struct kvm_run *run, long n)
                     run->exit_reason == KVM_EXIT_IO ? run->io.port : 0, v);
             exit(1);
         }
+        if (to_child >= 0) {
+            efd_write(to_child);
+            efd_read(to_parent);
+        }
     }
 }
 
-/* usage: rawexit [N [REPS]]: REPS timed batches of N exits each. */
+/*
+ * usage: rawexit [N [REPS [echo]]]: REPS timed batches of N exits each.
+ * With `echo`, every exit is a round trip guest -> this process -> a
+ * second process (eventfd) -> this process -> guest.
+ */
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? strtol(argv[1], NULL, 0) : 20000;
     long reps = argc > 2 ? strtol(argv[2], NULL, 0) : 3;
+    bool echo = argc > 3 && !strcmp(argv[3], "echo");
     struct kvm_userspace_memory_region region = { 0 };
     struct kvm_run *run;
     uint8_t *mem;
     int kvm, vm, vcpu, run_size;
+    pid_t child = -1;
 
-    if (n <= 0 || reps <= 0) {
-        fprintf(stderr, "usage: rawexit [N [REPS]]\n");
+    if (n <= 0 || reps <= 0 || (argc > 3 && !echo)) {
+        fprintf(stderr, "usage: rawexit [N [REPS [echo]]]\n");
         return 2;
     }
+    if (echo)
+        child = start_echo_child();
     kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (kvm < 0)
         die("/dev/kvm");
@@ -284,8 +352,16 @@ int main(int argc, char **argv)
         uint64_t t0 = now_ns();
         run_exits(vcpu, run, n);
         uint64_t t1 = now_ns();
-        printf("rawexit: n=%ld total_ns=%" PRIu64 "\n", n, t1 - t0);
+        printf("rawexit: mode=%s n=%ld total_ns=%" PRIu64 "\n",
+               echo ? "echo" : "exit", n, t1 - t0);
         fflush(stdout);
+    }
+    if (child > 0) {
+        uint64_t stop = 1ULL << 62;
+
+        if (write(to_child, &stop, sizeof(stop)) != sizeof(stop))
+            kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
     }
     return 0;
 }
