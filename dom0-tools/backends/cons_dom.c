@@ -105,11 +105,30 @@ static void notice(struct consd *d, struct cons_dom *dom, const char *what)
     emit(d, dom, line, (size_t)n);
 }
 
-/* Pulls what the guest (and pvisor) wrote through console_io. */
-static void pull_console_io(struct consd *d, struct cons_dom *dom)
+static bool stopped_state(Pvmgmt__DomainState s)
+{
+    return s == PVMGMT__DOMAIN_STATE__STATE_SHUTDOWN ||
+           s == PVMGMT__DOMAIN_STATE__STATE_CRASHED ||
+           s == PVMGMT__DOMAIN_STATE__STATE_DYING;
+}
+
+/* How pvisor's own console lines (crash, restart) begin. */
+#define PVISOR_LINE "\n[pvisor] "
+
+/*
+ * Pulls what the guest (and pvisor) wrote through console_io. With
+ * before_ring (the guest's first ring output is about to be consumed) and
+ * the domain already stopped, the lines pvisor appended when it stopped
+ * come after that ring output: stop at the first of them, the next pull
+ * (after the ring is drained) takes them.
+ */
+static void pull_console_io(struct consd *d, struct cons_dom *dom,
+                            bool before_ring)
 {
     for (int i = 0; i < 64 && d->pvc && !d->pvc_broken; i++) {
         struct pvc_console_chunk c;
+        const char *mark = NULL;
+        size_t n;
         int e = pvc_console_read(d->pvc, dom->domid, dom->io_offset, 0, 0, &c);
         if (e) {
             note_error(d, e);
@@ -119,10 +138,15 @@ static void pull_console_io(struct consd *d, struct cons_dom *dom)
             be_warn("d%u: %llu console_io bytes overwritten before read",
                     dom->domid,
                     (unsigned long long)(c.first_offset - dom->io_offset));
-        emit(d, dom, (const char *)c.data, c.len);
-        dom->io_offset = c.next_offset;
+        n = c.len;
+        if (before_ring && c.len && stopped_state(c.state))
+            mark = memmem(c.data, c.len, PVISOR_LINE, strlen(PVISOR_LINE));
+        if (mark)
+            n = (size_t)(mark - (const char *)c.data);
+        emit(d, dom, (const char *)c.data, n);
+        dom->io_offset = c.next_offset - c.len + n;
         pvc_console_chunk_free(&c);
-        if (!c.len)
+        if (!c.len || mark)
             return;
     }
 }
@@ -149,7 +173,7 @@ static bool drain_ring(struct consd *d, struct cons_dom *dom)
     /* Output a guest wrote with console_io before its ring came up
      * precedes everything on the ring. */
     if (!dom->ring_seen && dom->ring.intf->out_prod != dom->ring.out_cons)
-        pull_console_io(d, dom);
+        pull_console_io(d, dom, true);
     while ((n = be_cons_ring_read(&dom->ring, buf, sizeof(buf))) > 0) {
         dom->ring_seen = true;
         emit(d, dom, buf, (size_t)n);
@@ -316,7 +340,7 @@ void cons_dom_drop(struct consd *d, struct cons_dom *dom)
 
     if (dom->page && !drain_ring(d, dom))
         ring_hostile(d, dom);
-    pull_console_io(d, dom);
+    pull_console_io(d, dom, false);
     for (struct cons_client *c = dom->attachers, *n; c; c = n) {
         n = c->dnext;
         cons_client_finish(d, c);
@@ -365,7 +389,7 @@ static void dom_restarted(struct consd *d, struct cons_dom *dom,
     dom->restarts = restarts;
     dom->stopped = false;
     dom->ring_seen = false;
-    pull_console_io(d, dom);
+    pull_console_io(d, dom, false);
 }
 
 /* Has dom restarted since we looked? (A zeroed ring looks hostile.) */
@@ -419,13 +443,6 @@ size_t cons_dom_input(struct consd *d, struct cons_dom *dom, const char *buf,
     return len;
 }
 
-static bool stopped_state(Pvmgmt__DomainState s)
-{
-    return s == PVMGMT__DOMAIN_STATE__STATE_SHUTDOWN ||
-           s == PVMGMT__DOMAIN_STATE__STATE_CRASHED ||
-           s == PVMGMT__DOMAIN_STATE__STATE_DYING;
-}
-
 /* One listed domain: adopt it if new, follow restarts and stops. */
 static void tick_one(struct consd *d, const struct pvc_domain_info *in)
 {
@@ -448,7 +465,7 @@ static void tick_one(struct consd *d, const struct pvc_domain_info *in)
         dom_restarted(d, dom, in->restarts);
     if (dom->page && !drain_ring(d, dom) && dom->page)
         ring_hostile(d, dom);
-    pull_console_io(d, dom);
+    pull_console_io(d, dom, false);
     if (!dom->stopped && stopped_state(in->state)) {
         dom->stopped = true;
         for (struct cons_client *c = dom->attachers, *n; c; c = n) {

@@ -100,25 +100,49 @@ static void print_end(FILE *f, const char *name, uint32_t domid,
 }
 
 /*
- * Waits until domid has stopped; for a reboot also until it restarted
- * (restarts grew). Returns 0 or -errno (printed).
+ * How often domid has restarted so far: 0 with *restarts set, 1 when the
+ * domain is gone, -errno on errors (printed).
  */
-static int wait_stop(const char *cmd, struct pvc_handle *h, uint32_t domid,
-                     const char *name, bool reboot)
+static int get_restarts(const char *cmd, struct pvc_handle *h,
+                        uint32_t domid, uint32_t *restarts)
 {
-    struct pvc_domain_info *infos, info;
-    uint32_t restarts = 0;
+    struct pvc_domain_info *infos;
     size_t nr;
     int e;
 
     e = pvc_domain_list(h, domid, &infos, &nr);
     if (e == -ESRCH || e == -ENOENT || (!e && nr == 0))
-        goto gone;
+        return 1;
     if (e)
         return pvctl_call_failed(cmd, h, e, "listing"), e;
-    restarts = infos[0].restarts;
+    *restarts = infos[0].restarts;
     pvc_domain_info_free(infos, nr);
+    return 0;
+}
+
+/*
+ * Waits until domid has stopped; for a reboot also until it restarted
+ * (restarts grew past `restarts`, read before the request was made, so
+ * that a restart that already happened counts). Returns 0 or -errno
+ * (printed).
+ */
+static int wait_stop(const char *cmd, struct pvc_handle *h, uint32_t domid,
+                     const char *name, bool reboot, uint32_t restarts)
+{
+    struct pvc_domain_info info;
+    uint32_t now;
+    int e;
+
     for (;;) {
+        e = get_restarts(cmd, h, domid, &now);
+        if (e == 1)
+            goto gone;
+        if (e < 0)
+            return e;
+        if (reboot && now > restarts) {
+            fprintf(stderr, "Domain %u (%s) restarted\n", domid, name);
+            return 0;
+        }
         e = pvc_domain_wait(h, domid, reboot ? 500 : 0, &info);
         if (e == -ESRCH || e == -ENOENT)
             goto gone;
@@ -173,20 +197,18 @@ static int request_shutdown(const char *cmd, uint32_t domid,
  * Returns 1 when it did, 0 on timeout, -errno on errors (printed).
  */
 static int wait_graceful(const char *cmd, struct pvc_handle *h,
-                         uint32_t domid, uint32_t secs)
+                         uint32_t domid, uint32_t secs, uint32_t restarts)
 {
-    struct pvc_domain_info *infos, info;
-    uint32_t restarts;
-    size_t nr;
+    struct pvc_domain_info info;
+    uint32_t now;
     int e;
 
-    e = pvc_domain_list(h, domid, &infos, &nr);
-    if (e == -ESRCH || e == -ENOENT || (!e && nr == 0))
-        return 1;
+    /* The guest may have acted on the request already. */
+    e = get_restarts(cmd, h, domid, &now);
     if (e)
-        return pvctl_call_failed(cmd, h, e, "listing"), e;
-    restarts = infos[0].restarts;
-    pvc_domain_info_free(infos, nr);
+        return e;
+    if (now > restarts)
+        return 1;
     for (uint32_t waited = 0; waited < secs * 2; waited++) {
         e = pvc_domain_wait(h, domid, 500, &info);
         if (e == -ESRCH || e == -ENOENT)
@@ -218,7 +240,7 @@ static int shutdown_cmd(int argc, char **argv, Pvmgmt__ShutdownReason r)
 {
     bool reboot = r == PVMGMT__SHUTDOWN_REASON__SHUTDOWN_REBOOT;
     bool wait = false, force = false, hard = true;
-    uint32_t domid, secs = 30;
+    uint32_t domid, secs = 30, restarts = 0;
     struct pvc_handle *h;
     int opt, e, rc = PVCTL_ERR;
 
@@ -243,10 +265,13 @@ static int shutdown_cmd(int argc, char **argv, Pvmgmt__ShutdownReason r)
         return PVCTL_ERR;
     if (pvctl_resolve(argv[0], h, argv[optind], &domid))
         goto out;
+    /* Before the request: a quick guest restarts before we look. */
+    if (get_restarts(argv[0], h, domid, &restarts) < 0)
+        goto out;
     if (!force &&
         request_shutdown(argv[0], domid, reboot ? "reboot" : "poweroff") ==
         0) {
-        e = wait_graceful(argv[0], h, domid, secs);
+        e = wait_graceful(argv[0], h, domid, secs, restarts);
         if (e < 0)
             goto out;
         hard = e == 0;
@@ -272,7 +297,8 @@ static int shutdown_cmd(int argc, char **argv, Pvmgmt__ShutdownReason r)
         if (!hard && reboot)
             fprintf(stderr, "Domain %u (%s) rebooted\n", domid,
                     argv[optind]);
-        else if (wait_stop(argv[0], h, domid, argv[optind], reboot))
+        else if (wait_stop(argv[0], h, domid, argv[optind], reboot,
+                           restarts))
             goto out;
     }
     rc = PVCTL_OK;

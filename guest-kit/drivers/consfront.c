@@ -125,6 +125,33 @@ int gk_consfront_write(const char *buf, size_t len)
     return 0;
 }
 
+/*
+ * Before the domain stops: a restart zeroes guest RAM at once, so output
+ * the backend has not consumed yet would be lost. Polls the port in 1 ms
+ * steps (the backend need not signal) until out_cons catches up.
+ */
+void gk_consfront_flush(uint64_t timeout_ns)
+{
+    uint64_t now = gk_monotonic_ns(), deadline = now + timeout_ns;
+
+    if (!gk_console_ring_active())
+        return;
+    while (GK_READ_ONCE(intf->out_cons) != GK_READ_ONCE(intf->out_prod) &&
+           now < deadline) {
+        evtchn_port_t p = cons_port;
+        struct sched_poll sp = {
+            .ports = (uint64_t)(unsigned long)&p,
+            .nr_ports = 1,
+            .timeout =
+                now + 1000000ull < deadline ? now + 1000000ull : deadline,
+        };
+
+        notify();
+        HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
+        now = gk_monotonic_ns();
+    }
+}
+
 /* Takes one input byte if there is one; -1 otherwise. */
 static int take_byte(void)
 {

@@ -74,6 +74,8 @@ static __attribute__((noreturn)) void shutdown(unsigned int reason)
 {
     struct sched_shutdown s = { reason };
 
+    /* Let the console backend take the last lines (100 ms at most). */
+    gk_consfront_flush(100000000ull);
     for (;;) {
         HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
         /* Not reached when pvisor honours the request; do not spin hot. */

@@ -44,6 +44,8 @@ void gk_control_init(void);
 int gk_consfront_init(void);
 /* Write to the ring (gk_console_ring_active()); waits while it is full. */
 int gk_consfront_write(const char *buf, size_t len);
+/* Waits up to timeout_ns until dom0 has consumed the ring's output. */
+void gk_consfront_flush(uint64_t timeout_ns);
 
 /* Linker script symbols. */
 extern char _text[], _etext[], _edata[], _end[];

@@ -29,6 +29,8 @@ extern const struct integ_suite integ_suite_boot;
 extern const struct integ_suite integ_suite_crash;
 extern const struct integ_suite integ_suite_lifecycle;
 extern const struct integ_suite integ_suite_errors;
+extern const struct integ_suite integ_suite_store;
+extern const struct integ_suite integ_suite_console;
 
 /* Paths and per-test state. All paths are absolute. */
 struct hx_state {
