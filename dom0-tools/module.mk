@@ -24,7 +24,8 @@ PVCTL_LIB_SRCS := dom0-tools/pvctl/cfg.c dom0-tools/pvctl/cfg_domain.c \
 	dom0-tools/pvctl/cmd_list.c dom0-tools/pvctl/cmd_console.c \
 	dom0-tools/pvctl/cmd_host.c \
 	dom0-tools/pvctl/consoled_client.c dom0-tools/pvctl/cmd_store.c \
-	dom0-tools/pvctl/pvctl_store.c dom0-tools/pvctl/dev_disk.c
+	dom0-tools/pvctl/pvctl_store.c dom0-tools/pvctl/dev_disk.c \
+	dom0-tools/pvctl/dev_vif.c
 
 PVCTRL_OBJS := $(PVCTRL_SRCS:%.c=$(BUILD)/%.o)
 PVGUEST_OBJS := $(PVGUEST_SRCS:%.c=$(BUILD)/%.o)

@@ -24,4 +24,5 @@ GK_LIB_SRCS = $(GK_SRCDIR)guest-kit/arch/x86_64/head.S \
 	$(GK_SRCDIR)guest-kit/arch/x86_64/entry.S \
 	$(wildcard $(GK_SRCDIR)guest-kit/kernel/*.c) \
 	$(wildcard $(GK_SRCDIR)guest-kit/lib/*.c) \
-	$(wildcard $(GK_SRCDIR)guest-kit/drivers/*.c)
+	$(wildcard $(GK_SRCDIR)guest-kit/drivers/*.c) \
+	$(wildcard $(GK_SRCDIR)guest-kit/net/*.c)

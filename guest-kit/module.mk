@@ -9,6 +9,7 @@ GK_LIB := $(BUILD)/lib/libguestkit.a
 GK_EXAMPLES := hello ticker smp bad-insn bad-ptr vchan-server vchan-client \
 	xs-demo echo
 GK_EXAMPLES += blkcheck
+GK_EXAMPLES += pingd
 
 $(BUILD)/guest/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -22,3 +22,6 @@ BINS += $(BUILD)/bin/pv-consoled
 
 # pv-blkback (its own fragment).
 include dom0-tools/backends/blkback.mk
+
+# pv-netback (its own fragment).
+include dom0-tools/backends/netback.mk

@@ -247,9 +247,95 @@ static int16_t copy_seg(pvgnttab *g, struct pvgnttab_copy_seg *s)
     return GNTST_okay;
 }
 
+/* Index of ref in refs[0..*n), appending it when new. */
+static uint32_t ref_slot(uint32_t *refs, uint32_t *n, uint32_t ref)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if (refs[i] == ref)
+            return i;
+    refs[*n] = ref;
+    return (*n)++;
+}
+
+/*
+ * The common case of a batch (a backend copying many packets of one
+ * guest): map every distinct source ref in one call and every distinct
+ * destination ref in another, copy, unmap. Returns 0 when done (every
+ * status okay), -1 when the batch does not fit this path or some grant
+ * does not map; then nothing was copied and the caller goes segment by
+ * segment, which reports each failure on its own.
+ */
+static int copy_batched(pvgnttab *g, uint32_t count,
+                        struct pvgnttab_copy_seg *segs)
+{
+    uint32_t domid = UINT32_MAX, nr = 0, nw = 0;
+    uint32_t *rrefs = NULL, *wrefs = NULL, *ridx = NULL, *widx = NULL;
+    uint8_t *rmap = NULL, *wmap = NULL;
+    int rc = -1;
+
+    if (count < 2 || count > 1024)
+        return -1;
+    for (uint32_t i = 0; i < count; i++) {
+        const struct pvgnttab_copy_seg *s = &segs[i];
+        if ((uint32_t)s->source.offset + s->len > PG ||
+            (uint32_t)s->dest.offset + s->len > PG)
+            return -1;
+        if (s->source.is_ref || s->dest.is_ref) {
+            uint32_t d = s->source.is_ref ? s->source.domid : s->dest.domid;
+            if ((s->source.is_ref && s->dest.is_ref &&
+                 s->source.domid != s->dest.domid) ||
+                (domid != UINT32_MAX && d != domid))
+                return -1;
+            domid = d;
+        }
+    }
+    rrefs = malloc(count * sizeof(*rrefs));
+    wrefs = malloc(count * sizeof(*wrefs));
+    ridx = malloc(count * sizeof(*ridx));
+    widx = malloc(count * sizeof(*widx));
+    if (!rrefs || !wrefs || !ridx || !widx)
+        goto out;
+    for (uint32_t i = 0; i < count; i++) {
+        if (segs[i].source.is_ref)
+            ridx[i] = ref_slot(rrefs, &nr, segs[i].source.ref);
+        if (segs[i].dest.is_ref)
+            widx[i] = ref_slot(wrefs, &nw, segs[i].dest.ref);
+    }
+    if (nr && !(rmap = pvgnttab_map_domain_grant_refs(g, nr, domid, rrefs,
+                                                      PROT_READ)))
+        goto out;
+    if (nw && !(wmap = pvgnttab_map_domain_grant_refs(
+                    g, nw, domid, wrefs, PROT_READ | PROT_WRITE)))
+        goto out;
+    for (uint32_t i = 0; i < count; i++) {
+        struct pvgnttab_copy_seg *s = &segs[i];
+        const uint8_t *src = s->source.is_ref
+            ? rmap + (size_t)ridx[i] * PG + s->source.offset
+            : (const uint8_t *)s->source.virt + s->source.offset;
+        uint8_t *dst = s->dest.is_ref
+            ? wmap + (size_t)widx[i] * PG + s->dest.offset
+            : (uint8_t *)s->dest.virt + s->dest.offset;
+        memmove(dst, src, s->len);
+        s->status = GNTST_okay;
+    }
+    rc = 0;
+out:
+    if (rmap)
+        pvgnttab_unmap(g, rmap, nr);
+    if (wmap)
+        pvgnttab_unmap(g, wmap, nw);
+    free(rrefs);
+    free(wrefs);
+    free(ridx);
+    free(widx);
+    return rc;
+}
+
 int pvgnttab_grant_copy(pvgnttab *g, uint32_t count,
                         struct pvgnttab_copy_seg *segs)
 {
+    if (copy_batched(g, count, segs) == 0)
+        return 0;
     for (uint32_t i = 0; i < count; i++)
         segs[i].status = copy_seg(g, &segs[i]);
     return 0;

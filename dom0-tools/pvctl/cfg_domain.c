@@ -154,7 +154,7 @@ static bool known_key(const char *k)
 {
     static const char *const keys[] = {
         "name", "memory", "vcpus", "kernel", "cmdline", "extra", "root",
-        "on_poweroff", "on_reboot", "on_crash", "type", "disk",
+        "on_poweroff", "on_reboot", "on_crash", "type", "disk", "vif",
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
         if (strcmp(k, keys[i]) == 0)

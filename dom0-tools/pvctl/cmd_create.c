@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "dev_disk.h"
+#include "dev_vif.h"
 #include "pvctl.h"
 #include "pvevtchn.h"
 #include "pvguest.h"
@@ -19,7 +20,8 @@ static const char *const CMD = "create";
 
 /* Parses CFG plus overrides into *d; prints errors and warnings. */
 static int load_config(const char *path, char **overrides, int nr,
-                       struct cfg_domain *d, struct disk_list *disks)
+                       struct cfg_domain *d, struct disk_list *disks,
+                       struct vif_list *vifs)
 {
     char err[CFG_ERR_MAX];
     struct cfg c;
@@ -33,6 +35,12 @@ static int load_config(const char *path, char **overrides, int nr,
         e = cfg_domain_from(&c, d, err, sizeof(err));
     if (!e)
         e = disk_list_from_cfg(&c, disks, err, sizeof(err));
+    if (!e)
+        e = vif_list_from_cfg(&c, vifs, err, sizeof(err));
+    if (!e && vif_cmdline_add_ip(&d->cmdline, vifs)) {
+        snprintf(err, sizeof(err), "out of memory");
+        e = -ENOMEM;
+    }
     for (size_t i = 0; i < c.nr_warnings; i++)
         fprintf(stderr, "%s\n", c.warnings[i]);
     if (e)
@@ -139,6 +147,7 @@ int pvctl_cmd_create(int argc, char **argv)
     bool console = false, paused = false, quiet = false;
     struct cfg_domain d = { 0 };
     struct disk_list disks = { .nr = 0 };
+    struct vif_list vifs = { .nr = 0 };
     struct pvg_image img = { 0 };
     struct pvc_handle *h = NULL;
     struct xs_handle *xs = NULL;
@@ -162,7 +171,7 @@ int pvctl_cmd_create(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "Parsing config from %s\n", argv[optind]);
     if (load_config(argv[optind], argv + optind + 1, argc - optind - 1, &d,
-                    &disks))
+                    &disks, &vifs))
         goto out;
     /* Check the image before anything exists in pvisor. */
     e = pvg_image_load(d.kernel, &img, err, sizeof(err));
@@ -215,6 +224,12 @@ int pvctl_cmd_create(int argc, char **argv)
     }
     for (size_t i = 0; !e && i < disks.nr; i++)
         e = disk_attach(CMD, xs, domid, &disks.d[i]);
+    if (!e && vifs.nr && !xs) {
+        pvctl_err(CMD, "vif needs xenstore: start pvstored (pvhost start)");
+        e = -ENOTCONN;
+    }
+    for (size_t i = 0; !e && i < vifs.nr; i++)
+        e = vif_attach(CMD, xs, domid, &vifs.v[i]);
     if (!e)     /* the ring console is optional: never fails create */
         pvctl_console_setup(CMD, h, domid, d.name, &img, d.memory_mb << 20);
     if (!e && !paused) {
@@ -228,6 +243,7 @@ int pvctl_cmd_create(int argc, char **argv)
             pvctl_call_failed(CMD, h, de, "destroying the half-built "
                               "domain");
         disk_forget_all(xs, domid);
+        vif_forget_all(xs, domid);
         pvctl_store_forget(xs, domid);
         goto unblock;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dev_disk.h"
+#include "dev_vif.h"
 #include "pvctl.h"
 
 struct pvctl_opts pvctl_opts;
@@ -65,6 +66,15 @@ static const struct pvctl_cmd cmds[] = {
       "removed.\n" },
     { "block-list", pvctl_cmd_block_list, "DOM",
       "List DOM's block devices and their xenbus states.\n" },
+    { "network-attach", pvctl_cmd_network_attach, "DOM [VIF-SPEC]",
+      "Attach a network interface to a running domain, e.g.\n"
+      "  pvctl network-attach 3 'mac=00:16:3e:00:00:03, bridge=pvbr0, "
+      "ip=10.0.0.3/24'\n"
+      "Prints the new device number.\n" },
+    { "network-detach", pvctl_cmd_network_detach, "DOM DEV",
+      "Detach network interface DEV (its number or MAC) from DOM.\n" },
+    { "network-list", pvctl_cmd_network_list, "DOM",
+      "List DOM's network interfaces and their xenbus states.\n" },
     { "help", cmd_help, "[COMMAND]", "Show help for COMMAND.\n" },
 };
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))

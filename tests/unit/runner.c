@@ -17,6 +17,7 @@ static const struct unit_suite *const suites[] = {
     &unit_suite_gnttab,
     &unit_suite_insn,
     &unit_suite_mgmt,
+    &unit_suite_netback,
     &unit_suite_console,
     &unit_suite_store,
     &unit_suite_store_client,

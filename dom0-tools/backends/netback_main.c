@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/* netback_main.c: pv-netback: options, start-up and the event loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "be_common.h"
+#include "netback_daemon.h"
+#include "xenstore.h"
+
+static struct nb_src src_xs = { NB_SRC_XS, NULL };
+static struct nb_src src_evtchn = { NB_SRC_EVTCHN, NULL };
+static struct nb_src src_signal = { NB_SRC_SIGNAL, NULL };
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: pv-netback [-r RUNDIR] [--netns NAME] [--create-bridges]\n"
+            "                  [--daemon] [--pidfile FILE] [--log-file FILE]\n"
+            "                  [--log-level LEVEL]\n"
+            "Serves the vif devices under /local/domain/0/backend/vif with\n"
+            "one TAP device each, created in network namespace NAME\n"
+            "(/run/netns/NAME, as `ip netns` makes) or in our own.\n");
+}
+
+static int ep_add(int ep, int fd, struct nb_src *src)
+{
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = src };
+
+    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int enter_netns(const char *name)
+{
+    char path[256];
+    int fd, e = 0;
+
+    if (strchr(name, '/'))
+        snprintf(path, sizeof(path), "%s", name);
+    else
+        snprintf(path, sizeof(path), "/run/netns/%s", name);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (setns(fd, CLONE_NEWNET) < 0)
+        e = -errno;
+    close(fd);
+    return e;
+}
+
+static void handle_xs(struct nbd *nd)
+{
+    bool rescan = false, released = false;
+    char **w;
+
+    while ((w = xs_check_watch(nd->xs))) {
+        if (!strcmp(w[XS_WATCH_TOKEN], "release"))
+            released = true;
+        rescan = true;
+        free(w);
+    }
+    if (rescan)
+        nb_rescan(nd, released);
+}
+
+static void handle_evtchn(struct nbd *nd)
+{
+    int port;
+
+    while ((port = pvevtchn_pending(nd->evh)) > 0) {
+        struct nb_vif *v = nb_vif_by_port(nd, port);
+        if (v)
+            v->need_kick = true;
+        pvevtchn_unmask(nd->evh, (pvevtchn_port_t)port);
+    }
+}
+
+static bool vif_alive(struct nbd *nd, struct nb_vif *v)
+{
+    for (struct nb_vif *x = nd->vifs; x; x = x->next)
+        if (x == v)
+            return true;
+    return false;
+}
+
+static int run(struct nbd *nd, int sfd)
+{
+    for (;;) {
+        struct epoll_event evs[16];
+        int n = epoll_wait(nd->ep, evs, 16, nd->pending_kicks ? 0 : -1);
+        bool xs = false;
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        for (int i = 0; i < n; i++) {
+            struct nb_src *s = evs[i].data.ptr;
+            switch (s->kind) {
+            case NB_SRC_XS:
+                xs = true; /* after the data: it may free vifs */
+                break;
+            case NB_SRC_EVTCHN:
+                handle_evtchn(nd);
+                break;
+            case NB_SRC_TAP:
+                if (vif_alive(nd, s->vif))
+                    nb_tap_readable(s->vif);
+                break;
+            case NB_SRC_SIGNAL: {
+                struct signalfd_siginfo si;
+                if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+                    be_info("signal %u: exiting", si.ssi_signo);
+                    return 0;
+                }
+                break;
+            }
+            }
+        }
+        nb_kick_marked(nd);
+        if (xs)
+            handle_xs(nd);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "run-dir", required_argument, NULL, 'r' },
+        { "netns", required_argument, NULL, 'n' },
+        { "create-bridges", no_argument, NULL, 'B' },
+        { "daemon", no_argument, NULL, 'D' },
+        { "pidfile", required_argument, NULL, 'p' },
+        { "log-file", required_argument, NULL, 'l' },
+        { "log-level", required_argument, NULL, 'L' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *pidfile = NULL, *logfile = NULL, *netns = NULL;
+    bool daemon = false;
+    struct nbd nd = { .ep = -1 };
+    sigset_t sigs;
+    int opt, sfd = -1, e, rc = 1;
+
+    while ((opt = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            nd.run_dir = optarg;
+            break;
+        case 'n':
+            netns = optarg;
+            break;
+        case 'B':
+            nd.create_bridges = true;
+            break;
+        case 'D':
+            daemon = true;
+            break;
+        case 'p':
+            pidfile = optarg;
+            break;
+        case 'l':
+            logfile = optarg;
+            break;
+        case 'L':
+            be_log_level = be_log_parse_level(optarg);
+            if (be_log_level < 0) {
+                fprintf(stderr, "pv-netback: bad log level '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    be_log_init("pv-netback", 2);
+    if (logfile) {
+        int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            fprintf(stderr, "pv-netback: %s: %s\n", logfile, strerror(errno));
+            return 1;
+        }
+        be_log_init("pv-netback", fd);
+    }
+    if (netns && (e = enter_netns(netns)) < 0) {
+        be_err("network namespace %s: %s", netns, strerror(-e));
+        return 1;
+    }
+    if (nd.run_dir && !getenv("XENSTORED_PATH"))
+        setenv("PVISOR_RUN_DIR", nd.run_dir, 1);
+    if (daemon && (e = be_daemonize()) < 0) {
+        be_err("daemonizing: %s", strerror(-e));
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    sigprocmask(SIG_BLOCK, &sigs, NULL);
+
+    if (access("/dev/net/tun", R_OK | W_OK) < 0)
+        be_warn("/dev/net/tun: %s: every vif will fail", strerror(errno));
+    nd.xs = xs_open(0);
+    if (!nd.xs) {
+        be_err("cannot reach xenstore (is pvstored running?): %s",
+               strerror(errno));
+        goto out;
+    }
+    nd.evh = pvevtchn_open(nd.run_dir);
+    nd.gnt = nd.evh ? pvgnttab_open(nd.run_dir) : NULL;
+    if (!nd.evh || !nd.gnt) {
+        be_err("cannot reach pvisor (is it running?): %s", strerror(errno));
+        goto out;
+    }
+    nd.ep = epoll_create1(EPOLL_CLOEXEC);
+    sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (nd.ep < 0 || sfd < 0 || ep_add(nd.ep, xs_fileno(nd.xs), &src_xs) ||
+        ep_add(nd.ep, pvevtchn_fd(nd.evh), &src_evtchn) ||
+        ep_add(nd.ep, sfd, &src_signal)) {
+        be_err("epoll: %s", strerror(errno));
+        goto out;
+    }
+    if (!xs_mkdir(nd.xs, XBT_NULL, "/local/domain/0/backend/vif") ||
+        !xs_watch(nd.xs, "/local/domain/0/backend/vif", "vif") ||
+        !xs_watch(nd.xs, "@releaseDomain", "release")) {
+        be_err("watching /local/domain/0/backend/vif: %s", strerror(errno));
+        goto out;
+    }
+    if (pidfile && (e = be_write_pidfile(pidfile))) {
+        be_err("%s: %s", pidfile, strerror(-e));
+        goto out;
+    }
+    be_info("serving /local/domain/0/backend/vif%s%s",
+            netns ? " in netns " : "", netns ? netns : "");
+    be_daemon_ready();
+    e = run(&nd, sfd);
+    if (e)
+        be_err("event loop: %s", strerror(-e));
+    rc = e ? 1 : 0;
+out:
+    if (nd.ep >= 0)
+        nb_vif_free_all(&nd);
+    if (nd.ep >= 0)
+        close(nd.ep);
+    if (sfd >= 0)
+        close(sfd);
+    pvgnttab_close(nd.gnt);
+    pvevtchn_close(nd.evh);
+    xs_close(nd.xs);
+    if (pidfile && rc == 0)
+        unlink(pidfile);
+    return rc;
+}

@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: MIT
+/* dev_vif.c: vif specs, the vif xenstore directories, network-* commands. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "dev_vif.h"
+#include "pvctl.h"
+#include "xenstore.h"
+
+#define BE_FMT "/local/domain/0/backend/vif/%u/%u"
+#define FE_FMT "/local/domain/%u/device/vif/%u"
+#define DETACH_TIMEOUT_MS 10000
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+/* xx:xx:xx:xx:xx:xx, unicast. */
+static bool mac_valid(const char *s)
+{
+    if (strlen(s) != 17)
+        return false;
+    for (int i = 0; i < 17; i++) {
+        if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+            return false;
+    }
+    /* the low bit of the first octet marks multicast */
+    return (strtoul(s, NULL, 16) & 1) == 0;
+}
+
+/* a.b.c.d or a.b.c.d/N */
+static bool ip_valid(const char *s)
+{
+    unsigned int a, b, c, d, p = 24;
+    char tail;
+    int n = sscanf(s, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &p, &tail);
+
+    if (n != 4 && n != 5)
+        return false;
+    if (n == 4 && strchr(s, '/'))
+        return false;
+    for (const char *q = s; *q; q++)
+        if (!isdigit((unsigned char)*q) && *q != '.' && *q != '/')
+            return false;
+    return a < 256 && b < 256 && c < 256 && d < 256 && p >= 1 && p <= 32 &&
+           (a | b | c | d) != 0;
+}
+
+static bool ifname_valid(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (!n || n > 15)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+            return false;
+    return true;
+}
+
+int vif_parse_spec(const char *spec, struct vif_spec *o, char *err,
+                   size_t errlen)
+{
+    char *copy = strdup(spec);
+    int e = 0;
+
+    memset(o, 0, sizeof(*o));
+    o->devid = VIF_DEVID_AUTO;
+    if (!copy)
+        return -ENOMEM;
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok && !e;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *kv = trim(tok), *eq = strchr(kv, '='), *k, *v;
+        if (!*kv)
+            continue;
+        if (!eq) {
+            e = fail(err, errlen, "'%s' is not key=value", kv);
+            break;
+        }
+        *eq = '\0';
+        k = trim(kv);
+        v = trim(eq + 1);
+        if (!strcmp(k, "mac")) {
+            if (!mac_valid(v))
+                e = fail(err, errlen,
+                         "mac '%s' is not a unicast "
+                         "xx:xx:xx:xx:xx:xx",
+                         v);
+            else
+                snprintf(o->mac, sizeof(o->mac), "%s", v);
+        } else if (!strcmp(k, "bridge")) {
+            if (!ifname_valid(v))
+                e = fail(err, errlen,
+                         "bridge '%s' is not an interface "
+                         "name (1..15 of [A-Za-z0-9._-])",
+                         v);
+            else
+                snprintf(o->bridge, sizeof(o->bridge), "%s", v);
+        } else if (!strcmp(k, "ip")) {
+            if (!ip_valid(v))
+                e = fail(err, errlen,
+                         "ip '%s' is not an IPv4 address "
+                         "a.b.c.d or a.b.c.d/N",
+                         v);
+            else
+                snprintf(o->ip, sizeof(o->ip), "%s", v);
+        } else if (!strcmp(k, "vifname")) {
+            if (!ifname_valid(v))
+                e = fail(err, errlen,
+                         "vifname '%s' is not an interface "
+                         "name (1..15 of [A-Za-z0-9._-])",
+                         v);
+            else
+                snprintf(o->vifname, sizeof(o->vifname), "%s", v);
+        } else if (!strcmp(k, "devid")) {
+            char *end;
+            unsigned long x = strtoul(v, &end, 10);
+            if (!*v || *end || x > 255)
+                e = fail(err, errlen, "devid '%s' is not 0..255", v);
+            else
+                o->devid = (uint32_t)x;
+        } else if (!strcmp(k, "type")) {
+            if (strcmp(v, "vif") && strcmp(v, "ioemu"))
+                e = fail(err, errlen, "type '%s' not supported (vif)", v);
+        } else if (!strcmp(k, "backend")) {
+            if (strcmp(v, "0") && strcmp(v, "Domain-0"))
+                e = fail(err, errlen,
+                         "backend '%s' not supported (only "
+                         "dom0's pv-netback)",
+                         v);
+        } else if (!strcmp(k, "model") || !strcmp(k, "script")) {
+            /* no emulated NICs, no hotplug scripts: pv-netback does it */
+        } else {
+            e = fail(err, errlen,
+                     "unknown key '%s' (mac, bridge, ip, "
+                     "vifname, devid)",
+                     k);
+        }
+    }
+    free(copy);
+    return e;
+}
+
+int vif_list_from_cfg(const struct cfg *c, struct vif_list *out, char *err,
+                      size_t errlen)
+{
+    const struct cfg_entry *e = cfg_lookup(c, "vif");
+    char why[256];
+
+    out->nr = 0;
+    if (!e)
+        return 0;
+    if (e->val.type != CFG_LIST)
+        return fail(err, errlen,
+                    "%s:%d: vif: must be a list, e.g. "
+                    "[ 'mac=00:16:3e:00:00:02, bridge=pvbr0' ]",
+                    e->file, e->line);
+    if (e->val.nr_items > VIF_MAX)
+        return fail(err, errlen, "%s:%d: vif: more than %d vifs", e->file,
+                    e->line, VIF_MAX);
+    for (size_t i = 0; i < e->val.nr_items; i++) {
+        struct vif_spec *v = &out->v[out->nr];
+        int rc = vif_parse_spec(e->val.items[i], v, why, sizeof(why));
+        if (rc == -ENOMEM)
+            return rc;
+        if (rc)
+            return fail(err, errlen, "%s:%d: vif: '%s': %s", e->file, e->line,
+                        e->val.items[i], why);
+        /* as xl: the list position is the device number */
+        if (v->devid == VIF_DEVID_AUTO)
+            v->devid = (uint32_t)i;
+        for (size_t j = 0; j < out->nr; j++)
+            if (out->v[j].devid == v->devid)
+                return fail(err, errlen, "%s:%d: vif: devid %u used twice",
+                            e->file, e->line, v->devid);
+        out->nr++;
+    }
+    return 0;
+}
+
+int vif_cmdline_add_ip(char **cmdline, const struct vif_list *l)
+{
+    const char *cl = *cmdline ? *cmdline : "";
+    char *n;
+
+    if (!l->nr || !l->v[0].ip[0])
+        return 0;
+    /* a word starting with ip= wins over the vif's */
+    for (const char *p = strstr(cl, "ip="); p; p = strstr(p + 1, "ip="))
+        if (p == cl || p[-1] == ' ')
+            return 0;
+    if (asprintf(&n, "%s%sip=%s%s", cl, *cl ? " " : "", l->v[0].ip,
+                 strchr(l->v[0].ip, '/') ? "" : "/24") < 0)
+        return -ENOMEM;
+    free(*cmdline);
+    *cmdline = n;
+    return 0;
+}
+
+static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                const char *key, const char *fmt, ...)
+{
+    char path[256], val[256];
+    va_list ap;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    va_start(ap, fmt);
+    vsnprintf(val, sizeof(val), fmt, ap);
+    va_end(ap);
+    return xs_write(xs, t, path, val, (unsigned)strlen(val));
+}
+
+static bool write_dirs(struct xs_handle *xs, xs_transaction_t t, uint32_t domid,
+                       const struct vif_spec *v, const char *fe, const char *be)
+{
+    /* each side owns its directory; the other side may read it */
+    struct xs_permissions fe_perms[2] = { { domid, XS_PERM_NONE },
+                                          { 0, XS_PERM_READ } };
+    struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE },
+                                          { domid, XS_PERM_READ } };
+    char *old = xs_read(xs, t, be, NULL);
+    bool ok;
+
+    if (old) {
+        free(old);
+        errno = EEXIST;
+        return false;
+    }
+    ok = xs_mkdir(xs, t, fe) && xs_set_permissions(xs, t, fe, fe_perms, 2) &&
+         xs_mkdir(xs, t, be) && xs_set_permissions(xs, t, be, be_perms, 2) &&
+         put(xs, t, fe, "backend", "%s", be) &&
+         put(xs, t, fe, "backend-id", "0") &&
+         put(xs, t, fe, "handle", "%u", v->devid) &&
+         put(xs, t, fe, "mac", "%s", v->mac) && put(xs, t, fe, "state", "1") &&
+         put(xs, t, be, "frontend", "%s", fe) &&
+         put(xs, t, be, "frontend-id", "%u", domid) &&
+         put(xs, t, be, "handle", "%u", v->devid) &&
+         put(xs, t, be, "mac", "%s", v->mac) &&
+         put(xs, t, be, "bridge", "%s", v->bridge) &&
+         put(xs, t, be, "type", "vif") && put(xs, t, be, "online", "1") &&
+         put(xs, t, be, "state", "1");
+    if (ok && v->ip[0])
+        ok = put(xs, t, be, "ip", "%s", v->ip);
+    if (ok && v->vifname[0])
+        ok = put(xs, t, be, "vifname", "%s", v->vifname);
+    return ok;
+}
+
+/* Xen's OUI and three random bytes, as xl picks them. */
+static void random_mac(char *out, size_t len)
+{
+    unsigned char r[3] = { 0 };
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0 || read(fd, r, sizeof(r)) != (ssize_t)sizeof(r)) {
+        unsigned int x = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+        r[0] = (unsigned char)x;
+        r[1] = (unsigned char)(x >> 8);
+        r[2] = (unsigned char)(x >> 16);
+    }
+    if (fd >= 0)
+        close(fd);
+    snprintf(out, len, "00:16:3e:%02x:%02x:%02x", r[0] & 0x7f, r[1], r[2]);
+}
+
+static uint32_t free_devid(struct xs_handle *xs, uint32_t domid)
+{
+    char dir[96];
+    unsigned int n = 0;
+    char **devs;
+    uint32_t id = 0;
+
+    snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
+    devs = xs_directory(xs, XBT_NULL, dir, &n);
+    for (bool used = true; used && id < 256;) {
+        used = false;
+        for (unsigned int i = 0; devs && i < n; i++)
+            if (strtoul(devs[i], NULL, 10) == id &&
+                strspn(devs[i], "0123456789") == strlen(devs[i]))
+                used = true;
+        if (used)
+            id++;
+    }
+    free(devs);
+    return id;
+}
+
+int vif_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
+               struct vif_spec *v)
+{
+    char fe[96], be[96];
+    int e = 0;
+
+    if (v->devid == VIF_DEVID_AUTO)
+        v->devid = free_devid(xs, domid);
+    if (!v->mac[0])
+        random_mac(v->mac, sizeof(v->mac));
+    snprintf(fe, sizeof(fe), FE_FMT, domid, v->devid);
+    snprintf(be, sizeof(be), BE_FMT, domid, v->devid);
+    for (int tries = 0; tries < 16; tries++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        if (t == XBT_NULL) {
+            e = errno;
+            break;
+        }
+        if (!write_dirs(xs, t, domid, v, fe, be)) {
+            e = errno;
+            xs_transaction_end(xs, t, true);
+            break;
+        }
+        if (xs_transaction_end(xs, t, false)) {
+            e = 0;
+            break;
+        }
+        e = errno;
+        if (e != EAGAIN)
+            break;
+    }
+    if (e == EEXIST) {
+        pvctl_err(cmd, "vif %u: domain %u already has it", v->devid, domid);
+        return -e;
+    }
+    if (e) {
+        pvctl_err(cmd, "vif %u: xenstore: writing %s: %s", v->devid, be,
+                  strerror(e));
+        return -e;
+    }
+    if (pvctl_opts.verbose)
+        fprintf(stderr, "pvctl: %s: vif %u mac %s bridge %s ip %s\n", cmd,
+                v->devid, v->mac, v->bridge[0] ? v->bridge : "-",
+                v->ip[0] ? v->ip : "-");
+    return 0;
+}
+
+void vif_forget_all(struct xs_handle *xs, uint32_t domid)
+{
+    char path[96];
+
+    if (!xs)
+        return;
+    snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
+    xs_rm(xs, XBT_NULL, path);
+    snprintf(path, sizeof(path), "/local/domain/%u/device/vif", domid);
+    xs_rm(xs, XBT_NULL, path);
+}
+
+static char *read_str(struct xs_handle *xs, const char *dir, const char *key)
+{
+    char path[160];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    return xs_read(xs, XBT_NULL, path, NULL);
+}
+
+static long read_long(struct xs_handle *xs, const char *dir, const char *key,
+                      long dflt)
+{
+    char *s = read_str(xs, dir, key), *end;
+    long v = dflt;
+
+    if (s) {
+        long x = strtol(s, &end, 10);
+        if (end != s && !*end)
+            v = x;
+        free(s);
+    }
+    return v;
+}
+
+static int open_both(const char *cmd, const char *dom, struct pvc_handle **h,
+                     struct xs_handle **xs, uint32_t *domid)
+{
+    *xs = NULL;
+    if (pvctl_connect(cmd, h))
+        return -1;
+    if (pvctl_resolve(cmd, *h, dom, domid))
+        return -1;
+    *xs = pvctl_xs_open(cmd, false);
+    if (!*xs) {
+        pvctl_err(cmd,
+                  "xenstore not available: %s (is pvstored running? "
+                  "'pvhost start' starts it)",
+                  strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int pvctl_cmd_network_attach(int argc, char **argv)
+{
+    static const char *const CMD = "network-attach";
+    struct pvc_handle *h = NULL;
+    struct xs_handle *xs = NULL;
+    struct vif_spec v;
+    char err[256];
+    uint32_t domid;
+    int rc = PVCTL_ERR;
+
+    if (pvctl_help_requested(argc, argv))
+        return PVCTL_OK;
+    if (argc < 2)
+        return pvctl_usage(CMD);
+    if (vif_parse_spec(argc > 2 ? argv[2] : "", &v, err, sizeof(err))) {
+        pvctl_err(CMD, "'%s': %s", argv[2], err);
+        return PVCTL_ERR;
+    }
+    if (open_both(CMD, argv[1], &h, &xs, &domid) == 0 &&
+        vif_attach(CMD, xs, domid, &v) == 0) {
+        printf("%u\n", v.devid);
+        rc = PVCTL_OK;
+    }
+    xs_close(xs);
+    pvc_close(h);
+    return rc;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+/* DEV: a devid or a MAC address. */
+static int find_dev(struct xs_handle *xs, uint32_t domid, const char *dev,
+                    uint32_t *devid)
+{
+    char dir[96], fe[128];
+    unsigned int n = 0;
+    char **devs;
+    int rc = -ENOENT;
+
+    if (pvctl_parse_u32(dev, devid))
+        return 0;
+    snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
+    devs = xs_directory(xs, XBT_NULL, dir, &n);
+    for (unsigned int i = 0; devs && i < n && rc; i++) {
+        snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
+        char *mac = read_str(xs, fe, "mac");
+        if (mac && !strcasecmp(mac, dev) && pvctl_parse_u32(devs[i], devid))
+            rc = 0;
+        free(mac);
+    }
+    free(devs);
+    return rc;
+}
+
+int pvctl_cmd_network_detach(int argc, char **argv)
+{
+    static const char *const CMD = "network-detach";
+    struct pvc_handle *h = NULL;
+    struct xs_handle *xs = NULL;
+    char fe[96], be[96], *s;
+    uint32_t domid, devid;
+    int rc = PVCTL_ERR, waited = 0;
+    long state = 0;
+
+    if (pvctl_help_requested(argc, argv))
+        return PVCTL_OK;
+    if (argc < 3)
+        return pvctl_usage(CMD);
+    if (open_both(CMD, argv[1], &h, &xs, &domid))
+        goto out;
+    if (find_dev(xs, domid, argv[2], &devid)) {
+        pvctl_err(CMD, "domain %u has no vif %s", domid, argv[2]);
+        goto out;
+    }
+    snprintf(fe, sizeof(fe), FE_FMT, domid, devid);
+    snprintf(be, sizeof(be), BE_FMT, domid, devid);
+    s = xs_read(xs, XBT_NULL, be, NULL);
+    if (!s) {
+        pvctl_err(CMD, "domain %u has no vif %s", domid, argv[2]);
+        goto out;
+    }
+    free(s);
+    /* as xl: ask the backend to close, wait for Closed, remove the dirs */
+    if (!put(xs, XBT_NULL, be, "online", "0") ||
+        !put(xs, XBT_NULL, be, "state", "5")) {
+        pvctl_err(CMD, "xenstore: %s: %s", be, strerror(errno));
+        goto out;
+    }
+    while (waited < DETACH_TIMEOUT_MS) {
+        state = read_long(xs, be, "state", 6);
+        if (state == 6)
+            break;
+        sleep_ms(20);
+        waited += 20;
+    }
+    if (state != 6)
+        fprintf(stderr,
+                "pvctl: %s: warning: backend did not close vif %u "
+                "within %d s (state %ld); removing it anyway\n",
+                CMD, devid, DETACH_TIMEOUT_MS / 1000, state);
+    xs_rm(xs, XBT_NULL, fe);
+    xs_rm(xs, XBT_NULL, be);
+    rc = PVCTL_OK;
+out:
+    xs_close(xs);
+    pvc_close(h);
+    return rc;
+}
+
+int pvctl_cmd_network_list(int argc, char **argv)
+{
+    static const char *const CMD = "network-list";
+    struct pvc_handle *h = NULL;
+    struct xs_handle *xs = NULL;
+    char dir[96], fe[128], key[160];
+    unsigned int n = 0;
+    char **devs = NULL;
+    uint32_t domid;
+    int rc = PVCTL_ERR;
+
+    if (pvctl_help_requested(argc, argv))
+        return PVCTL_OK;
+    if (argc < 2)
+        return pvctl_usage(CMD);
+    if (open_both(CMD, argv[1], &h, &xs, &domid))
+        goto out;
+    snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
+    devs = xs_directory(xs, XBT_NULL, dir, &n);
+    printf("%-3s %-3s %-17s %-5s %-6s %-5s %-5s %-8s %-10s %s %s\n", "Idx",
+           "BE", "Mac Addr.", "state", "evt-ch", "tx-rr", "rx-rr", "BE-state",
+           "vifname", "ip", "BE-path");
+    for (unsigned int i = 0; devs && i < n; i++) {
+        char *be, *mac, *ifn = NULL, *ip = NULL;
+        snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
+        snprintf(key, sizeof(key), "%s/backend", fe);
+        be = xs_read(xs, XBT_NULL, key, NULL);
+        mac = read_str(xs, fe, "mac");
+        if (be) {
+            ifn = read_str(xs, be, "vifname");
+            ip = read_str(xs, be, "ip");
+        }
+        printf("%-3s %-3ld %-17s %-5ld %-6ld %-5ld %-5ld %-8ld %-10s %s %s\n",
+               devs[i], read_long(xs, fe, "backend-id", -1), mac ? mac : "-",
+               read_long(xs, fe, "state", -1),
+               read_long(xs, fe, "event-channel", -1),
+               read_long(xs, fe, "tx-ring-ref", -1),
+               read_long(xs, fe, "rx-ring-ref", -1),
+               be ? read_long(xs, be, "state", -1) : -1, ifn ? ifn : "-",
+               ip ? ip : "-", be ? be : "-");
+        free(be);
+        free(mac);
+        free(ifn);
+        free(ip);
+    }
+    rc = PVCTL_OK;
+out:
+    free(devs);
+    xs_close(xs);
+    pvc_close(h);
+    return rc;
+}

@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# net.sh: network bench: guest<->guest and guest<->host UDP over pv-netback,
+# next to a host veth pair, all inside private network namespaces.
+#
+#   tests/bench/net.sh [BUILD]        (root; BUILD defaults to build)
+#
+# Namespace pvbench-$$ holds bridge pvbr0 (10.99.0.1/24) and the guests'
+# TAPs (pv-netback --netns); the veth baseline runs between pvbench-$$ and
+# pvbench-$$-b (10.98.0.1 <-> 10.98.0.2). No address outside them is used.
+# Sizes are IP packet sizes: 64 (36-byte UDP payload) and 1500 (1472).
+# Each row: packets/s and Gb/s (IP bytes) counted at the receiver, and the
+# veth baseline for the same size. Knob: NET_BENCH_SECS (5).
+set -u
+prog=net.sh
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 1
+BUILD=${1:-build}
+BUILD=$(cd "$BUILD" && pwd) || exit 1
+SECS=${NET_BENCH_SECS:-5}
+NS=pvbench-$$
+NS2=pvbench-$$-b
+SUB=10.99.0
+
+for f in "$BUILD/bin/pvhost" "$BUILD/bin/pvctl" "$BUILD/bin/pv-netback" \
+         "$BUILD/bench/net-host" "$BUILD/guests/pingd.elf"; do
+    [ -e "$f" ] || { echo "$prog: $f missing (run make first)" >&2; exit 1; }
+done
+if ! { : <>/dev/kvm; } 2>/dev/null; then
+    echo "$prog: SKIPPED: /dev/kvm is missing or not usable" >&2
+    exit 77
+fi
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] ||
+    ! command -v ip >/dev/null 2>&1; then
+    echo "$prog: SKIPPED: needs root, /dev/net/tun and ip" >&2
+    exit 77
+fi
+RUN=$(mktemp -d /tmp/pvnetbench.XXXXXX) || exit 1
+PVCTL="$BUILD/bin/pvctl -r $RUN"
+HOSTTOOL=$BUILD/bench/net-host
+cleanup() {
+    "$BUILD/bin/pvhost" stop -r "$RUN" >/dev/null 2>&1
+    ip netns del "$NS" 2>/dev/null
+    ip netns del "$NS2" 2>/dev/null
+    [ -n "${NET_BENCH_KEEP:-}" ] && echo "$prog: kept $RUN" >&2 || rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ip netns add "$NS" && ip netns add "$NS2" ||
+    { echo "$prog: cannot create network namespaces" >&2; exit 1; }
+ip -n "$NS" link set lo up
+ip -n "$NS" link add pvbr0 type bridge
+ip -n "$NS" addr add "$SUB.1/24" dev pvbr0
+ip -n "$NS" link set pvbr0 up
+ip -n "$NS" link add veth-a type veth peer name veth-b netns "$NS2"
+ip -n "$NS" addr add 10.98.0.1/24 dev veth-a
+ip -n "$NS" link set veth-a up
+ip -n "$NS2" addr add 10.98.0.2/24 dev veth-b
+ip -n "$NS2" link set veth-b up
+ip -n "$NS2" link set lo up
+PVHOST_NETNS=$NS "$BUILD/bin/pvhost" start -r "$RUN" >/dev/null ||
+    { echo "$prog: pvhost start failed" >&2; exit 1; }
+
+cfg=guest-kit/examples/pingd.cfg
+boot() {    # NAME LAST-OCTET CMDLINE
+    $PVCTL create -q "$cfg" name="$1" \
+        "vif=['mac=00:16:3e:62:00:0$2, bridge=pvbr0, ip=$SUB.$2/24']" \
+        "cmdline='$3'" || { echo "$prog: create $1 failed" >&2; exit 1; }
+}
+nlines() {      # NAME REGEXP: matching lines so far (logs survive reboots)
+    grep -cE "$2" "$RUN/console/$1.log" 2>/dev/null || true
+}
+wait_log() {    # NAME REGEXP SECS [N]: wait for more than N matching lines
+    for _ in $(seq $(($3 * 10))); do
+        [ "$(nlines "$1" "$2")" -gt "${4:-0}" ] && return 0
+        sleep 0.1
+    done
+    echo "$prog: $1: no '$2' within $3 s" >&2
+    tail -3 "$RUN/console/$1.log" >&2
+    return 1
+}
+# rate PACKETS USECS SIZE -> "pps gbps"
+rate() {
+    awk -v p="$1" -v u="$2" -v s="$3" 'BEGIN {
+        if (u <= 0) { print "0 0"; exit }
+        printf "%.0f %.3f\n", p / (u / 1e6), p * s * 8 / (u * 1e3) }'
+}
+row() {     # LABEL SIZE "pps gbps" "base_pps base_gbps"
+    read -r p g <<<"$3"
+    read -r bp bg <<<"$4"
+    printf "%-24s %5s %12s %9s %12s %9s %7s\n" "$1" "$2" "$p" "$g" "$bp" \
+        "$bg" "$(awk -v a="$p" -v b="$bp" \
+                 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
+}
+sink_line() {   # guest sink's last report: PACKETS BYTES USECS
+    grep -o 'sink: [0-9]* packets [0-9]* bytes in [0-9]* us' \
+        "$RUN/console/$1.log" | tail -1 | awk '{print $2, $4, $7}'
+}
+
+# veth baseline: NS -> NS2
+veth() {    # SIZE
+    local pl=$(($1 - 28)) out
+    ip netns exec "$NS2" "$HOSTTOOL" sink 9 $((SECS + 5)) >"$RUN/vsink" &
+    local pid=$!
+    sleep 0.3
+    ip netns exec "$NS" "$HOSTTOOL" blast 10.98.0.2 9 "$pl" "$SECS" \
+        >/dev/null
+    wait $pid
+    out=$(tail -1 "$RUN/vsink")
+    read -r p _ u <<<"$out"
+    rate "$p" "$u" "$1"
+}
+
+boot nbsink 2 "bench=sink sport=9"
+wait_log nbsink "sink on udp" 20 || exit 1
+boot nbsrc 3 "port=0"
+wait_log nbsrc "pingd: ready" 20 || exit 1
+
+printf "%-24s %5s %12s %9s %12s %9s %7s\n" "network (UDP)" "bytes" \
+    "packets/s" "Gb/s" "veth pkt/s" "Gb/s" "ratio"
+for size in 64 1500; do
+    base=$(veth "$size")
+    pl=$((size - 28))
+
+    # guest -> guest: a third guest blasts at the sink
+    $PVCTL destroy nbblast >/dev/null 2>&1
+    n=$(nlines nbsink "sink: [0-9]")
+    boot nbblast 4 "bench=blast peer=$SUB.2 dport=9 size=$pl secs=$SECS"
+    wait_log nbsink "sink: [0-9]" $((SECS + 30)) "$n" || exit 1
+    read -r p _ u <<<"$(sink_line nbsink)"
+    row "guest -> guest" "$size" "$(rate "$p" "$u" "$size")" "$base"
+    $PVCTL destroy nbblast >/dev/null 2>&1
+
+    # guest -> host: the host sinks in NS
+    ip netns exec "$NS" "$HOSTTOOL" sink 9 $((SECS + 15)) >"$RUN/hsink" &
+    pid=$!
+    sleep 0.3
+    boot nbblast 4 "bench=blast peer=$SUB.1 dport=9 size=$pl secs=$SECS"
+    wait $pid
+    read -r p _ u <<<"$(tail -1 "$RUN/hsink")"
+    row "guest -> host" "$size" "$(rate "$p" "$u" "$size")" "$base"
+    $PVCTL destroy nbblast >/dev/null 2>&1
+
+    # host -> guest: the host blasts at the sink guest
+    n=$(nlines nbsink "sink: [0-9]")
+    ip netns exec "$NS" "$HOSTTOOL" blast "$SUB.2" 9 "$pl" "$SECS" \
+        >"$RUN/hblast"
+    wait_log nbsink "sink: [0-9]" 10 "$n" || exit 1
+    read -r p _ u <<<"$(sink_line nbsink)"
+    row "host -> guest" "$size" "$(rate "$p" "$u" "$size")" "$base"
+done
