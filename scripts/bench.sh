@@ -13,7 +13,9 @@
 # BENCH_EV_N (event channel round trips per batch, 1000), BENCH_XS_N
 # (xenstore reads per batch, 1000), BENCH_GNT_K (granted pages, 256),
 # BENCH_HOST (pvhost: the whole host side, pvstored included; pvisor:
-# pvisor alone, no xenstore row).
+# pvisor alone, no xenstore row), BENCH_SPLIT (0: skip the block and
+# network sections, tests/bench/blk.sh and net.sh, which have their own
+# knobs BLK_BENCH_MB, BLK_BENCH_SECS, BLK_BENCH_QD, NET_BENCH_SECS).
 # See docs/bench.md for what each row measures.
 set -u
 
@@ -370,3 +372,24 @@ BEGIN {
            "reads each; grants: best of 3 rounds, %d pages)\n", best,
            best * 3 / 2, best, evn, xsn, gk
 }'
+
+# ---- 8, 9. block and network: their own host sides, same run ----
+# Each prints its rows with a host baseline measured right before it.
+# BENCH_SPLIT=0 skips both (the table above is then the whole run).
+if [ "${BENCH_SPLIT:-1}" != 0 ]; then
+    cleanup
+    trap - EXIT
+    status=0
+    for part in blk net; do
+        echo
+        bash "$root/tests/bench/$part.sh" "$BUILD"
+        rc=$?
+        case $rc in
+        0) ;;
+        77) echo "($part: skipped, see the reason above)" ;;
+        *) echo "$prog: tests/bench/$part.sh failed (status $rc)" >&2
+           status=1 ;;
+        esac
+    done
+    exit $status
+fi
