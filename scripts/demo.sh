@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # demo.sh: start the host side in a scratch run directory and boot the
-# example guests: hello, ticker, smp, and bad-insn (a crash pvisor survives).
+# example guests: hello, ticker, smp, bad-insn (a crash pvisor survives),
+# a vchan pair (grants, event channels, xenstore), blkcheck (the block
+# split driver, checked from the host) and, as root with /dev/net/tun, two
+# pingd guests on a bridge inside a network namespace the demo creates
+# (pvdemo-PID) and deletes: Linux ping and a UDP echo between the guests.
 #
 # usage: scripts/demo.sh [BUILD]      (make demo; from the repository root)
 # The run directory is $PVISOR_RUN_DIR if set (kept afterwards), else a
@@ -67,6 +71,9 @@ cleanup() {
         echo "${bold}=== Stopping the host side${plain}"
         "$BUILD/bin/pvhost" stop -r "$RUN_DIR" || rc=1
     fi
+    if [ -n "${NETNS:-}" ]; then
+        ip netns del "$NETNS" 2>/dev/null || true
+    fi
     if [ "${RUN_DIR_CREATED:-0}" = 1 ]; then
         rm -rf "$RUN_DIR"
     fi
@@ -76,7 +83,7 @@ cleanup() {
 for p in pvctl pvhost pvisor; do
     [ -x "$BUILD/bin/$p" ] || fail "$BUILD/bin/$p is missing (run make first)"
 done
-for g in hello ticker smp bad-insn; do
+for g in hello ticker smp bad-insn vchan-server vchan-client blkcheck pingd; do
     [ -f "$GUESTS/$g.elf" ] || fail "$GUESTS/$g.elf is missing (run make first)"
 done
 
@@ -104,6 +111,30 @@ fi
 export PVISOR_RUN_DIR=$RUN_DIR
 PATH="$(cd "$BUILD/bin" && pwd):$PATH"
 export PATH
+
+# The network part needs root, /dev/net/tun and ip; its bridge, TAPs and
+# addresses all live in a namespace of ours, where pv-netback runs too.
+NETNS=
+net_why=
+if [ "$(id -u)" != 0 ]; then
+    net_why="not root"
+elif [ ! -c /dev/net/tun ]; then
+    net_why="no /dev/net/tun"
+elif ! command -v ip >/dev/null 2>&1 || ! command -v ping >/dev/null 2>&1; then
+    net_why="ip or ping missing"
+elif ! ip netns add "pvdemo-$$" 2>/dev/null; then
+    net_why="cannot create a network namespace"
+else
+    NETNS=pvdemo-$$
+    if ip -n "$NETNS" link set lo up &&
+        ip -n "$NETNS" link add pvbr0 type bridge &&
+        ip -n "$NETNS" addr add 10.99.0.1/24 dev pvbr0 &&
+        ip -n "$NETNS" link set pvbr0 up; then
+        export PVHOST_NETNS=$NETNS
+    else
+        net_why="cannot create a bridge in $NETNS"
+    fi
+fi
 
 step "Starting the host side in $RUN_DIR"
 HOST_STARTED=1
@@ -144,5 +175,63 @@ run pvctl list
 run pvctl destroy gk-bad-insn
 boot hello gk-hello-again
 run pvctl destroy gk-hello-again
+
+step "vchan: two guests talk through a granted page and an event channel"
+run pvctl create "$EXAMPLES/vchan-server.cfg" \
+    "kernel=\"$GUESTS/vchan-server.elf\"" 'on_poweroff="preserve"'
+srv=$(pvctl domid gk-vchan-server) || fail "no domid for gk-vchan-server"
+run pvctl create "$EXAMPLES/vchan-client.cfg" \
+    "kernel=\"$GUESTS/vchan-client.elf\"" 'on_poweroff="preserve"' \
+    "cmdline=\"server=$srv rounds=100\""
+cli=$(pvctl domid gk-vchan-client) || fail "no domid for gk-vchan-client"
+echo "# the toolstack introduces the client to the server through xenstore"
+run pvctl store write "/local/domain/$srv/data/vchan/peer" "$cli"
+run pvctl wait -t 20 gk-vchan-client
+run pvctl store ls "/local/domain/$srv/data/vchan"
+run pvctl console gk-vchan-client
+run pvctl wait -t 10 gk-vchan-server
+run pvctl destroy gk-vchan-client
+run pvctl destroy gk-vchan-server
+
+step "blkcheck: a PV disk (blkfront -> pv-blkback, io_uring) checked from the host"
+IMG=$RUN_DIR/blkcheck.img
+run truncate -s 16M "$IMG"
+run pvctl create "$EXAMPLES/blkcheck.cfg" "kernel=\"$GUESTS/blkcheck.elf\"" \
+    "disk=['format=raw, vdev=xvda, access=rw, target=$IMG']" \
+    'on_poweroff="preserve"' "cmdline=\"dev=xvda seed=7 mode=check\""
+run pvctl console blkcheck
+run pvctl wait -t 20 blkcheck
+run pvctl destroy blkcheck
+if command -v python3 >/dev/null 2>&1; then
+    run scripts/blkcheck-verify.py "$IMG" 7
+fi
+
+if [ -n "${PVHOST_NETNS:-}" ]; then
+    step "pingd: two guests on bridge pvbr0 in namespace $NETNS (10.99.0.0/24)"
+    run pvctl create "$EXAMPLES/pingd.cfg" "kernel=\"$GUESTS/pingd.elf\"" \
+        'name="pingd-a"' \
+        "vif=['mac=00:16:3e:63:00:02, bridge=pvbr0, ip=10.99.0.2/24']"
+    for _ in $(seq 100); do
+        grep -q "pingd: ready" "$RUN_DIR/console/pingd-a.log" 2>/dev/null &&
+            break
+        sleep 0.1
+    done
+    run pvctl network-list pingd-a
+    run ip netns exec "$NETNS" ping -c 3 -i 0.2 10.99.0.2
+    run pvctl create "$EXAMPLES/pingd.cfg" "kernel=\"$GUESTS/pingd.elf\"" \
+        'name="pingd-b"' \
+        "vif=['mac=00:16:3e:63:00:03, bridge=pvbr0, ip=10.99.0.3/24']" \
+        "cmdline='peer=10.99.0.2 rounds=20'" 'on_poweroff="preserve"'
+    run pvctl wait -t 20 pingd-b
+    out=$(timeout "$STEP_TIMEOUT" pvctl console pingd-b 2>&1) || true
+    echo "\$ pvctl console pingd-b"
+    echo "$out"
+    grep -q "udp round trips OK" <<<"$out" ||
+        fail "no UDP echo between pingd-b and pingd-a"
+    run pvctl destroy pingd-b
+    run pvctl destroy pingd-a
+else
+    step "network: skipped ($net_why)"
+fi
 
 step "Done: pvisor ran every guest and is still up"
