@@ -135,18 +135,69 @@ void gk_mm_stats(uint64_t *free_pages, uint64_t *total_pages)
         *total_pages = managed_pfns;
 }
 
+/*
+ * With XENFEAT_writable_page_tables (pvisor advertises it) the page tables
+ * are ordinary RAM the guest may write; a write to a table in use is
+ * caught by KVM's shadow MMU like any guest write, so changing one PTE
+ * costs a trapped store plus an INVLPG. update_va_mapping instead has
+ * pvisor write the entry from outside, after which pvisor must make KVM
+ * drop every shadow page of the domain and the guest rebuilds them all:
+ * milliseconds, where this path takes tens of microseconds.
+ */
+static int writable_pts = -1;   /* -1: not asked yet */
+
+static int pts_writable(void)
+{
+    if (writable_pts < 0) {
+        struct xen_feature_info fi = { .submap_idx = 0 };
+
+        writable_pts =
+            HYPERVISOR_xen_version(XENVER_get_features, &fi) == 0 &&
+            (fi.submap & (1U << XENFEAT_writable_page_tables)) != 0;
+    }
+    return writable_pts;
+}
+
+/* The L1 entry for va in the boot page tables, or NULL (not mapped by an
+ * L1 table). mfn == pfn and all RAM is mapped at the base. */
+static volatile uint64_t *l1_entry(unsigned long va)
+{
+    uint64_t *t = (uint64_t *)gk_start_info.pt_base;
+
+    for (int shift = 39; shift > 12; shift -= 9) {
+        uint64_t e = t[(va >> shift) & 511];
+        uint64_t pfn = (e & 0x000ffffffffff000ULL) >> GK_PAGE_SHIFT;
+
+        if (!(e & GK_PTE_P) || (e & (1ULL << 7)) || pfn >= nr_pfns)
+            return NULL;        /* absent, large page, or not our RAM */
+        t = gk_pfn_to_virt(pfn);
+    }
+    return &t[(va >> 12) & 511];
+}
+
+static int set_pte(unsigned long va, uint64_t pte)
+{
+    volatile uint64_t *e;
+
+    va &= GK_PAGE_MASK;
+    if (pts_writable() && (e = l1_entry(va)) != NULL) {
+        struct mmuext_op op = { .cmd = MMUEXT_INVLPG_LOCAL,
+                                .arg1.linear_addr = va };
+
+        *e = pte;
+        return (int)HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
+    }
+    return (int)HYPERVISOR_update_va_mapping(va, pte, UVMF_INVLPG | UVMF_LOCAL);
+}
+
 int gk_map_page(unsigned long va, uint64_t pfn, uint64_t flags)
 {
-    uint64_t pte = (pfn << GK_PAGE_SHIFT) | flags;
-
-    return (int)HYPERVISOR_update_va_mapping(va & GK_PAGE_MASK, pte,
-                                             UVMF_INVLPG | UVMF_LOCAL);
+    return set_pte(va, (pfn << GK_PAGE_SHIFT) | flags);
 }
 
 int gk_unmap_page(unsigned long va)
 {
-    return (int)HYPERVISOR_update_va_mapping(va & GK_PAGE_MASK, 0,
-                                             UVMF_INVLPG | UVMF_LOCAL);
+    return set_pte(va, 0);
 }
 
 void gk_tlb_flush(void)

@@ -5,8 +5,10 @@
 /*
  * Three ways a PV kernel changes one of its own mappings: update_va_mapping
  * with UVMF_INVLPG, mmu_update plus MMUEXT_INVLPG_LOCAL, and a direct PTE
- * write plus MMUEXT_TLB_FLUSH_LOCAL. Each time the virtual address was
- * touched first, so a stale translation would show the old frame.
+ * write plus MMUEXT_TLB_FLUSH_LOCAL; then guest-kit's gk_map_page and
+ * gk_unmap_page (the access after an unmap must fault). Each time the
+ * virtual address was touched first, so a stale translation would show the
+ * old frame.
  */
 
 static uint64_t *pte_of(uint64_t va)
@@ -18,6 +20,23 @@ static uint64_t *pte_of(uint64_t va)
         table = (uint64_t *)(GK_VIRT_BASE + (table[idx] & 0xffffffffff000ULL));
     }
     return &table[(va >> 12) & 511];
+}
+
+/* Page faults on the guard page: counted, then the page is mapped back
+ * (fault_pfn) so the faulting load is retried and completes. */
+static volatile unsigned long fault_va;
+static volatile uint64_t fault_pfn;
+static volatile int faults;
+
+static int on_page_fault(struct gk_regs *regs)
+{
+    (void)regs;
+    if (!fault_va)
+        return 0;
+    faults++;
+    gk_map_page(fault_va, fault_pfn, GK_PTE_DEFAULT);
+    fault_va = 0;
+    return 1;
 }
 
 static int check(const char *how, volatile uint64_t *va, uint64_t want)
@@ -62,6 +81,26 @@ int main(void)
     HYPERVISOR_update_va_mapping((unsigned long)c, orig, UVMF_INVLPG);
     ok += check("update_va_mapping back to the original", c, 0xcccc);
 
-    gk_printf("remap: %d/5 checks passed\n", ok);
-    return ok == 5 ? 0 : 1;
+    /* guest-kit's own calls (direct PTE writes when the page tables are
+     * writable, as pvisor advertises): map another frame, unmap (the next
+     * access must fault), map back. */
+    gk_map_page((unsigned long)c, fb >> 12, GK_PTE_DEFAULT);
+    ok += check("gk_map_page", c, 0xbbbb);
+    gk_trap_set_handler(14, on_page_fault);
+    fault_pfn = (orig & 0xffffffffff000ULL) >> 12;
+    fault_va = (unsigned long)c;
+    (void)*c;                   /* mapped: no fault */
+    int before = faults;
+    gk_unmap_page((unsigned long)c);
+    fault_va = (unsigned long)c;
+    uint64_t v = *c;            /* faults once; the handler maps c back */
+    gk_trap_set_handler(14, NULL);
+    gk_printf("remap: %-40s %s (%d fault(s), then read 0x%lx)\n",
+              "gk_unmap_page: the next access faults",
+              faults - before == 1 && v == 0xcccc ? "ok" : "WRONG",
+              faults - before, (unsigned long)v);
+    ok += faults - before == 1 && v == 0xcccc;
+
+    gk_printf("remap: %d/7 checks passed\n", ok);
+    return ok == 7 ? 0 : 1;
 }

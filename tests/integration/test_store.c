@@ -364,7 +364,7 @@ static void test_xs_loop(void)
 
 static void test_remap(void)
 {
-    test_guest("remap", "it-remap", NULL, "remap: 5/5 checks passed\n");
+    test_guest("remap", "it-remap", NULL, "remap: 7/7 checks passed\n");
 }
 
 /* Waits for a fuzz domain to stop; destroys it if it still runs. */
