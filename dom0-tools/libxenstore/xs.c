@@ -364,12 +364,83 @@ static char **split(char *strings, unsigned len, unsigned *num)
 
 /* ---- the API ---- */
 
+/*
+ * A listing too large for one reply (E2BIG) in XS_DIRECTORY_PART pieces:
+ * each reply is the node's generation, then whole names from the offset
+ * asked for; the last piece ends with an extra NUL. A generation that
+ * changes between pieces means the directory changed: start again.
+ */
+static char *directory_parts(struct xs_handle *h, xs_transaction_t t,
+                             const char *path, unsigned *lenp)
+{
+    char *all = NULL, gen[24] = "";
+    size_t alen = 0;
+    int restarts = 0;
+
+    while (restarts < 16) {
+        char off[16];
+        struct iovec iov[2] = { { (void *)path, strlen(path) + 1 },
+                                { off, 0 } };
+        unsigned len;
+        char *r, *grown;
+        size_t glen, body;
+        bool last;
+
+        iov[1].iov_len = (size_t)snprintf(off, sizeof(off), "%zu", alen) + 1;
+        r = talkv(h, t, XS_DIRECTORY_PART, iov, 2, &len);
+        if (!r)
+            break;
+        glen = strnlen(r, len);
+        if (glen == len || glen >= sizeof(gen)) {
+            free(r);
+            errno = EPROTO;
+            break;
+        }
+        if (alen && strcmp(gen, r) != 0) {
+            free(r);            /* changed under us: from the start */
+            alen = 0;
+            restarts++;
+            continue;
+        }
+        memcpy(gen, r, glen + 1);
+        body = len - glen - 1;
+        last = body >= 1 && r[len - 1] == '\0' &&
+               (body == 1 || r[len - 2] == '\0');
+        if (last)
+            body--;             /* the terminating extra NUL */
+        grown = realloc(all, alen + body + 1);
+        if (!grown) {
+            free(r);
+            errno = ENOMEM;
+            break;
+        }
+        all = grown;
+        memcpy(all + alen, r + glen + 1, body);
+        alen += body;
+        free(r);
+        if (last) {
+            *lenp = (unsigned)alen;
+            return all;
+        }
+        if (body == 0) {        /* no progress: a broken server */
+            errno = EPROTO;
+            break;
+        }
+    }
+    if (restarts == 16)
+        errno = EAGAIN;     /* the directory kept changing */
+    free(all);
+    return NULL;
+}
+
 char **xs_directory(struct xs_handle *h, xs_transaction_t t,
                     const char *path, unsigned int *num)
 {
     unsigned len;
     char *r = talk1(h, t, XS_DIRECTORY, path, &len);
 
+    if (!r && errno == E2BIG)
+        r = directory_parts(h, t, path, &len);
     return r ? split(r, len, num) : NULL;
 }
 

@@ -104,6 +104,39 @@ static void test_rw(void)
     xs_close(h);
 }
 
+/* A listing larger than one reply: xs_directory falls back to
+ * XS_DIRECTORY_PART and still returns every child, in order. */
+static void test_big_directory(void)
+{
+    struct xs_handle *h = xs_open(0);
+    enum { N = 300 };   /* ~9 KiB of names, > XENSTORE_PAYLOAD_MAX */
+    char path[64];
+    unsigned n = 0;
+    char **dir;
+    int ok = 1;
+
+    CU_ASSERT_FATAL(h != NULL);
+    for (int i = 0; i < N; i++) {
+        snprintf(path, sizeof(path), "/big/a-rather-long-child-name-%04d", i);
+        if (!xs_write(h, XBT_NULL, path, "x", 1))
+            ok = 0;
+    }
+    CU_ASSERT_TRUE_FATAL(ok);
+    dir = xs_directory(h, XBT_NULL, "/big", &n);
+    CU_ASSERT_FATAL(dir != NULL);
+    CU_ASSERT_EQUAL(n, N);
+    for (unsigned i = 0; i < n && i < N; i++) {
+        snprintf(path, sizeof(path), "a-rather-long-child-name-%04u", i);
+        if (strcmp(dir[i], path) != 0) {
+            CU_FAIL("child out of order or missing");
+            break;
+        }
+    }
+    free(dir);
+    CU_ASSERT_TRUE(xs_rm(h, XBT_NULL, "/big"));
+    xs_close(h);
+}
+
 static void test_watch(void)
 {
     struct xs_handle *h = xs_open(0), *w = xs_open(0);
@@ -193,6 +226,7 @@ static void test_helpers(void)
 
 static const struct unit_test tests[] = {
     { "read write directory perms", test_rw },
+    { "directory larger than one reply", test_big_directory },
     { "watches", test_watch },
     { "transaction conflict", test_txn },
     { "helpers", test_helpers },
