@@ -155,6 +155,7 @@ struct be_blk_dev {
     struct blkif_back_ring ring;
     bool broken;                /* hostile indices: stop, disconnect */
     bool stopping;              /* take nothing new (detach, close) */
+    bool refuse;                /* with stopping: fail what is queued */
     unsigned int inflight;
     struct be_blk_io *ios;      /* RING slots' worth */
     struct be_blk_io *free_ios;
@@ -184,7 +185,9 @@ int be_blk_dev_init(struct be_blk_dev *d, uint32_t domid, void *sring,
 /*
  * Takes and starts requests until the ring is empty or every slot is in
  * flight, answers the bad ones, publishes responses and notifies when the
- * frontend asked to be. Call on every event and after completions.
+ * frontend asked to be. Call on every event and after completions. Once
+ * stopping, it starts nothing more; with refuse as well (detach), every
+ * request not started yet is answered BLKIF_RSP_ERROR at once.
  * Returns 0, or -EPROTO once the device is broken (hostile indices).
  */
 int be_blk_dev_kick(struct be_blk_dev *d);

@@ -255,12 +255,34 @@ fail:
     respond(d, req->id, req->operation, BLKIF_RSP_ERROR);
 }
 
+/* Detach: answers every request not started yet (the parked one, those
+ * on the ring) with an error instead of leaving the frontend waiting. */
+static void refuse_queued(struct be_blk_dev *d)
+{
+    struct blkif_request slot;
+    int rc;
+
+    if (d->parked_valid) {
+        d->parked_valid = false;
+        respond(d, d->parked->id, d->parked->operation, BLKIF_RSP_ERROR);
+    }
+    /* id sits at the same offset in every request layout */
+    while ((rc = be_blk_ring_take(&d->ring, &slot)) == 1) {
+        d->st.reqs++;
+        respond(d, slot.id, slot.operation, BLKIF_RSP_ERROR);
+    }
+    if (rc < 0)
+        d->broken = true;
+}
+
 int be_blk_dev_kick(struct be_blk_dev *d)
 {
     struct blkif_request slot;
     int more, rc;
 
     for (;;) {
+        if (d->stopping && d->refuse && !d->broken)
+            refuse_queued(d);
         while (!d->broken && !d->stopping && d->free_ios &&
                !d->ordered_inflight) {
             struct be_blk_req *req = &d->scratch;
@@ -299,8 +321,8 @@ int be_blk_dev_kick(struct be_blk_dev *d)
         push(d);
         if (d->broken)
             return -EPROTO;
-        if (d->stopping || !d->free_ios || d->ordered_inflight ||
-            d->parked_valid)
+        if ((d->stopping && !d->refuse) || !d->free_ios ||
+            d->ordered_inflight || d->parked_valid)
             return 0;
         RING_FINAL_CHECK_FOR_REQUESTS(&d->ring, more);
         if (!more)

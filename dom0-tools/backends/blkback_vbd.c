@@ -362,22 +362,41 @@ void bb_vbd_update(struct bb_vbd *v)
         set_state(v, XenbusStateClosing);
         v->dev.stopping = true;
     }
-    if (v->fd < 0)
+    online = rd_long(bd, v->be, "online", 1);
+    if (v->fd < 0 && online)
         return;                     /* failed to open; stays Closed */
     fe = (int)rd_long(bd, v->fe, "state", XenbusStateUnknown);
-    online = rd_long(bd, v->be, "online", 1);
     v->fe_state = fe;
     if (fe != XenbusStateConnected)
         v->fe_seen_unconnected = true;
 
     if (!online) {
-        /* detach: finish what is in flight, let the frontend close */
+        /*
+         * Detach: what is in flight finishes, what is still queued fails
+         * at once, and Closed comes only once the frontend is Closed, gone
+         * or never used the device: it then writes nothing more into the
+         * directories the toolstack removes when it sees Closed.
+         */
+        bool fe_done = fe == XenbusStateUnknown ||
+                       fe == XenbusStateInitialising ||
+                       fe == XenbusStateInitWait || fe == XenbusStateClosed;
+
+        /* block-detach writes Closing over the node: answer it even if
+         * we were Closed before (a failed open, a frontend that closed
+         * the device first) */
+        if (v->state == XenbusStateClosed &&
+            rd_long(bd, v->be, "state", XenbusStateClosed) !=
+                XenbusStateClosed)
+            v->state = XenbusStateClosing;
         if (v->state < XenbusStateClosing)
             set_state(v, XenbusStateClosing);
-        if (v->connected)
+        if (v->connected) {
             v->dev.stopping = true;
-        if ((fe == XenbusStateClosing || fe == XenbusStateClosed ||
-             fe == XenbusStateUnknown) && disconnect(v))
+            v->dev.refuse = v->dev.refuse || !fe_done;
+            v->need_kick = true;
+        }
+        if ((fe_done || fe == XenbusStateClosing) && disconnect(v) &&
+            fe_done)
             set_state(v, XenbusStateClosed);
         return;
     }

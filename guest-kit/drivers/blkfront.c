@@ -63,6 +63,8 @@ struct gk_blk {
     int state_event;
     enum phase phase;
     int user_closing;
+    int close_sent;             /* our Closing written (state thread) */
+    int pool_granted;           /* persistence decided (grant_pool) */
     int thread_done;
     struct gk_thread *opener;
     struct gk_blk_stats st;
@@ -508,9 +510,35 @@ static int write_keys(gk_xbt_t t, void *arg)
     PUT("ring-ref", "%d", b->ring_ref);
     PUT("event-channel", "%u", b->port);
     PUT("protocol", "%s", XEN_IO_PROTO_ABI_NATIVE);
-    PUT("feature-persistent", "%d", 1);
+    PUT("feature-persistent", "%d", b->info.persistent);
     PUT("state", "%d", XenbusStateInitialised);
 #undef PUT
+    return 0;
+}
+
+/*
+ * At the backend's first InitWait, when its features are there to read:
+ * with persistent grants the pool and the indirect pages are granted once,
+ * read-write, for the device's life (a restarted backend maps them again).
+ */
+static int grant_pool(struct gk_blk *b)
+{
+    if (b->pool_granted)
+        return 0;
+    b->pool_granted = 1;
+    b->info.persistent = be_long(b, "feature-persistent", 0) == 1;
+    for (unsigned int i = 0; b->info.persistent && i < POOL_PAGES; i++) {
+        b->pool_ref[i] =
+            gk_grant_access(b->be_id, gk_virt_to_pfn(b->pool_va[i]), 0);
+        if (b->pool_ref[i] < 0)
+            return b->pool_ref[i];
+    }
+    for (unsigned int i = 0; b->info.persistent && i < NR_SHADOW; i++) {
+        b->ind_ref[i] =
+            gk_grant_access(b->be_id, gk_virt_to_pfn(b->ind_va[i]), 0);
+        if (b->ind_ref[i] < 0)
+            return b->ind_ref[i];
+    }
     return 0;
 }
 
@@ -595,13 +623,18 @@ static void do_close(struct gk_blk *b)
 {
     uint64_t deadline = gk_monotonic_ns() + CLOSE_TIMEOUT_NS;
     unsigned long flags = gk_spin_lock_irqsave(&b->lock);
+    unsigned int left;
 
     while (busy(b) && b->connected && gk_monotonic_ns() < deadline) {
         gk_spin_unlock_irqrestore(&b->lock, flags);
         gk_msleep(5);
         flags = gk_spin_lock_irqsave(&b->lock);
     }
+    left = NR_SHADOW - b->nr_free_shadow;
     gk_spin_unlock_irqrestore(&b->lock, flags);
+    if (left)
+        gk_printf("blkfront: %s: %u requests unanswered by the backend; "
+                  "failing them\n", b->node, left);
     fail_all(b);
     set_state(b, XenbusStateClosing);
 }
@@ -625,6 +658,13 @@ static void state_thread(void *arg)
         long st = be_long(b, "state", XenbusStateClosed);
 
         __atomic_store_n(&b->state_event, 0, __ATOMIC_RELEASE);
+        /* Only this thread writes our state while it runs, and nothing
+         * after PH_CLOSED: the toolstack may have removed the directory
+         * by then, and a write would create it again. */
+        if (b->user_closing && b->phase != PH_CLOSED && !b->close_sent) {
+            b->close_sent = 1;
+            set_state(b, XenbusStateClosing);
+        }
         if (b->user_closing && b->phase != PH_CLOSED &&
             (st == XenbusStateClosing || st == XenbusStateClosed)) {
             fail_all(b);
@@ -646,7 +686,9 @@ static void state_thread(void *arg)
                 b->phase = PH_INIT;
             }
             if (b->phase == PH_INIT) {
-                int rc = make_ring(b);
+                int rc = grant_pool(b);
+                if (!rc)
+                    rc = make_ring(b);
                 if (!rc)
                     rc = gk_xenbus_transaction(write_keys, b);
                 if (rc) {
@@ -768,22 +810,13 @@ int gk_blk_open(const char *name, struct gk_blk **out)
     if (rc < 0)
         goto fail_free;
     b->be_id = (domid_t)id;
-    /* persistent grants: the pool is granted once, read-write */
-    b->info.persistent = be_long(b, "feature-persistent", 0) == 1;
+    /* granted once the backend's features are known (grant_pool) */
     for (unsigned int i = 0; i < POOL_PAGES; i++) {
         b->pool_va[i] = gk_alloc_page();
         b->pool_ref[i] = -1;
         if (!b->pool_va[i]) {
             rc = -XEN_ENOMEM;
             goto fail_free;
-        }
-        if (b->info.persistent) {
-            b->pool_ref[i] = gk_grant_access(
-                b->be_id, gk_virt_to_pfn(b->pool_va[i]), 0);
-            if (b->pool_ref[i] < 0) {
-                rc = b->pool_ref[i];
-                goto fail_free;
-            }
         }
         b->pool_free[b->nr_pool_free++] = (uint16_t)i;
     }
@@ -793,14 +826,6 @@ int gk_blk_open(const char *name, struct gk_blk **out)
         if (!b->ind_va[i]) {
             rc = -XEN_ENOMEM;
             goto fail_free;
-        }
-        if (b->info.persistent) {
-            b->ind_ref[i] = gk_grant_access(
-                b->be_id, gk_virt_to_pfn(b->ind_va[i]), 0);
-            if (b->ind_ref[i] < 0) {
-                rc = b->ind_ref[i];
-                goto fail_free;
-            }
         }
         b->free_shadow[b->nr_free_shadow++] = (uint16_t)i;
     }
@@ -816,6 +841,7 @@ int gk_blk_open(const char *name, struct gk_blk **out)
     gk_snprintf(path, sizeof(path), "%s/state", b->be);
     rc = gk_xenbus_watch(path, state_changed, b, &b->watch);
     if (rc < 0) {
+        b->close_sent = 1;
         b->user_closing = 1;
         goto fail_thread;
     }
@@ -825,6 +851,7 @@ int gk_blk_open(const char *name, struct gk_blk **out)
         gk_thread_block_until(deadline);
     if (b->phase != PH_CONNECTED) {
         rc = b->phase == PH_CLOSED ? -XEN_ENODEV : -XEN_ETIMEDOUT;
+        b->close_sent = 1;
         b->user_closing = 1;
         set_state(b, XenbusStateClosed);
         gk_xenbus_unwatch(b->watch);
@@ -859,7 +886,12 @@ void gk_blk_close(struct gk_blk *b)
         gk_msleep(2);
     b->opener = gk_current();
     b->user_closing = 1;
-    set_state(b, XenbusStateClosing);
+    /* the state thread writes Closing, unless the backend closed the
+     * device first (then the thread is gone and nothing is written) */
+    if (!__atomic_load_n(&b->thread_done, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&b->state_event, 1, __ATOMIC_RELEASE);
+        gk_thread_wake(b->state_thread);
+    }
     while (!__atomic_load_n(&b->thread_done, __ATOMIC_ACQUIRE) &&
            gk_monotonic_ns() < deadline)
         gk_thread_block_until(deadline);

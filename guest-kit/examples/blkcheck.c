@@ -5,11 +5,19 @@
 
 /*
  * Word w (0..63) of sector s holds (seed << 56) | (s << 8) | w, so the
- * host can check the image (scripts/blkcheck-verify.py) knowing only the
- * seed and the regions below.
+ * host can check the image (scripts/blkcheck-verify.py,
+ * tests/integration/test_block.c) knowing only the seed and the regions
+ * below.
  *
- * cmdline: dev=xvda seed=N mode=check|verify|bench
- *          bench: mb=N (sequential MiB), secs=N (random IOPS run), qd=N
+ * cmdline: dev=xvda seed=N mode=check|verify|ro|loop|hotplug|bench
+ *   check    write every region, flush ("written and flushed"), read back
+ *   verify   read back only (the image holds seed N's pattern)
+ *   ro       verify, then a write must fail with -XEN_EROFS
+ *   loop     check with seed N+1, N+2, ... ("pass K OK (seed S)") until
+ *            the key data/blkcheck-stop exists or passes=K passes ran
+ *   hotplug  wait (wait=SECS, default 30) for dev to be attached, check
+ *            it, then read one sector every 50 ms until the device closes
+ *   bench    mb=N (sequential MiB), secs=N (random IOPS run), qd=N
  */
 
 struct region {
@@ -93,13 +101,17 @@ static int run_async(struct gk_blk *b, uint64_t *buf)
     return a.errors ? -1 : 0;
 }
 
-static int do_check(struct gk_blk *b, int write)
+/* Writes (if write) and reads back every region. Returns the number of
+ * sectors verified, or -1 after printing why. */
+static long do_check(struct gk_blk *b, int write)
 {
+    static uint64_t *buf;
     const struct gk_blk_info *info = gk_blk_info(b);
-    uint64_t *buf = gk_alloc_pages(10);     /* 4 MiB */
-    uint64_t verified = 0;
+    uint64_t verified = 0, written = 0;
     int rc;
 
+    if (!buf)
+        buf = gk_alloc_pages(10);           /* 4 MiB, kept across passes */
     if (!buf)
         return -1;
     if (info->sectors < ASYNC_BASE + ASYNC_N * 24) {
@@ -118,6 +130,7 @@ static int do_check(struct gk_blk *b, int write)
                       (unsigned long)sec, (unsigned long)n, rc);
             return -1;
         }
+        written += n;
     }
     if (write && run_async(b, buf)) {
         gk_printf("blkcheck: async writes failed\n");
@@ -127,6 +140,11 @@ static int do_check(struct gk_blk *b, int write)
         gk_printf("blkcheck: flush failed: %d\n", rc);
         return -1;
     }
+    /* from here on the host may kill the backend: all of it is durable */
+    if (write)
+        gk_printf("blkcheck: %lu sectors written and flushed (seed %lu)\n",
+                  (unsigned long)(written + ASYNC_N * 8),
+                  (unsigned long)seed);
     /* a request past the end must fail without harm */
     if (gk_blk_read(b, info->sectors, 1, buf) != -XEN_EINVAL) {
         gk_printf("blkcheck: read past the end did not fail\n");
@@ -148,11 +166,91 @@ static int do_check(struct gk_blk *b, int write)
     for (int i = 0; i < ASYNC_N; i++) {
         uint64_t sec = ASYNC_BASE + (uint64_t)i * 24;
         rc = gk_blk_read(b, sec, 8, buf);
-        if (rc || check(buf, sec, 8))
+        if (rc || check(buf, sec, 8)) {
+            gk_printf("blkcheck: read back %lu+8 failed: %d\n",
+                      (unsigned long)sec, rc);
             return -1;
+        }
         verified += 8;
     }
-    gk_printf("blkcheck: %lu sectors verified OK\n", (unsigned long)verified);
+    return (long)verified;
+}
+
+/* The device must be read-only: reads work, a write fails at once. */
+static int do_ro(struct gk_blk *b)
+{
+    static uint64_t page[512];
+    long n;
+    int rc;
+
+    if (!gk_blk_info(b)->readonly) {
+        gk_printf("blkcheck: the device is not read-only\n");
+        return -1;
+    }
+    n = do_check(b, 0);
+    if (n < 0)
+        return -1;
+    gk_printf("blkcheck: %ld sectors verified OK\n", n);
+    rc = gk_blk_write(b, 0, 8, page);
+    gk_printf("blkcheck: write to the read-only device: %d\n", rc);
+    if (rc != -XEN_EROFS)
+        return -1;
+    rc = gk_blk_discard(b, 0, 8);
+    gk_printf("blkcheck: discard on the read-only device: %d\n", rc);
+    return rc == -XEN_EROFS ? 0 : -1;
+}
+
+/* check with a new seed each pass until the toolstack says stop. */
+static int do_loop(struct gk_blk *b)
+{
+    uint64_t base = seed;
+    long passes = gk_cmdline_int("passes", 0);
+    char v[8];
+
+    for (long pass = 1; !passes || pass <= passes; pass++) {
+        seed = (base + (uint64_t)pass) & 0xff;
+        if (do_check(b, 1) < 0) {
+            gk_printf("blkcheck: pass %ld failed\n", pass);
+            return -1;
+        }
+        gk_printf("blkcheck: pass %ld OK (seed %lu)\n", pass,
+                  (unsigned long)seed);
+        if (gk_xenbus_read_str(GK_XBT_NIL, "data/blkcheck-stop", v,
+                               sizeof(v)) >= 0)
+            break;
+        gk_msleep(20);
+    }
+    return 0;
+}
+
+/* A device attached while we run: use it until it is detached. */
+static int do_hotplug(const char *dev, struct gk_blk **out)
+{
+    static uint64_t sector[64];
+    uint64_t deadline = gk_monotonic_ns() +
+                        (uint64_t)gk_cmdline_int("wait", 30) * 1000000000ull;
+    struct gk_blk *b;
+    long n;
+    int rc;
+
+    gk_printf("blkcheck: waiting for %s\n", dev);
+    while ((rc = gk_blk_open(dev, &b)) == -XEN_ENOENT &&
+           gk_monotonic_ns() < deadline)
+        gk_msleep(50);
+    if (rc) {
+        gk_printf("blkcheck: opening %s failed: %d\n", dev, rc);
+        return -1;
+    }
+    *out = b;
+    gk_printf("blkcheck: %s attached: %lu sectors\n", dev,
+              (unsigned long)gk_blk_info(b)->sectors);
+    n = do_check(b, 1);
+    if (n < 0)
+        return -1;
+    gk_printf("blkcheck: %ld sectors verified OK\n", n);
+    while ((rc = gk_blk_read(b, 0, 1, sector)) == 0)
+        gk_msleep(50);
+    gk_printf("blkcheck: %s closed (%d)\n", dev, rc);
     return 0;
 }
 
@@ -161,18 +259,22 @@ static int do_check(struct gk_blk *b, int write)
 struct bench_state {
     struct gk_thread *t;
     unsigned int inflight;
+    uint64_t free;              /* bit i: ios[i] is not in flight */
     uint64_t done;
-    int errors;
+    int errors, first_error;
 };
+
+static struct gk_blk_io bench_ios[64];
 
 static void bench_done(struct gk_blk_io *io)
 {
     struct bench_state *s = io->arg;
 
-    if (io->status)
-        s->errors++;
+    if (io->status && !s->errors++)
+        s->first_error = io->status;
     /* the submitting thread changes these too: atomically */
     __atomic_fetch_add(&s->done, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_or(&s->free, 1ull << (io - bench_ios), __ATOMIC_RELEASE);
     __atomic_fetch_sub(&s->inflight, 1, __ATOMIC_RELEASE);
     gk_thread_wake(s->t);
 }
@@ -188,35 +290,45 @@ static uint64_t rng(void)
 }
 
 /* Runs `total` requests of `nsec` sectors (sequential unless random) at
- * queue depth qd, or until `secs` pass when total is 0. */
+ * queue depth qd, or until `secs` pass when total is 0. An error stops
+ * it: the requests in flight are waited for, the first error printed. */
 static int bench_run(struct gk_blk *b, enum gk_blk_op op, uint64_t nsec,
                      int random, unsigned int qd, uint64_t total,
                      uint64_t secs, uint8_t *buf, const char *label)
 {
-    static struct gk_blk_io ios[64];
-    struct bench_state s = { gk_current(), 0, 0, 0 };
+    struct bench_state s = { gk_current(), 0, 0, 0, 0, 0 };
     uint64_t span = gk_blk_info(b)->sectors / nsec;
     uint64_t t0 = gk_monotonic_ns(), end = t0 + secs * 1000000000ull;
     uint64_t issued = 0, next = 0, ns;
-    unsigned int slot = 0;
+    int rc = 0;
 
     if (qd > 64)
         qd = 64;
+    s.free = qd == 64 ? ~0ull : (1ull << qd) - 1;
     for (;;) {
         int more = total ? issued < total : gk_monotonic_ns() < end;
+        more = more && !rc && !__atomic_load_n(&s.errors, __ATOMIC_ACQUIRE);
         while (more && __atomic_load_n(&s.inflight, __ATOMIC_ACQUIRE) < qd) {
-            struct gk_blk_io *io = &ios[slot];
+            /* a free slot: completions come in any order */
+            unsigned int slot = (unsigned int)__builtin_ctzll(
+                __atomic_load_n(&s.free, __ATOMIC_ACQUIRE));
+            struct gk_blk_io *io = &bench_ios[slot];
             uint64_t blk = random ? rng() % span : (next++ % span);
             *io = (struct gk_blk_io){ .op = op, .sector = blk * nsec,
                                       .nr_sectors = nsec,
                                       .buf = buf + (size_t)slot * nsec * 512,
                                       .done = bench_done, .arg = &s };
-            slot = (slot + 1) % qd;
+            __atomic_fetch_and(&s.free, ~(1ull << slot), __ATOMIC_RELAXED);
             __atomic_fetch_add(&s.inflight, 1, __ATOMIC_RELAXED);
-            if (gk_blk_submit(b, io))
-                return -1;
+            rc = gk_blk_submit(b, io);
+            if (rc) {
+                __atomic_fetch_sub(&s.inflight, 1, __ATOMIC_RELAXED);
+                __atomic_fetch_or(&s.free, 1ull << slot, __ATOMIC_RELAXED);
+                break;
+            }
             issued++;
             more = total ? issued < total : gk_monotonic_ns() < end;
+            more = more && !__atomic_load_n(&s.errors, __ATOMIC_ACQUIRE);
         }
         if (!more && !__atomic_load_n(&s.inflight, __ATOMIC_ACQUIRE))
             break;
@@ -234,6 +346,13 @@ static int bench_run(struct gk_blk *b, enum gk_blk_op op, uint64_t nsec,
             gk_blk_poll(b);
         }
     }
+    if (rc || s.errors) {
+        gk_printf("blkbench: %s stopped after %lu requests: %s %d "
+                  "(%d failed)\n", label, (unsigned long)s.done,
+                  rc ? "submit failed:" : "I/O error",
+                  rc ? rc : s.first_error, s.errors);
+        return -1;
+    }
     ns = gk_monotonic_ns() - t0;
     if (random)
         gk_printf("blkbench: %s %lu IOPS (%lu requests in %lu ms, qd %u)\n",
@@ -245,7 +364,7 @@ static int bench_run(struct gk_blk *b, enum gk_blk_op op, uint64_t nsec,
                   (unsigned long)(s.done * nsec * 512 * 1000ull / ns),
                   (unsigned long)(s.done * nsec * 512 >> 20),
                   (unsigned long)(ns / 1000000), qd);
-    return s.errors ? -1 : 0;
+    return 0;
 }
 
 static int do_bench(struct gk_blk *b)
@@ -255,14 +374,20 @@ static int do_bench(struct gk_blk *b)
     unsigned int qd = (unsigned int)gk_cmdline_int("qd", 32);
     unsigned int sqd = (unsigned int)gk_cmdline_int("seqqd", 4);
     uint8_t *buf = gk_alloc_pages(12);      /* 16 MiB */
+    int rc;
 
     if (!buf || sqd > 16 || qd > 64) {
         gk_printf("blkbench: not enough memory for the buffers\n");
         return -1;
     }
-    if (bench_run(b, GK_BLK_WRITE, 2048, 0, sqd, mb, 0, buf, "seq-write") ||
-        gk_blk_flush(b) ||
-        bench_run(b, GK_BLK_READ, 2048, 0, sqd, mb, 0, buf, "seq-read") ||
+    if (bench_run(b, GK_BLK_WRITE, 2048, 0, sqd, mb, 0, buf, "seq-write"))
+        return -1;
+    rc = gk_blk_flush(b);
+    if (rc) {
+        gk_printf("blkbench: flush failed: %d\n", rc);
+        return -1;
+    }
+    if (bench_run(b, GK_BLK_READ, 2048, 0, sqd, mb, 0, buf, "seq-read") ||
         bench_run(b, GK_BLK_READ, 8, 1, qd, 0, secs, buf, "rand-read-4k"))
         return -1;
     return 0;
@@ -271,12 +396,18 @@ static int do_bench(struct gk_blk *b)
 int main(void)
 {
     char dev[32] = "xvda", mode[16] = "check";
-    struct gk_blk *b;
+    struct gk_blk *b = NULL;
+    long n;
     int rc;
 
     gk_cmdline_get("dev", dev, sizeof(dev));
     gk_cmdline_get("mode", mode, sizeof(mode));
     seed = (uint64_t)gk_cmdline_int("seed", 1) & 0xff;
+    if (!strcmp(mode, "hotplug")) {
+        rc = do_hotplug(dev, &b);
+        gk_blk_close(b);
+        return rc ? 1 : 0;
+    }
     rc = gk_blk_open(dev, &b);
     if (rc) {
         gk_printf("blkcheck: opening %s failed: %d\n", dev, rc);
@@ -288,10 +419,18 @@ int main(void)
               (unsigned long)info->sectors, info->sector_size,
               info->readonly ? "read-only" : "read-write", info->flush,
               info->persistent, info->max_segs);
-    if (!strcmp(mode, "bench"))
+    if (!strcmp(mode, "bench")) {
         rc = do_bench(b);
-    else
-        rc = do_check(b, strcmp(mode, "verify") != 0);
+    } else if (!strcmp(mode, "ro")) {
+        rc = do_ro(b);
+    } else if (!strcmp(mode, "loop")) {
+        rc = do_loop(b);
+    } else {
+        n = do_check(b, strcmp(mode, "verify") != 0);
+        if (n >= 0)
+            gk_printf("blkcheck: %ld sectors verified OK\n", n);
+        rc = n < 0;
+    }
     gk_blk_close(b);
     return rc ? 1 : 0;
 }
