@@ -395,10 +395,10 @@ static void vif_update(struct nb_vif *v)
         disconnect(v);
         set_state(v, XenbusStateClosing);
     }
-    if (v->tapfd < 0)
+    online = rd_long(nd, v->be, "online", 1);
+    if (v->tapfd < 0 && online)
         return; /* setup failed; stays Closed */
     fe = (int)rd_long(nd, v->fe, "state", XenbusStateUnknown);
-    online = rd_long(nd, v->be, "online", 1);
     if (fe != XenbusStateConnected)
         v->fe_seen_unconnected = true;
     if (!online) {
@@ -409,6 +409,14 @@ static void vif_update(struct nb_vif *v)
         /* a frontend that never connected will not answer Closing */
         if (fe != XenbusStateInitialised && fe != XenbusStateConnected)
             set_state(v, XenbusStateClosed);
+        /*
+         * The toolstack wrote Closing over our state (as libxl does) and
+         * waits for Closed: say it again if we were Closed already (a
+         * failed setup, a frontend that closed first).
+         */
+        if (v->state == XenbusStateClosed &&
+            rd_long(nd, v->be, "state", XenbusStateClosed) != XenbusStateClosed)
+            wr(nd, XBT_NULL, v->be, "state", "%d", XenbusStateClosed);
         return;
     }
     switch (fe) {
