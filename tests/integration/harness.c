@@ -399,6 +399,23 @@ static void host_start(void)
                  r.timed_out ? ", timed out" : "", r.err, r.out);
 }
 
+bool hx_pid_running(pid_t pid)
+{
+    char path[64], buf[512], *p = NULL;
+    FILE *f;
+
+    if (pid <= 0)
+        return false;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (!f)
+        return false;
+    if (fgets(buf, sizeof(buf), f))
+        p = strrchr(buf, ')');
+    fclose(f);
+    return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
 static void host_stop(void)
 {
     const char *argv[] = { hx.pvhost, "stop", "-r", hx.dir, NULL };
@@ -407,12 +424,12 @@ static void host_stop(void)
 
     hx_exec(&r, HX_CMD_MS, NULL, NULL, argv);
     /* pvhost stop escalates to SIGKILL itself; make sure regardless. */
-    if (pid > 0 && kill(pid, 0) == 0) {
+    if (hx_pid_running(pid)) {
         printf("integration: pvisor (pid %d) survived pvhost stop; "
                "killing it\n",
                (int)pid);
         kill(pid, SIGKILL);
-        for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
+        for (int i = 0; i < 100 && hx_pid_running(pid); i++)
             hx_sleep_ms(20);
     }
     hx.host_up = false;
@@ -443,7 +460,7 @@ bool hx_host_alive(char *why, size_t len)
         snprintf(why, len, "no pid in %s/pvisor.pid", hx.dir);
         return false;
     }
-    if (kill(pid, 0) != 0) {
+    if (!hx_pid_running(pid)) {
         snprintf(why, len, "pvisor (pid %d) is gone", (int)pid);
         return false;
     }

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <CUnit/CUnit.h>
 
 /* Default time limits (milliseconds) for one child program. */
@@ -23,6 +24,21 @@ struct integ_suite {
     const struct integ_test *tests; /* terminated by { NULL, NULL } */
 };
 
+/*
+ * Optional hooks of a suite, matched by name (runner.c lists them). skip:
+ * asked once before the suite's tests are registered: why they cannot run
+ * on this machine, or NULL; they are then reported SKIPPED like tests
+ * without KVM. setup: before each test's fixture (before pvhost starts); a
+ * reason it returns fails the test. teardown: after the fixture stopped
+ * the host side, also when the test failed.
+ */
+struct integ_hooks {
+    const char *suite;
+    const char *(*skip)(void);
+    const char *(*setup)(void);
+    void (*teardown)(void);
+};
+
 /* Each test file defines its suites; runner.c lists them all. */
 extern const struct integ_suite integ_suite_cli;
 extern const struct integ_suite integ_suite_boot;
@@ -31,6 +47,9 @@ extern const struct integ_suite integ_suite_lifecycle;
 extern const struct integ_suite integ_suite_errors;
 extern const struct integ_suite integ_suite_store;
 extern const struct integ_suite integ_suite_console;
+extern const struct integ_suite integ_suite_block;
+extern const struct integ_suite integ_suite_net;
+extern const struct integ_hooks integ_hooks_net;
 
 /* Paths and per-test state. All paths are absolute. */
 struct hx_state {
@@ -97,6 +116,10 @@ int hx_pvctl(struct hx_run *r, unsigned timeout_ms, ...);
 /* The same with an argument vector and a stop predicate. */
 int hx_pvctlv(struct hx_run *r, unsigned timeout_ms, hx_stop_fn stop, void *arg,
               const char *const args[]);
+
+/* Whether process pid runs: exists and is not a zombie (a daemon's
+ * parent, init, may reap it late). */
+bool hx_pid_running(pid_t pid);
 
 /* Whether pvisor's pid is alive and `pvctl list` answers; why if not. */
 bool hx_host_alive(char *why, size_t len);

@@ -10,19 +10,49 @@
 static const struct integ_suite *const suites[] = {
     &integ_suite_cli,       &integ_suite_boot,   &integ_suite_crash,
     &integ_suite_lifecycle, &integ_suite_errors, &integ_suite_store,
-    &integ_suite_console,
+    &integ_suite_console,   &integ_suite_net,    &integ_suite_block,
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
+
+static const struct integ_hooks *const hooks[] = {
+    &integ_hooks_net,
+};
+#define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
+
+/* The hooks of the running suite, NULL if it has none. */
+static const struct integ_hooks *current_hooks(void)
+{
+    CU_pSuite cs = CU_get_current_suite();
+
+    for (size_t i = 0; cs && i < NR_HOOKS; i++)
+        if (!strcmp(hooks[i]->suite, cs->pName))
+            return hooks[i];
+    return NULL;
+}
 
 /* CUnit's fixtures take no arguments: one pair per kind of suite. */
 static void setup_host(void)
 {
+    const struct integ_hooks *k = current_hooks();
+    const char *why = k && k->setup ? k->setup() : NULL;
+
     hx_test_setup(true);
+    if (why)
+        snprintf(hx.setup_error, sizeof(hx.setup_error), "%s", why);
 }
 
 static void setup_plain(void)
 {
     hx_test_setup(false);
+}
+
+static void teardown(void)
+{
+    const struct integ_hooks *k = current_hooks();
+
+    hx_test_teardown();
+    if (k && k->teardown)
+        k->teardown();
 }
 
 /*
@@ -74,7 +104,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     const char *build = getenv("PVISOR_BUILD");
-    const char *no_kvm;
+    const char *no_kvm, *skip_why = NULL;
     unsigned skipped = 0, run, failed;
     int nf = 0;
     char **filters = NULL;
@@ -113,28 +143,38 @@ int main(int argc, char **argv)
         return 2;
     for (size_t i = 0; i < NR_SUITES; i++) {
         const struct integ_suite *s = suites[i];
+        const char *why = s->host ? no_kvm : NULL;
+        bool asked = false;
         CU_pSuite cs = NULL;
 
         for (const struct integ_test *t = s->tests; t->name; t++) {
             if (!selected(s->name, t->name, nf, filters))
                 continue;
-            if (s->host && no_kvm) {
+            for (size_t j = 0; !why && !asked && j < NR_HOOKS; j++)
+                if (!strcmp(hooks[j]->suite, s->name) && hooks[j]->skip)
+                    why = hooks[j]->skip();
+            asked = true;
+            if (why) {
                 /* CUnit has no "skipped": keep them out of its registry. */
                 printf("SKIPPED integration/%s/%s: %s\n", s->name, t->name,
-                       no_kvm);
+                       why);
                 skipped++;
+                skip_why = !skip_why || !strcmp(skip_why, why)
+                               ? why
+                               : "see the SKIPPED lines above";
                 continue;
             }
             if (!cs)
                 cs = CU_add_suite_with_setup_and_teardown(
                     s->name, NULL, NULL, s->host ? setup_host : setup_plain,
-                    hx_test_teardown);
+                    teardown);
             if (!cs || !CU_add_test(cs, t->name, dispatch))
                 return 2;
         }
     }
     if (skipped)
-        printf("\n*** SKIPPED %u integration tests: %s ***\n", skipped, no_kvm);
+        printf("\n*** SKIPPED %u integration tests: %s ***\n", skipped,
+               skip_why);
 
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
@@ -142,7 +182,8 @@ int main(int argc, char **argv)
     run = CU_get_number_of_tests_run();
     CU_cleanup_registry();
     if (skipped)
-        printf("\n*** SKIPPED %u integration tests: %s ***\n", skipped, no_kvm);
+        printf("\n*** SKIPPED %u integration tests: %s ***\n", skipped,
+               skip_why);
     printf("integration: %u passed, %u failed, %u skipped\n",
            run > failed ? run - failed : 0, failed, skipped);
     return failed ? 1 : 0;

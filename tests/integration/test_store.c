@@ -509,9 +509,9 @@ static void test_no_pvstored(void)
     HX_REQUIRE(f && fscanf(f, "%ld", &pid) == 1 && pid > 0, "read %s", pidfile);
     fclose(f);
     HX_REQUIRE(kill((pid_t)pid, SIGTERM) == 0, "kill pvstored");
-    for (int i = 0; i < 100 && kill((pid_t)pid, 0) == 0; i++)
+    for (int i = 0; i < 100 && hx_pid_running((pid_t)pid); i++)
         hx_sleep_ms(50);
-    HX_REQUIRE(kill((pid_t)pid, 0) != 0, "pvstored stopped");
+    HX_REQUIRE(!hx_pid_running((pid_t)pid), "pvstored stopped");
 
     must(hx_create(&r, "hello", "it-nostore", ov), &r,
          "create without pvstored");
