@@ -6,7 +6,7 @@
 #include <pvabi/io/xenbus.h>
 
 #define NR_SHADOW BLKIF_RING_SIZE
-#define POOL_PAGES 512          /* data pages; persistent grants if offered */
+#define POOL_PAGES 1024 /* data pages, 4 MiB (4 x 1 MiB in flight) */
 #define MAX_SEGS 256            /* pages per ring request with indirect */
 #define CONNECT_TIMEOUT_NS 10000000000ull
 #define CLOSE_TIMEOUT_NS 5000000000ull
@@ -42,6 +42,7 @@ struct gk_blk {
     int ring_ref;               /* -1: none */
     evtchn_port_t port;
     int connected;              /* requests may go to the ring */
+    unsigned int plugged;       /* gk_blk_plug depth: hold back pushes */
     int dead;                   /* closed: fail everything */
     uint8_t flush_op;
     int use_indirect;
@@ -372,13 +373,30 @@ static int submit(struct gk_blk *b, struct gk_blk_io *io, int wait)
         if (buf)
             buf += n * 512;
     }
-    if (b->connected)
+    if (b->connected && !b->plugged)
         push(b);
     last = --io->pending == 0;
     gk_spin_unlock_irqrestore(&b->lock, flags);
     if (last)
         io->done(io);
     return 0;
+}
+
+void gk_blk_plug(struct gk_blk *b)
+{
+    unsigned long flags = gk_spin_lock_irqsave(&b->lock);
+
+    b->plugged++;
+    gk_spin_unlock_irqrestore(&b->lock, flags);
+}
+
+void gk_blk_unplug(struct gk_blk *b)
+{
+    unsigned long flags = gk_spin_lock_irqsave(&b->lock);
+
+    if (b->plugged && --b->plugged == 0 && b->connected)
+        push(b);
+    gk_spin_unlock_irqrestore(&b->lock, flags);
 }
 
 int gk_blk_submit(struct gk_blk *b, struct gk_blk_io *io)

@@ -308,6 +308,8 @@ static int bench_run(struct gk_blk *b, enum gk_blk_op op, uint64_t nsec,
     for (;;) {
         int more = total ? issued < total : gk_monotonic_ns() < end;
         more = more && !rc && !__atomic_load_n(&s.errors, __ATOMIC_ACQUIRE);
+        /* one burst, one publication (and at most one notification) */
+        gk_blk_plug(b);
         while (more && __atomic_load_n(&s.inflight, __ATOMIC_ACQUIRE) < qd) {
             /* a free slot: completions come in any order */
             unsigned int slot = (unsigned int)__builtin_ctzll(
@@ -330,6 +332,7 @@ static int bench_run(struct gk_blk *b, enum gk_blk_op op, uint64_t nsec,
             more = total ? issued < total : gk_monotonic_ns() < end;
             more = more && !__atomic_load_n(&s.errors, __ATOMIC_ACQUIRE);
         }
+        gk_blk_unplug(b);
         if (!more && !__atomic_load_n(&s.inflight, __ATOMIC_ACQUIRE))
             break;
         uint64_t before = __atomic_load_n(&s.done, __ATOMIC_RELAXED);

@@ -87,6 +87,16 @@ int gk_blk_write(struct gk_blk *b, uint64_t sector, uint64_t nr_sectors,
 int gk_blk_flush(struct gk_blk *b);
 int gk_blk_discard(struct gk_blk *b, uint64_t sector, uint64_t nr_sectors);
 
+/*
+ * Plugging: between gk_blk_plug and gk_blk_unplug, submissions are put on
+ * the ring but not published, so a burst of requests costs the backend
+ * one wake-up (and the guest at most one notification) instead of one
+ * each. Plugs nest; hold one only around a burst of submissions (other
+ * threads' requests wait for the unplug too). Not from event handlers.
+ */
+void gk_blk_plug(struct gk_blk *b);
+void gk_blk_unplug(struct gk_blk *b);
+
 /* Processes answers already on the ring now, as the event handler does
  * (for callers that poll; never needed for correctness). */
 void gk_blk_poll(struct gk_blk *b);

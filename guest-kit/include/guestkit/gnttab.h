@@ -9,7 +9,7 @@
 #include <pvabi/grant_table.h>
 
 /* Frames guest-kit asks for (512 entries each; refs 0..7 are reserved). */
-#define GK_GNTTAB_FRAMES 4
+#define GK_GNTTAB_FRAMES 8
 
 /*
  * Set up and map this domain's grant table (GNTTABOP_query_size, then
