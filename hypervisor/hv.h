@@ -15,18 +15,18 @@
 
 #include "hv_log.h"
 
-#define HV_VERSION "0.1.0"
+#define HV_VERSION   "0.1.0"
 #define HV_XEN_MAJOR 4
 #define HV_XEN_MINOR 17
 
-#define HV_PAGE_SIZE 4096ULL
-#define HV_PAGE_SHIFT 12
-#define HV_MAX_DOMAINS 4096
-#define HV_DOMID_FIRST 1
+#define HV_PAGE_SIZE          4096ULL
+#define HV_PAGE_SHIFT         12
+#define HV_MAX_DOMAINS        4096
+#define HV_DOMID_FIRST        1
 #define HV_DEFAULT_MAX_EVTCHN 1024
-#define HV_NR_EVTCHN_2L 4096     /* 64 words of 64 bits */
-#define HV_NR_VIRQS 24
-#define HV_CONSOLE_BUF (64 * 1024)
+#define HV_NR_EVTCHN_2L       4096 /* 64 words of 64 bits */
+#define HV_NR_VIRQS           24
+#define HV_CONSOLE_BUF        (64 * 1024)
 
 enum hv_dom_state {
     HV_DOM_RUNNING = 1,
@@ -56,9 +56,9 @@ enum hv_evtchn_state {
 struct hv_evtchn {
     uint8_t state;
     uint16_t notify_vcpu;
-    uint32_t virq;          /* HV_ECS_VIRQ */
-    uint32_t remote_dom;    /* HV_ECS_UNBOUND / INTERDOMAIN */
-    uint32_t remote_port;   /* HV_ECS_INTERDOMAIN */
+    uint32_t virq;        /* HV_ECS_VIRQ */
+    uint32_t remote_dom;  /* HV_ECS_UNBOUND / INTERDOMAIN */
+    uint32_t remote_port; /* HV_ECS_INTERDOMAIN */
 };
 
 struct hv_domain;
@@ -75,28 +75,28 @@ struct hv_vcpu {
     /* Kick protocol: see hv_vcpu_kick(). */
     atomic_int kicked;
     atomic_int in_guest;
-    atomic_int tlb_flush;     /* resync shadow/TLB before next entry */
+    atomic_int tlb_flush; /* resync shadow/TLB before next entry */
     bool pge_toggle;
 
     /* Protected by d->lock. */
-    bool online;          /* VCPUOP_up'd (vCPU0: by DomainSetup) */
-    bool initialised;     /* has a register context */
-    bool blocked;         /* inside SCHEDOP_block / poll */
+    bool online;      /* VCPUOP_up'd (vCPU0: by DomainSetup) */
+    bool initialised; /* has a register context */
+    bool blocked;     /* inside SCHEDOP_block / poll */
     bool poll_active;
-    uint64_t poll_deadline;          /* system time ns, 0 = none */
+    uint64_t poll_deadline; /* system time ns, 0 = none */
     uint32_t poll_ports[128];
     unsigned poll_nr;
 
     /* Owned by the vCPU thread. */
     struct kvm_regs regs;
     bool regs_dirty;
-    bool regs_valid;              /* regs mirrors the vCPU */
-    uint64_t cr3;                 /* guest L4 gpa */
+    bool regs_valid; /* regs mirrors the vCPU */
+    uint64_t cr3;    /* guest L4 gpa */
     uint64_t fs_base, gs_base_kernel, gs_base_user;
     bool sregs_dirty;
     uint64_t event_callback;
     uint64_t failsafe_callback;
-    uint64_t trap_handler[256];   /* 0 = pvisor's default stub */
+    uint64_t trap_handler[256]; /* 0 = pvisor's default stub */
     uint8_t trap_dpl[256];
 
     /* Timers (system time ns); protected by d->lock. */
@@ -124,7 +124,7 @@ struct hv_vcpu {
 
 struct hv_console {
     char buf[HV_CONSOLE_BUF];
-    uint64_t end;               /* absolute offset of next byte */
+    uint64_t end; /* absolute offset of next byte */
 };
 
 struct hv_snapshot_page {
@@ -137,28 +137,28 @@ struct hv_domain {
     char name[64];
     int vm_fd;
     int mem_fd;
-    uint8_t *mem;               /* guest RAM, gpa 0 .. mem_size */
+    uint8_t *mem; /* guest RAM, gpa 0 .. mem_size */
     uint64_t mem_size;
-    uint8_t *priv;              /* pvisor's private area (see hv_kvm) */
+    uint8_t *priv; /* pvisor's private area (see hv_kvm) */
     uint64_t priv_size;
     unsigned nr_vcpus;
     struct hv_vcpu *vcpus[PV_MAX_VCPUS];
 
-    pthread_mutex_t lock;       /* state, evtchn table, timers, console */
-    pthread_cond_t cond;        /* vCPUs park here (paused, offline) */
-    enum hv_dom_state state;    /* SHUTDOWN / CRASHED / DYING, else live */
+    pthread_mutex_t lock;    /* state, evtchn table, timers, console */
+    pthread_cond_t cond;     /* vCPUs park here (paused, offline) */
+    enum hv_dom_state state; /* SHUTDOWN / CRASHED / DYING, else live */
     bool paused;
     bool built;
     bool dying;
-    bool stop_threads;          /* vCPU threads must exit (restart) */
+    bool stop_threads; /* vCPU threads must exit (restart) */
     unsigned shutdown_reason;
     unsigned shutdown_code;
     bool shutdown_code_set;
     unsigned pending_shutdown_code;
-    bool action_pending;        /* main thread must apply on_* action */
+    bool action_pending; /* main thread must apply on_* action */
     enum hv_action on_poweroff, on_reboot, on_crash;
     unsigned restarts;
-    unsigned stops;             /* shutdowns + crashes so far */
+    unsigned stops; /* shutdowns + crashes so far */
     char *crash_report;
     uint64_t created_ns;
 
@@ -172,7 +172,7 @@ struct hv_domain {
     bool snap_taken;
 
     /* Time. */
-    uint64_t boot_mono_ns;      /* CLOCK_MONOTONIC at system time 0 */
+    uint64_t boot_mono_ns; /* CLOCK_MONOTONIC at system time 0 */
     uint32_t wc_version;
 
     /* Event channels. */
@@ -183,9 +183,9 @@ struct hv_domain {
     struct hv_console con;
 
     /* Grant table v1 (hv_gnttab.c); protected by d->lock. */
-    unsigned gnt_frames;                /* frames set up so far */
-    uint64_t gnt_frame_gpa[32];         /* 0: pvisor's frame in priv */
-    struct hv_gnt_active *gnt_active;   /* pins per ref, lazily made */
+    unsigned gnt_frames;              /* frames set up so far */
+    uint64_t gnt_frame_gpa[32];       /* 0: pvisor's frame in priv */
+    struct hv_gnt_active *gnt_active; /* pins per ref, lazily made */
 };
 
 struct hv_gnt_active {
@@ -236,8 +236,7 @@ void hv_domains_unlock(void);
 void hv_evtchn_deliver(uint32_t dom, uint32_t port);
 /* Guest side: bind domain d's new port to dom0's unbound port p0 (d->lock
  * held). Returns 0 or a negative Xen errno. */
-long hv_dom0_bind_from_guest(struct hv_domain *d, uint32_t gport,
-                             uint32_t p0);
+long hv_dom0_bind_from_guest(struct hv_domain *d, uint32_t gport, uint32_t p0);
 /* The guest end of a dom0 channel went away (d->lock held or not). */
 void hv_dom0_peer_closed(uint32_t p0, uint32_t domid, uint32_t gport);
 /* dom0 side, called by the management server (main thread). */
@@ -254,16 +253,15 @@ int hv_ioeventfd(struct hv_domain *d, uint32_t gport, int fd, bool assign);
 /* hv_gnttab.c */
 long hv_do_grant_table_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
                           uint64_t count, uint64_t a4, uint64_t a5);
-int hv_gnttab_add_to_physmap(struct hv_domain *d, uint64_t idx,
-                             uint64_t gpfn);
+int hv_gnttab_add_to_physmap(struct hv_domain *d, uint64_t idx, uint64_t gpfn);
 /* True if frame (gpfn) is one of d's grant frames in pvisor's area. */
 bool hv_gnttab_is_priv_frame(struct hv_domain *d, uint64_t gpfn);
 /* dom0 mapping: pin refs of d for dom0 and return their frames. */
 int hv_gnttab_dom0_map(struct hv_domain *d, const uint32_t *refs, size_t n,
                        bool writable, uint64_t *frames, char *err,
                        size_t errlen);
-void hv_gnttab_dom0_unmap(struct hv_domain *d, const uint32_t *refs,
-                          size_t n, bool writable);
+void hv_gnttab_dom0_unmap(struct hv_domain *d, const uint32_t *refs, size_t n,
+                          bool writable);
 void hv_gnttab_fini(struct hv_domain *d);
 
 /* hv_kvm_x86_64.c */
@@ -283,8 +281,8 @@ int hv_kvm_set_segbase(struct hv_vcpu *v, int which, uint64_t base);
 int hv_kvm_get_cr2(struct hv_vcpu *v, uint64_t *cr2);
 uint64_t hv_kvm_guest_tsc(struct hv_vcpu *v);
 extern int hv_kvm_fd;
-extern bool hv_kvm_sync_regs;
-extern bool hv_kvm_readonly_mem; /* private area read-only to guests */   /* registers travel in kvm_run */
+extern bool hv_kvm_sync_regs;    /* registers travel in kvm_run */
+extern bool hv_kvm_readonly_mem; /* private area read-only to guests */
 extern int hv_kvm_api_version;
 extern uint64_t hv_tsc_khz;
 extern char hv_kvm_flavour[32];
@@ -300,7 +298,7 @@ void hv_vcpu_stop_all(struct hv_domain *d);
 void hv_vcpu_wake_locked(struct hv_vcpu *v);
 
 /* hv_time.c */
-uint64_t hv_now_ns(void);           /* CLOCK_MONOTONIC */
+uint64_t hv_now_ns(void); /* CLOCK_MONOTONIC */
 uint64_t hv_system_time(struct hv_domain *d);
 void hv_time_init_domain(struct hv_domain *d);
 void hv_time_update_vcpu(struct hv_vcpu *v);
@@ -314,13 +312,13 @@ int hv_timer_init(struct hv_vcpu *v);
 void hv_time_scale(uint64_t tsc_hz, uint32_t *mul, int8_t *shift);
 extern int hv_epoll_fd;
 /* epoll data.u64 tags: type in the top byte. */
-#define HV_EPOLL_TIMER (1ULL << 56)
-#define HV_EPOLL_REAP (2ULL << 56)
-#define HV_EPOLL_LISTEN (3ULL << 56)
-#define HV_EPOLL_CLIENT (4ULL << 56)
-#define HV_EPOLL_WAKE (5ULL << 56)
-#define HV_EPOLL_SIGNAL (6ULL << 56)
-#define HV_EPOLL_DOM0EVT (7ULL << 56)
+#define HV_EPOLL_TIMER     (1ULL << 56)
+#define HV_EPOLL_REAP      (2ULL << 56)
+#define HV_EPOLL_LISTEN    (3ULL << 56)
+#define HV_EPOLL_CLIENT    (4ULL << 56)
+#define HV_EPOLL_WAKE      (5ULL << 56)
+#define HV_EPOLL_SIGNAL    (6ULL << 56)
+#define HV_EPOLL_DOM0EVT   (7ULL << 56)
 #define HV_EPOLL_TYPE_MASK (0xffULL << 56)
 
 /* hv_evtchn.c */

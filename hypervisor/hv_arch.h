@@ -5,41 +5,41 @@
 
 #include <stdint.h>
 
-#define HV_PTE_P   (1ULL << 0)
-#define HV_PTE_RW  (1ULL << 1)
-#define HV_PTE_U   (1ULL << 2)
-#define HV_PTE_A   (1ULL << 5)
-#define HV_PTE_D   (1ULL << 6)
-#define HV_PTE_PS  (1ULL << 7)
-#define HV_PTE_NX  (1ULL << 63)
+#define HV_PTE_P    (1ULL << 0)
+#define HV_PTE_RW   (1ULL << 1)
+#define HV_PTE_U    (1ULL << 2)
+#define HV_PTE_A    (1ULL << 5)
+#define HV_PTE_D    (1ULL << 6)
+#define HV_PTE_PS   (1ULL << 7)
+#define HV_PTE_NX   (1ULL << 63)
 #define HV_PTE_ADDR 0x000ffffffffff000ULL
 
 /* Xen's flat x86_64 PV selectors. */
 #define HV_SEL_CS32 0xe023
-#define HV_SEL_DS   0xe02b      /* FLAT_RING3_SS64 / DS32 */
+#define HV_SEL_DS   0xe02b /* FLAT_RING3_SS64 / DS32 */
 #define HV_SEL_CS64 0xe033
-#define HV_SEL_TSS  0xe040      /* pvisor's 16-byte TSS descriptor */
+#define HV_SEL_TSS  0xe040 /* pvisor's 16-byte TSS descriptor */
 
 /* IOPL=3, IF, reserved bit 1. */
-#define HV_RFLAGS_INIT 0x3202ULL
+#define HV_RFLAGS_INIT      0x3202ULL
 #define HV_RFLAGS_USER_MASK 0x0000000000254dd5ULL /* bits a guest may set */
 
 /*
  * The private area is guest-physical memory outside guest RAM, mapped by
  * pvisor's L4 slot 256 at PV_PRIV_VA. Page numbers inside it:
  */
-#define HV_PRIV_GPA   (1ULL << 38)
-#define HV_PRIV_L3    0
-#define HV_PRIV_L2    1
-#define HV_PRIV_L1    2
-#define HV_PRIV_GDT   3         /* 16 pages: 64 KiB */
-#define HV_PRIV_TSS   19        /* 3 pages: TSS + 8 KiB I/O bitmap */
-#define HV_PRIV_STUBS 22        /* default exception stubs, U|RO */
-#define HV_PRIV_IDT   23        /* one IDT page per vCPU */
-#define HV_PRIV_GNT   (HV_PRIV_IDT + 32)  /* grant table frames */
+#define HV_PRIV_GPA       (1ULL << 38)
+#define HV_PRIV_L3        0
+#define HV_PRIV_L2        1
+#define HV_PRIV_L1        2
+#define HV_PRIV_GDT       3  /* 16 pages: 64 KiB */
+#define HV_PRIV_TSS       19 /* 3 pages: TSS + 8 KiB I/O bitmap */
+#define HV_PRIV_STUBS     22 /* default exception stubs, U|RO */
+#define HV_PRIV_IDT       23 /* one IDT page per vCPU */
+#define HV_PRIV_GNT       (HV_PRIV_IDT + 32) /* grant table frames */
 #define HV_GNT_MAX_FRAMES 32
-#define HV_PRIV_PAGES (HV_PRIV_GNT + HV_GNT_MAX_FRAMES)
-#define HV_TSS_LIMIT  (104 + 8192)   /* includes the trailing 0xff byte */
-#define HV_STUB_SIZE  16
+#define HV_PRIV_PAGES     (HV_PRIV_GNT + HV_GNT_MAX_FRAMES)
+#define HV_TSS_LIMIT      (104 + 8192) /* includes the trailing 0xff byte */
+#define HV_STUB_SIZE      16
 
 #endif

@@ -135,13 +135,17 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
     int rc;
 
     if (!name_ok(name)) {
-        snprintf(err, errlen, "name '%s': want 1..63 characters of "
-                 "[A-Za-z0-9_.-] (and not Domain-0)", name);
+        snprintf(err, errlen,
+                 "name '%s': want 1..63 characters of "
+                 "[A-Za-z0-9_.-] (and not Domain-0)",
+                 name);
         return -EINVAL;
     }
     if (mem_kb < 1024 || (mem_kb & 3) || mem_kb > (64ULL << 20)) {
-        snprintf(err, errlen, "memory %llu KiB: want a multiple of 4 KiB "
-                 "between 1 MiB and 64 GiB", (unsigned long long)mem_kb);
+        snprintf(err, errlen,
+                 "memory %llu KiB: want a multiple of 4 KiB "
+                 "between 1 MiB and 64 GiB",
+                 (unsigned long long)mem_kb);
         return -EINVAL;
     }
     if (vcpus < 1 || vcpus > PV_MAX_VCPUS) {
@@ -191,8 +195,8 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
     pthread_mutex_lock(&domains_lock);
     for (unsigned tries = 0; tries < HV_MAX_DOMAINS; tries++) {
         uint32_t cand = next_domid;
-        next_domid = next_domid + 1 >= HV_MAX_DOMAINS ? HV_DOMID_FIRST
-                                                      : next_domid + 1;
+        next_domid =
+            next_domid + 1 >= HV_MAX_DOMAINS ? HV_DOMID_FIRST : next_domid + 1;
         if (!domains[cand]) {
             domid = cand;
             break;
@@ -321,8 +325,8 @@ int hv_domain_pause(struct hv_domain *d, bool pause)
 
 static const char *reason_name(unsigned r)
 {
-    static const char *const n[] = { "poweroff", "reboot", "suspend",
-                                     "crash", "watchdog", "soft_reset" };
+    static const char *const n[] = { "poweroff", "reboot",   "suspend",
+                                     "crash",    "watchdog", "soft_reset" };
     return r < 6 ? n[r] : "unknown";
 }
 
@@ -332,13 +336,12 @@ void hv_domain_shutdown(struct hv_domain *d, unsigned reason)
     if (d->state == HV_DOM_RUNNING) {
         d->state = reason == SHUTDOWN_crash ? HV_DOM_CRASHED : HV_DOM_SHUTDOWN;
         d->shutdown_reason = reason;
-        d->shutdown_code = d->shutdown_code_set ? d->pending_shutdown_code
-                                                : 0;
+        d->shutdown_code = d->shutdown_code_set ? d->pending_shutdown_code : 0;
         d->action_pending = true;
         d->stops++;
         pthread_cond_broadcast(&d->cond);
-        log_info("d%u: shutdown (%s, code %u)", d->domid,
-                 reason_name(reason), d->shutdown_code);
+        log_info("d%u: shutdown (%s, code %u)", d->domid, reason_name(reason),
+                 d->shutdown_code);
     }
     pthread_mutex_unlock(&d->lock);
     for (unsigned i = 0; i < d->nr_vcpus; i++)
@@ -365,7 +368,8 @@ void hv_domain_crash(struct hv_domain *d, const char *report)
         char line[256];
         int n = snprintf(line, sizeof(line),
                          "\n[pvisor] d%u crashed; see 'pvctl dmesg' or "
-                         "'pvctl list -l'\n", d->domid);
+                         "'pvctl list -l'\n",
+                         d->domid);
         hv_console_append(d, line, (size_t)n);
     }
     for (unsigned i = 0; i < d->nr_vcpus; i++)
@@ -411,7 +415,8 @@ void hv_console_append(struct hv_domain *d, const char *buf, size_t len)
 
 static int snapshot_add(struct hv_domain *d, uint64_t pfn)
 {
-    struct hv_snapshot_page *n = realloc(d->snap, (d->snap_nr + 1) * sizeof(*n));
+    struct hv_snapshot_page *n =
+        realloc(d->snap, (d->snap_nr + 1) * sizeof(*n));
 
     if (!n)
         return -ENOMEM;
@@ -446,8 +451,7 @@ static void snapshot_take(struct hv_domain *d)
              pfn * HV_PAGE_SIZE < (uint64_t)hole; pfn++) {
             if (memcmp(d->mem + pfn * HV_PAGE_SIZE, zero, HV_PAGE_SIZE) &&
                 snapshot_add(d, pfn)) {
-                log_err("d%u: out of memory for the boot snapshot",
-                        d->domid);
+                log_err("d%u: out of memory for the boot snapshot", d->domid);
                 return;
             }
         }
@@ -463,8 +467,8 @@ static void fill_hypercall_page(uint8_t *page)
         if (nr == __HYPERVISOR_iret) {
             /* Entered by jmp with the iret frame minus rax on the stack:
              * push %rax; mov $23,%eax; out %eax,$HYPERCALL */
-            static const uint8_t s[] = { 0x50, 0xb8, 23, 0, 0, 0, 0xe7,
-                                         PV_PORT_HYPERCALL };
+            static const uint8_t s[] = { 0x50, 0xb8, 23,   0,
+                                         0,    0,    0xe7, PV_PORT_HYPERCALL };
             memcpy(p, s, sizeof(s));
             continue;
         }
@@ -486,8 +490,8 @@ static void fill_hypercall_page(uint8_t *page)
 
 static bool page_ok(struct hv_domain *d, uint64_t gpa)
 {
-    return !(gpa & (HV_PAGE_SIZE - 1)) &&
-           gpa <= d->mem_size - HV_PAGE_SIZE && gpa < d->mem_size;
+    return !(gpa & (HV_PAGE_SIZE - 1)) && gpa <= d->mem_size - HV_PAGE_SIZE &&
+           gpa < d->mem_size;
 }
 
 static bool canonical(uint64_t va)
@@ -546,7 +550,8 @@ int hv_domain_setup(struct hv_domain *d, uint64_t hypercall_page_gpa,
     }
     if (!page_ok(d, hypercall_page_gpa) || !page_ok(d, shared_info_gpa) ||
         !page_ok(d, start_info_gpa) || !page_ok(d, cr3)) {
-        snprintf(err, errlen, "setup: hypercall page 0x%llx, shared_info "
+        snprintf(err, errlen,
+                 "setup: hypercall page 0x%llx, shared_info "
                  "0x%llx, start_info 0x%llx and pt_base 0x%llx must be "
                  "page-aligned pages inside the %llu KiB of guest RAM",
                  (unsigned long long)hypercall_page_gpa,
@@ -557,12 +562,14 @@ int hv_domain_setup(struct hv_domain *d, uint64_t hypercall_page_gpa,
     }
     if (hypercall_page_gpa == shared_info_gpa || cr3 == shared_info_gpa ||
         cr3 == hypercall_page_gpa) {
-        snprintf(err, errlen, "setup: hypercall page, shared_info and "
+        snprintf(err, errlen,
+                 "setup: hypercall page, shared_info and "
                  "pt_base must be distinct pages");
         return -EINVAL;
     }
     if (!canonical(rip) || !canonical(rsp) || !canonical(rsi)) {
-        snprintf(err, errlen, "setup: entry/stack/start_info address not "
+        snprintf(err, errlen,
+                 "setup: entry/stack/start_info address not "
                  "canonical");
         return -EINVAL;
     }
@@ -654,7 +661,8 @@ void hv_domains_reap(void)
             }
             if (act == HV_ACTION_RESTART && !d->snap_nr) {
                 log_warn("d%u: restart requested but no boot snapshot; "
-                         "preserving", d->domid);
+                         "preserving",
+                         d->domid);
                 act = HV_ACTION_PRESERVE;
             }
         }

@@ -17,7 +17,7 @@
 /* Work on another domain, done after d->lock is dropped. */
 struct deferred {
     enum { DEF_NONE, DEF_DELIVER, DEF_PEER_CLOSED } kind;
-    uint32_t dom, port;     /* the remote end */
+    uint32_t dom, port; /* the remote end */
     uint32_t self_port;
 };
 
@@ -541,8 +541,8 @@ long hv_evtchn_op(struct hv_domain *d, uint64_t cmd, void *arg)
     return rc;
 }
 
-long hv_do_evtchn_hc(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
-                     uint64_t a3, uint64_t a4, uint64_t a5)
+long hv_do_evtchn_hc(struct hv_vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3,
+                     uint64_t a4, uint64_t a5)
 {
     union {
         struct evtchn_send send;

@@ -15,7 +15,7 @@
 #include "hv_hypercall.h"
 
 #define ENTRIES_PER_FRAME (HV_PAGE_SIZE / sizeof(struct grant_entry_v1))
-#define COPY_BATCH_MAX 256
+#define COPY_BATCH_MAX    256
 
 static uint64_t priv_gpfn(unsigned i)
 {
@@ -86,8 +86,8 @@ static int pin(struct hv_domain *d, uint32_t ref, uint32_t grantee, bool wr,
         if (wr && (flags & GTF_readonly))
             return GNTST_permission_denied;
         nw = old | GTF_reading | (wr ? GTF_writing : 0);
-        if (__atomic_compare_exchange_n(word, &old, nw, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        if (__atomic_compare_exchange_n(word, &old, nw, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
             break;
         if (++tries > 16)
             return GNTST_general_error; /* the guest keeps changing it */
@@ -102,11 +102,9 @@ static int pin(struct hv_domain *d, uint32_t ref, uint32_t grantee, bool wr,
         if (wr)
             d->gnt_active[ref].wr--;
         if (!d->gnt_active[ref].rd)
-            __atomic_fetch_and(word, ~(uint32_t)GTF_reading,
-                               __ATOMIC_ACQ_REL);
+            __atomic_fetch_and(word, ~(uint32_t)GTF_reading, __ATOMIC_ACQ_REL);
         if (wr && !d->gnt_active[ref].wr)
-            __atomic_fetch_and(word, ~(uint32_t)GTF_writing,
-                               __ATOMIC_ACQ_REL);
+            __atomic_fetch_and(word, ~(uint32_t)GTF_writing, __ATOMIC_ACQ_REL);
         return GNTST_bad_page;
     }
     return GNTST_okay;
@@ -156,8 +154,8 @@ int hv_gnttab_dom0_map(struct hv_domain *d, const uint32_t *refs, size_t n,
     return 0;
 }
 
-void hv_gnttab_dom0_unmap(struct hv_domain *d, const uint32_t *refs,
-                          size_t n, bool writable)
+void hv_gnttab_dom0_unmap(struct hv_domain *d, const uint32_t *refs, size_t n,
+                          bool writable)
 {
     pthread_mutex_lock(&d->lock);
     for (size_t i = 0; i < n; i++)
@@ -165,8 +163,7 @@ void hv_gnttab_dom0_unmap(struct hv_domain *d, const uint32_t *refs,
     pthread_mutex_unlock(&d->lock);
 }
 
-int hv_gnttab_add_to_physmap(struct hv_domain *d, uint64_t idx,
-                             uint64_t gpfn)
+int hv_gnttab_add_to_physmap(struct hv_domain *d, uint64_t idx, uint64_t gpfn)
 {
     if (idx >= HV_GNT_MAX_FRAMES ||
         !hv_gpa_range_ok(d->mem_size, gpfn << HV_PAGE_SHIFT, HV_PAGE_SIZE))
@@ -195,8 +192,8 @@ static long setup_table(struct hv_vcpu *v, uint64_t arg)
     } else {
         st.status = GNTST_okay;
         for (uint32_t i = 0; i < st.nr_frames; i++) {
-            uint64_t f = d->gnt_frame_gpa[i] ? d->gnt_frame_gpa[i] >> 12
-                                              : priv_gpfn(i);
+            uint64_t f =
+                d->gnt_frame_gpa[i] ? d->gnt_frame_gpa[i] >> 12 : priv_gpfn(i);
             rc = hv_copy_to_guest(v, st.frame_list + i * sizeof(f), &f,
                                   sizeof(f));
             if (rc)

@@ -75,8 +75,8 @@ static int aspace_copy(const struct hv_aspace *as, uint64_t gva, void *buf,
 
         if (chunk > len)
             chunk = len;
-        rc = hv_gva_to_gpa(as, gva,
-                           HV_ACC_USER | (to_guest ? HV_ACC_WRITE : 0), &gpa);
+        rc = hv_gva_to_gpa(as, gva, HV_ACC_USER | (to_guest ? HV_ACC_WRITE : 0),
+                           &gpa);
         if (rc)
             return rc;
         if (to_guest)
@@ -96,8 +96,8 @@ int hv_aspace_read(const struct hv_aspace *as, void *dst, uint64_t gva,
     return aspace_copy(as, gva, dst, len, false);
 }
 
-int hv_aspace_write(const struct hv_aspace *as, uint64_t gva,
-                    const void *src, size_t len)
+int hv_aspace_write(const struct hv_aspace *as, uint64_t gva, const void *src,
+                    size_t len)
 {
     return aspace_copy(as, gva, (void *)src, len, true);
 }
@@ -108,8 +108,7 @@ static struct hv_aspace vcpu_aspace(struct hv_vcpu *v)
     return as;
 }
 
-int hv_copy_from_guest(struct hv_vcpu *v, void *dst, uint64_t gva,
-                       size_t len)
+int hv_copy_from_guest(struct hv_vcpu *v, void *dst, uint64_t gva, size_t len)
 {
     struct hv_aspace as = vcpu_aspace(v);
     return hv_aspace_read(&as, dst, gva, len);

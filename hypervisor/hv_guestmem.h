@@ -17,7 +17,7 @@ struct hv_aspace {
 };
 
 #define HV_ACC_WRITE 1u
-#define HV_ACC_USER 2u   /* the guest runs at CPL3: always set for guests */
+#define HV_ACC_USER  2u /* the guest runs at CPL3: always set for guests */
 
 /* Largest single guest copy a hypercall may ask for. */
 #define HV_COPY_MAX (1u << 20)
@@ -36,12 +36,11 @@ int hv_gva_to_gpa(const struct hv_aspace *as, uint64_t gva, unsigned acc,
  * destination may hold a prefix). len above HV_COPY_MAX is -XEN_EFAULT. */
 int hv_aspace_read(const struct hv_aspace *as, void *dst, uint64_t gva,
                    size_t len);
-int hv_aspace_write(const struct hv_aspace *as, uint64_t gva,
-                    const void *src, size_t len);
+int hv_aspace_write(const struct hv_aspace *as, uint64_t gva, const void *src,
+                    size_t len);
 
 /* Same, for the vCPU's current address space. */
-int hv_copy_from_guest(struct hv_vcpu *v, void *dst, uint64_t gva,
-                       size_t len);
+int hv_copy_from_guest(struct hv_vcpu *v, void *dst, uint64_t gva, size_t len);
 int hv_copy_to_guest(struct hv_vcpu *v, uint64_t gva, const void *src,
                      size_t len);
 

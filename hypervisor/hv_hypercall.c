@@ -55,8 +55,7 @@ static long do_xen_version(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
             return rc;
         /* Page tables live in ordinary guest RAM and may be written
          * directly: KVM confines every mapping to the domain's memory. */
-        fi.submap = fi.submap_idx == 0 ? 1u << XENFEAT_writable_page_tables
-                                       : 0;
+        fi.submap = fi.submap_idx == 0 ? 1u << XENFEAT_writable_page_tables : 0;
         return hv_copy_to_guest(v, arg, &fi, sizeof(fi));
     }
     case XENVER_pagesize:
@@ -158,8 +157,8 @@ static long do_memory_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
 }
 
 static long do_set_callbacks(struct hv_vcpu *v, uint64_t event,
-                             uint64_t failsafe, uint64_t syscall,
-                             uint64_t a4, uint64_t a5)
+                             uint64_t failsafe, uint64_t syscall, uint64_t a4,
+                             uint64_t a5)
 {
     if (!hv_guest_code_addr_ok(event) ||
         (failsafe && !hv_guest_code_addr_ok(failsafe)))
@@ -266,23 +265,21 @@ static const struct hv_hypercall hv_hypercalls[PV_HYPERCALL_MAX] = {
     [__HYPERVISOR_set_trap_table] = { "set_trap_table", hv_do_set_trap_table,
                                       true },
     [__HYPERVISOR_mmu_update] = { "mmu_update", hv_do_mmu_update, true },
-    [__HYPERVISOR_set_callbacks] = { "set_callbacks", do_set_callbacks,
-                                     true },
+    [__HYPERVISOR_set_callbacks] = { "set_callbacks", do_set_callbacks, true },
     [__HYPERVISOR_fpu_taskswitch] = { "fpu_taskswitch", do_fpu_taskswitch,
                                       true },
     [__HYPERVISOR_memory_op] = { "memory_op", do_memory_op, true },
     [__HYPERVISOR_multicall] = { "multicall", do_multicall, false },
     [__HYPERVISOR_update_va_mapping] = { "update_va_mapping",
                                          hv_do_update_va_mapping, true },
-    [__HYPERVISOR_set_timer_op] = { "set_timer_op", hv_do_set_timer_op,
-                                    true },
+    [__HYPERVISOR_set_timer_op] = { "set_timer_op", hv_do_set_timer_op, true },
     [__HYPERVISOR_xen_version] = { "xen_version", do_xen_version, true },
     [__HYPERVISOR_console_io] = { "console_io", do_console_io, true },
     [__HYPERVISOR_vm_assist] = { "vm_assist", do_vm_assist, true },
     [__HYPERVISOR_iret] = { "iret", hv_do_iret, false },
     [__HYPERVISOR_vcpu_op] = { "vcpu_op", hv_do_vcpu_op, true },
-    [__HYPERVISOR_set_segment_base] = { "set_segment_base",
-                                        do_set_segment_base, true },
+    [__HYPERVISOR_set_segment_base] = { "set_segment_base", do_set_segment_base,
+                                        true },
     [__HYPERVISOR_mmuext_op] = { "mmuext_op", hv_do_mmuext_op, true },
     [__HYPERVISOR_sched_op] = { "sched_op", hv_do_sched_op, false },
     [__HYPERVISOR_callback_op] = { "callback_op", do_callback_op, true },
@@ -290,8 +287,7 @@ static const struct hv_hypercall hv_hypercalls[PV_HYPERCALL_MAX] = {
                                         true },
     [__HYPERVISOR_grant_table_op] = { "grant_table_op", hv_do_grant_table_op,
                                       true },
-    [__HYPERVISOR_pvisor_notify] = { "pvisor_notify", do_pvisor_notify,
-                                     true },
+    [__HYPERVISOR_pvisor_notify] = { "pvisor_notify", do_pvisor_notify, true },
 };
 
 const struct hv_hypercall *hv_hypercall_lookup(uint64_t nr)
@@ -325,9 +321,9 @@ static long do_multicall(struct hv_vcpu *v, uint64_t list, uint64_t nr,
             res = hc->fn(v, e.args[0], e.args[1], e.args[2], e.args[3],
                          e.args[4]);
         e.result = (uint64_t)res;
-        rc = hv_copy_to_guest(v, addr + offsetof(struct multicall_entry,
-                                                 result),
-                              &e.result, sizeof(e.result));
+        rc =
+            hv_copy_to_guest(v, addr + offsetof(struct multicall_entry, result),
+                             &e.result, sizeof(e.result));
         if (rc)
             return rc;
         if (v->d->state != HV_DOM_RUNNING)
@@ -355,9 +351,8 @@ void hv_hypercall(struct hv_vcpu *v, uint32_t nr)
         res = hc->fn(v, v->regs.rdi, v->regs.rsi, v->regs.rdx, v->regs.r10,
                      v->regs.r8);
         if (hv_log_level >= HV_LOG_DEBUG)
-            log_debug("d%uv%u: %s(0x%llx, 0x%llx, 0x%llx) = %ld",
-                      v->d->domid, v->id, hc->name,
-                      (unsigned long long)v->regs.rdi,
+            log_debug("d%uv%u: %s(0x%llx, 0x%llx, 0x%llx) = %ld", v->d->domid,
+                      v->id, hc->name, (unsigned long long)v->regs.rdi,
                       (unsigned long long)v->regs.rsi,
                       (unsigned long long)v->regs.rdx, res);
     }

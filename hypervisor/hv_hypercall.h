@@ -18,7 +18,7 @@ typedef long (*hv_hc_fn)(struct hv_vcpu *v, uint64_t a1, uint64_t a2,
 struct hv_hypercall {
     const char *name;
     hv_hc_fn fn;
-    bool multicall_ok;      /* may appear inside a multicall batch */
+    bool multicall_ok; /* may appear inside a multicall batch */
 };
 
 /* Dispatch hypercall nr for v (regs fetched here, result written to rax). */
@@ -30,8 +30,8 @@ void hv_notify_slow(struct hv_vcpu *v, uint32_t port);
 int hv_vcpu_regs(struct hv_vcpu *v);
 
 /* Handlers living in other files. */
-long hv_do_sched_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
-                    uint64_t a3, uint64_t a4, uint64_t a5);
+long hv_do_sched_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3,
+                    uint64_t a4, uint64_t a5);
 long hv_do_set_timer_op(struct hv_vcpu *v, uint64_t timeout, uint64_t a2,
                         uint64_t a3, uint64_t a4, uint64_t a5);
 long hv_do_vcpu_op(struct hv_vcpu *v, uint64_t cmd, uint64_t vcpuid,
@@ -46,7 +46,7 @@ long hv_do_set_trap_table(struct hv_vcpu *v, uint64_t table, uint64_t a2,
                           uint64_t a3, uint64_t a4, uint64_t a5);
 long hv_do_iret(struct hv_vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3,
                 uint64_t a4, uint64_t a5);
-long hv_do_evtchn_hc(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
-                     uint64_t a3, uint64_t a4, uint64_t a5);
+long hv_do_evtchn_hc(struct hv_vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3,
+                     uint64_t a4, uint64_t a5);
 
 #endif

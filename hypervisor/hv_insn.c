@@ -57,9 +57,18 @@ int hv_insn_decode(const uint8_t *b, size_t n, struct hv_insn *o)
             "clear vcpu_info->evtchn_upcall_mask, then check "
             "evtchn_upcall_pending");
         return 0;
-    case 0xe4: case 0xe5: case 0xe6: case 0xe7:
-    case 0xec: case 0xed: case 0xee: case 0xef:
-    case 0x6c: case 0x6d: case 0x6e: case 0x6f: {
+    case 0xe4:
+    case 0xe5:
+    case 0xe6:
+    case 0xe7:
+    case 0xec:
+    case 0xed:
+    case 0xee:
+    case 0xef:
+    case 0x6c:
+    case 0x6d:
+    case 0x6e:
+    case 0x6f: {
         bool in = b[i] == 0xe4 || b[i] == 0xe5 || b[i] == 0xec ||
                   b[i] == 0xed || b[i] == 0x6c || b[i] == 0x6d;
         unsigned len = (unsigned)i + 1 + (b[i] <= 0xe7 && b[i] >= 0xe4);
@@ -165,8 +174,8 @@ int hv_insn_decode(const uint8_t *b, size_t n, struct hv_insn *o)
     case 0x20:
     case 0x22: {
         unsigned cr = reg | (rex_r ? 8u : 0u);
-        snprintf(text, sizeof(text), "mov %s%%cr%u%s", op == 0x20 ? "" : "..., ",
-                 cr, op == 0x20 ? ", ..." : "");
+        snprintf(text, sizeof(text), "mov %s%%cr%u%s",
+                 op == 0x20 ? "" : "..., ", cr, op == 0x20 ? ", ..." : "");
         set(o, len2, text,
             cr_hint[cr] ? cr_hint[cr] : "nothing: not available to guests");
         return 0;

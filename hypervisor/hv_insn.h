@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 struct hv_insn {
-    char text[64];      /* e.g. "mov ..., %cr3" */
-    const char *hint;   /* what a PV kernel uses instead */
-    unsigned len;       /* bytes decoded (prefixes included) */
+    char text[64];    /* e.g. "mov ..., %cr3" */
+    const char *hint; /* what a PV kernel uses instead */
+    unsigned len;     /* bytes decoded (prefixes included) */
     bool privileged;
 };
 

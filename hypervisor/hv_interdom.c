@@ -22,9 +22,9 @@
 struct dom0_port {
     bool used;
     bool bound;
-    int owner;              /* management connection slot */
+    int owner; /* management connection slot */
     uint32_t remote_dom;
-    uint32_t remote_port;   /* when bound */
+    uint32_t remote_port; /* when bound */
     int in_fd, out_fd;
     bool ioeventfd;
 };
@@ -67,8 +67,7 @@ void hv_evtchn_deliver(uint32_t dom, uint32_t port)
     struct hv_domain *d = hv_domain_find(dom);
     if (d) {
         pthread_mutex_lock(&d->lock);
-        if (port < d->max_evtchn &&
-            d->evtchn[port].state == HV_ECS_INTERDOMAIN)
+        if (port < d->max_evtchn && d->evtchn[port].state == HV_ECS_INTERDOMAIN)
             hv_evtchn_set_pending_locked(d, port);
         pthread_mutex_unlock(&d->lock);
     }
@@ -119,8 +118,7 @@ static int dom0_alloc(int owner, uint32_t remote, int fds[2])
     return -ENOSPC;
 }
 
-long hv_dom0_bind_from_guest(struct hv_domain *d, uint32_t gport,
-                             uint32_t p0)
+long hv_dom0_bind_from_guest(struct hv_domain *d, uint32_t gport, uint32_t p0)
 {
     long rc = 0;
 
@@ -173,8 +171,10 @@ int hv_dom0_evtchn_bind(int owner, uint32_t domid, uint32_t remote_port,
         if (!c || c->state != HV_ECS_UNBOUND || c->remote_dom != 0) {
             pthread_mutex_unlock(&dom0_lock);
             pthread_mutex_unlock(&d->lock);
-            snprintf(err, errlen, "d%u port %u is not an unbound port "
-                     "allocated for domain 0", domid, remote_port);
+            snprintf(err, errlen,
+                     "d%u port %u is not an unbound port "
+                     "allocated for domain 0",
+                     domid, remote_port);
             return -EINVAL;
         }
     }
@@ -182,8 +182,7 @@ int hv_dom0_evtchn_bind(int owner, uint32_t domid, uint32_t remote_port,
     if (p < 0) {
         pthread_mutex_unlock(&dom0_lock);
         pthread_mutex_unlock(&d->lock);
-        snprintf(err, errlen, "no free dom0 event channel: %s",
-                 strerror(-p));
+        snprintf(err, errlen, "no free dom0 event channel: %s", strerror(-p));
         return p;
     }
     if (remote_port) {
@@ -310,8 +309,8 @@ void hv_interdom_domain_gone(struct hv_domain *d)
         pthread_mutex_lock(&r->lock);
         if (c->remote_port < r->max_evtchn) {
             struct hv_evtchn *rc = &r->evtchn[c->remote_port];
-            if (rc->state == HV_ECS_INTERDOMAIN &&
-                rc->remote_dom == d->domid && rc->remote_port == p) {
+            if (rc->state == HV_ECS_INTERDOMAIN && rc->remote_dom == d->domid &&
+                rc->remote_port == p) {
                 rc->state = HV_ECS_UNBOUND;
                 rc->remote_port = 0;
             }

@@ -100,9 +100,9 @@ int hv_kvm_init(char *err, size_t errlen)
         return -ENOTSUP;
     }
     for (;;) {
-        supported_cpuid = calloc(1, sizeof(*supported_cpuid) +
-                                        (size_t)nent *
-                                            sizeof(struct kvm_cpuid_entry2));
+        supported_cpuid =
+            calloc(1, sizeof(*supported_cpuid) +
+                          (size_t)nent * sizeof(struct kvm_cpuid_entry2));
         if (!supported_cpuid)
             return -ENOMEM;
         supported_cpuid->nent = (uint32_t)nent;
@@ -183,7 +183,7 @@ static void priv_init(struct hv_domain *d)
     tss[103] = 104 >> 8;
     memset(tss + 104, 0xff, 8192 + 1);
     for (unsigned port = PV_PORT_HYPERCALL; port < PV_PORT_NOTIFY + 4; port++)
-        tss[104 + port / 8] &= (uint8_t)~(1u << (port % 8));
+        tss[104 + port / 8] &= (uint8_t) ~(1u << (port % 8));
 
     /* Default exception stubs: [push $0]; push %rax; mov $vec,%eax;
      * out %eax,$PV_PORT_TRAP; jmp . */
@@ -305,7 +305,7 @@ static void idt_gate(uint8_t *idt, unsigned vec, uint64_t addr, unsigned dpl)
     g[0] = addr & 0xff;
     g[1] = (addr >> 8) & 0xff;
     memcpy(g + 2, &sel, 2);
-    g[4] = 0;                                /* IST */
+    g[4] = 0;                                  /* IST */
     g[5] = (uint8_t)(0x80 | (dpl << 5) | 0xe); /* present interrupt gate */
     g[6] = (addr >> 16) & 0xff;
     g[7] = (addr >> 24) & 0xff;
@@ -344,16 +344,15 @@ int hv_kvm_vcpu_create(struct hv_vcpu *v)
     if (v->fd < 0)
         return -errno;
     v->run_size = (size_t)vcpu_mmap_size;
-    v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                  v->fd, 0);
+    v->run =
+        mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
     if (v->run == MAP_FAILED) {
         v->run = NULL;
         return -errno;
     }
     if (hv_kvm_sync_regs)
         v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
-    if (supported_cpuid &&
-        ioctl(v->fd, KVM_SET_CPUID2, supported_cpuid) < 0)
+    if (supported_cpuid && ioctl(v->fd, KVM_SET_CPUID2, supported_cpuid) < 0)
         return -errno;
     /* During KVM_RUN no signal is blocked, so a kick always interrupts. */
     memset(&sm, 0, sizeof(sm));
@@ -433,10 +432,10 @@ int hv_kvm_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
     sr.gdt.limit = 0xffff;
     sr.idt.base = PV_PRIV_VA + (HV_PRIV_IDT + v->id) * HV_PAGE_SIZE;
     sr.idt.limit = 0xfff;
-    sr.cr0 = 0x80050033ULL;     /* PG AM WP NE ET MP PE */
+    sr.cr0 = 0x80050033ULL; /* PG AM WP NE ET MP PE */
     sr.cr3 = cr3;
-    sr.cr4 = 0x620;             /* OSXMMEXCPT OSFXSR PAE */
-    sr.efer = 0xd00;            /* NXE LMA LME */
+    sr.cr4 = 0x620;  /* OSXMMEXCPT OSFXSR PAE */
+    sr.efer = 0xd00; /* NXE LMA LME */
     memset(sr.interrupt_bitmap, 0, sizeof(sr.interrupt_bitmap));
     if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0)
         return -errno;

@@ -15,8 +15,8 @@ int hv_log_level = HV_LOG_INFO;
 static int log_fd = 2;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char ring[LOG_RING];
-static uint64_t ring_end;      /* absolute offset of the next byte */
-static uint64_t ring_start;    /* oldest byte not cleared */
+static uint64_t ring_end;   /* absolute offset of the next byte */
+static uint64_t ring_start; /* oldest byte not cleared */
 
 static const char *const level_names[] = { "err", "warn", "info", "debug" };
 

@@ -22,13 +22,13 @@ int hv_log_parse_level(const char *s);
 size_t hv_log_read(uint64_t *offset, char *buf, size_t len);
 void hv_log_clear(void);
 
-#define log_err(...) hv_log(HV_LOG_ERR, __VA_ARGS__)
+#define log_err(...)  hv_log(HV_LOG_ERR, __VA_ARGS__)
 #define log_warn(...) hv_log(HV_LOG_WARN, __VA_ARGS__)
 #define log_info(...) hv_log(HV_LOG_INFO, __VA_ARGS__)
-#define log_debug(...)                                                      \
-    do {                                                                    \
-        if (hv_log_level >= HV_LOG_DEBUG)                                   \
-            hv_log(HV_LOG_DEBUG, __VA_ARGS__);                              \
+#define log_debug(...)                         \
+    do {                                       \
+        if (hv_log_level >= HV_LOG_DEBUG)      \
+            hv_log(HV_LOG_DEBUG, __VA_ARGS__); \
     } while (0)
 
 #endif

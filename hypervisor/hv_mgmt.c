@@ -21,7 +21,6 @@
 #include "hv_mgmt.h"
 #include "hv_mgmt_int.h"
 
-
 static int listen_fd = -1;
 static int wake_fd = -1;
 static char sock_path[108];
@@ -187,8 +186,7 @@ void hv_mgmt_accept(void)
             return;
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
             (cred.uid != 0 && cred.uid != getuid())) {
-            log_warn("mgmt: refused unprivileged peer (uid %d)",
-                     (int)cred.uid);
+            log_warn("mgmt: refused unprivileged peer (uid %d)", (int)cred.uid);
             close(fd);
             continue;
         }
@@ -294,7 +292,7 @@ void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
 }
 
 void hv_mgmt_send_error(struct client *c, uint64_t id, int status,
-                       const char *fmt, ...)
+                        const char *fmt, ...)
 {
     Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
     char msg[512];
@@ -324,7 +322,8 @@ struct hv_domain *hv_mgmt_lookup(struct client *c, uint64_t id, uint32_t domid)
 
     if (!d) {
         if (domid == 0)
-            hv_mgmt_send_error(c, id, EPERM, "domain 0 is the control domain itself");
+            hv_mgmt_send_error(c, id, EPERM,
+                               "domain 0 is the control domain itself");
         else
             hv_mgmt_send_error(c, id, ESRCH, "no domain with id %u", domid);
     }
@@ -336,14 +335,16 @@ static void handle_frame(struct client *c, const uint8_t *buf, size_t len)
     Pvmgmt__Request *req = pvmgmt__request__unpack(NULL, len, buf);
 
     if (!req) {
-        hv_mgmt_send_error(c, 0, EBADMSG, "malformed request (not a valid "
-                   "pvmgmt.Request message)");
+        hv_mgmt_send_error(c, 0, EBADMSG,
+                           "malformed request (not a valid "
+                           "pvmgmt.Request message)");
         return;
     }
     if (req->version != PVMGMT__VERSION__VERSION_CURRENT) {
-        hv_mgmt_send_error(c, req->id, EPROTONOSUPPORT, "protocol version %u not "
-                   "supported (pvisor speaks version %d)", req->version,
-                   PVMGMT__VERSION__VERSION_CURRENT);
+        hv_mgmt_send_error(c, req->id, EPROTONOSUPPORT,
+                           "protocol version %u not "
+                           "supported (pvisor speaks version %d)",
+                           req->version, PVMGMT__VERSION__VERSION_CURRENT);
         pvmgmt__request__free_unpacked(req, NULL);
         return;
     }
@@ -401,9 +402,12 @@ void hv_mgmt_client_event(unsigned slot, uint32_t events)
                             ((uint32_t)p[2] << 8) | p[3];
             if (flen == 0 || flen > FRAME_MAX) {
                 log_warn("mgmt: client sent a frame of %u bytes; "
-                         "disconnecting it", flen);
-                hv_mgmt_send_error(c, 0, EMSGSIZE, "frame length %u outside "
-                           "1..%u", flen, FRAME_MAX);
+                         "disconnecting it",
+                         flen);
+                hv_mgmt_send_error(c, 0, EMSGSIZE,
+                                   "frame length %u outside "
+                                   "1..%u",
+                                   flen, FRAME_MAX);
                 flush_out(c);
                 hv_mgmt_client_close(slot);
                 return;

@@ -9,16 +9,16 @@
 
 #include "pvmgmt.pb-c.h"
 
-#define FRAME_MAX (16u << 20)
-#define MAX_CLIENTS 1024
+#define FRAME_MAX            (16u << 20)
+#define MAX_CLIENTS          1024
 #define MAX_POLLS_PER_CLIENT 256
-#define GRAVE_NR 16
+#define GRAVE_NR             16
 
 struct out_frame {
     struct out_frame *next;
     uint8_t *data;
     size_t len, off;
-    int fds[2];             /* to pass with the first byte */
+    int fds[2]; /* to pass with the first byte */
     unsigned nfds;
 };
 
@@ -31,9 +31,9 @@ struct longpoll {
     uint32_t domid;
     uint64_t offset;
     uint32_t max_bytes;
-    unsigned stops;         /* LP_WAIT: d->stops when the wait began */
-    uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0 = none */
-    bool until_gone;        /* LP_WAIT: wait for destruction */
+    unsigned stops;    /* LP_WAIT: d->stops when the wait began */
+    uint64_t deadline; /* CLOCK_MONOTONIC ns, 0 = none */
+    bool until_gone;   /* LP_WAIT: wait for destruction */
 };
 
 struct client {
@@ -42,7 +42,7 @@ struct client {
     uint8_t *rx;
     size_t rx_len, rx_cap;
     struct out_frame *out_head, *out_tail;
-    bool want_out;              /* EPOLLOUT is in the fd's epoll events */
+    bool want_out; /* EPOLLOUT is in the fd's epoll events */
     struct longpoll *polls;
     struct grant_map *maps;
 };
@@ -81,8 +81,7 @@ void hv_mgmt_send_error(struct client *c, uint64_t id, int status,
     __attribute__((format(printf, 4, 5)));
 void hv_mgmt_send_ok(struct client *c, uint64_t id);
 /* Find a live domain or send ENOENT/EPERM and return NULL. */
-struct hv_domain *hv_mgmt_lookup(struct client *c, uint64_t id,
-                                 uint32_t domid);
+struct hv_domain *hv_mgmt_lookup(struct client *c, uint64_t id, uint32_t domid);
 struct grave *hv_mgmt_find_grave(uint32_t domid);
 /* Handle one decoded request. */
 void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req);

@@ -17,12 +17,18 @@
 static Pvmgmt__DomainState pb_state(enum hv_dom_state s)
 {
     switch (s) {
-    case HV_DOM_RUNNING: return PVMGMT__DOMAIN_STATE__STATE_RUNNING;
-    case HV_DOM_BLOCKED: return PVMGMT__DOMAIN_STATE__STATE_BLOCKED;
-    case HV_DOM_PAUSED: return PVMGMT__DOMAIN_STATE__STATE_PAUSED;
-    case HV_DOM_SHUTDOWN: return PVMGMT__DOMAIN_STATE__STATE_SHUTDOWN;
-    case HV_DOM_CRASHED: return PVMGMT__DOMAIN_STATE__STATE_CRASHED;
-    case HV_DOM_DYING: return PVMGMT__DOMAIN_STATE__STATE_DYING;
+    case HV_DOM_RUNNING:
+        return PVMGMT__DOMAIN_STATE__STATE_RUNNING;
+    case HV_DOM_BLOCKED:
+        return PVMGMT__DOMAIN_STATE__STATE_BLOCKED;
+    case HV_DOM_PAUSED:
+        return PVMGMT__DOMAIN_STATE__STATE_PAUSED;
+    case HV_DOM_SHUTDOWN:
+        return PVMGMT__DOMAIN_STATE__STATE_SHUTDOWN;
+    case HV_DOM_CRASHED:
+        return PVMGMT__DOMAIN_STATE__STATE_CRASHED;
+    case HV_DOM_DYING:
+        return PVMGMT__DOMAIN_STATE__STATE_DYING;
     }
     return PVMGMT__DOMAIN_STATE__STATE_UNSPECIFIED;
 }
@@ -131,8 +137,7 @@ static void reply_fds(struct client *c, uint64_t id, Pvmgmt__Response *rsp,
     hv_mgmt_send_response(c, rsp, fds, nfds);
 }
 
-static void reply(struct client *c, uint64_t id, Pvmgmt__Response *rsp,
-                  int fd)
+static void reply(struct client *c, uint64_t id, Pvmgmt__Response *rsp, int fd)
 {
     reply_fds(c, id, rsp, &fd, fd >= 0 ? 1 : 0);
 }
@@ -162,11 +167,10 @@ static void op_create(struct client *c, uint64_t id,
         hv_mgmt_send_error(c, id, EINVAL, "create: missing arguments");
         return;
     }
-    rc = hv_domain_create(a->name, a->memory_kb, a->vcpus,
-                          (enum hv_action)a->on_poweroff,
-                          (enum hv_action)a->on_reboot,
-                          (enum hv_action)a->on_crash, a->max_evtchn, &d, err,
-                          sizeof(err));
+    rc = hv_domain_create(
+        a->name, a->memory_kb, a->vcpus, (enum hv_action)a->on_poweroff,
+        (enum hv_action)a->on_reboot, (enum hv_action)a->on_crash,
+        a->max_evtchn, &d, err, sizeof(err));
     if (rc) {
         hv_mgmt_send_error(c, id, -rc, "create: %s", err);
         return;
@@ -398,8 +402,10 @@ static bool wait_try(struct client *c, struct longpoll *p, bool force)
         if (!changed && !stopped(st) && !force) {
             if (!timed_out)
                 return false;
-            hv_mgmt_send_error(c, p->id, ETIMEDOUT, "d%u: still %s after "
-                               "the timeout", d->domid,
+            hv_mgmt_send_error(c, p->id, ETIMEDOUT,
+                               "d%u: still %s after "
+                               "the timeout",
+                               d->domid,
                                st == HV_DOM_PAUSED ? "paused" : "running");
             return true;
         }
@@ -428,8 +434,10 @@ static void park(struct client *c, struct longpoll *tmpl)
     for (struct longpoll *q = c->polls; q; q = q->next)
         n++;
     if (n >= MAX_POLLS_PER_CLIENT) {
-        hv_mgmt_send_error(c, tmpl->id, EBUSY, "too many outstanding "
-                           "long-polls on this connection (%u)", n);
+        hv_mgmt_send_error(c, tmpl->id, EBUSY,
+                           "too many outstanding "
+                           "long-polls on this connection (%u)",
+                           n);
         return;
     }
     struct longpoll *p = malloc(sizeof(*p));
@@ -471,8 +479,7 @@ static void op_wait(struct client *c, uint64_t id, const Pvmgmt__Wait *a)
     }
     lp.domid = a->domid;
     lp.until_gone = a->until_gone;
-    lp.deadline = a->timeout_ms ? hv_now_ns() + a->timeout_ms * 1000000ULL
-                                : 0;
+    lp.deadline = a->timeout_ms ? hv_now_ns() + a->timeout_ms * 1000000ULL : 0;
     d = hv_domain_find(a->domid);
     if (d) {
         pthread_mutex_lock(&d->lock);
@@ -483,9 +490,8 @@ static void op_wait(struct client *c, uint64_t id, const Pvmgmt__Wait *a)
         park(c, &lp);
 }
 
-static void op_simple(struct client *c, uint64_t id,
-                      Pvmgmt__Request__OpCase op, uint32_t domid,
-                      unsigned reason)
+static void op_simple(struct client *c, uint64_t id, Pvmgmt__Request__OpCase op,
+                      uint32_t domid, unsigned reason)
 {
     struct hv_domain *d = hv_mgmt_lookup(c, id, domid);
     int rc = 0;
@@ -502,8 +508,10 @@ static void op_simple(struct client *c, uint64_t id,
     case PVMGMT__REQUEST__OP_UNPAUSE:
         rc = hv_domain_pause(d, false);
         if (rc) {
-            hv_mgmt_send_error(c, id, ENOEXEC, "d%u: not built yet (no "
-                               "kernel loaded)", domid);
+            hv_mgmt_send_error(c, id, ENOEXEC,
+                               "d%u: not built yet (no "
+                               "kernel loaded)",
+                               domid);
             return;
         }
         break;
@@ -538,8 +546,8 @@ static void op_evtchn_bind(struct client *c, uint64_t id,
         hv_mgmt_send_error(c, id, EINVAL, "evtchn_bind: missing arguments");
         return;
     }
-    rc = hv_dom0_evtchn_bind((int)c->slot, a->domid, a->remote_port, &port,
-                             fds, err, sizeof(err));
+    rc = hv_dom0_evtchn_bind((int)c->slot, a->domid, a->remote_port, &port, fds,
+                             err, sizeof(err));
     if (rc) {
         hv_mgmt_send_error(c, id, -rc, "evtchn_bind: %s", err);
         return;
@@ -554,8 +562,10 @@ static void op_evtchn_close(struct client *c, uint64_t id,
                             const Pvmgmt__EvtchnClose *a)
 {
     if (!a || hv_dom0_evtchn_close((int)c->slot, a->port) != 0)
-        hv_mgmt_send_error(c, id, EINVAL, "evtchn_close: port %u is not "
-                           "bound on this connection", a ? a->port : 0);
+        hv_mgmt_send_error(c, id, EINVAL,
+                           "evtchn_close: port %u is not "
+                           "bound on this connection",
+                           a ? a->port : 0);
     else
         hv_mgmt_send_ok(c, id);
 }
@@ -581,9 +591,10 @@ static void op_evtchn_alloc_unbound(struct client *c, uint64_t id,
     arg.port = 0;
     rc = hv_evtchn_op(d, EVTCHNOP_alloc_unbound, &arg);
     if (rc) {
-        hv_mgmt_send_error(c, id, (int)-rc, "d%u: cannot allocate an event "
-                           "channel (%ld; limit %u ports)", d->domid, rc,
-                           d->max_evtchn);
+        hv_mgmt_send_error(c, id, (int)-rc,
+                           "d%u: cannot allocate an event "
+                           "channel (%ld; limit %u ports)",
+                           d->domid, rc, d->max_evtchn);
         return;
     }
     r.port = arg.port;
@@ -607,8 +618,10 @@ static void op_grant_map(struct client *c, uint64_t id,
     if (!a || !(d = hv_mgmt_lookup(c, id, a->domid)))
         return;
     if (a->n_refs == 0 || a->n_refs > 1024) {
-        hv_mgmt_send_error(c, id, EINVAL, "grant_map: %zu refs (want "
-                           "1..1024)", a->n_refs);
+        hv_mgmt_send_error(c, id, EINVAL,
+                           "grant_map: %zu refs (want "
+                           "1..1024)",
+                           a->n_refs);
         return;
     }
     m = calloc(1, sizeof(*m) + a->n_refs * sizeof(uint32_t));
@@ -680,12 +693,11 @@ void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
         op_simple(c, id, req->op_case, req->pause ? req->pause->domid : 0, 0);
         break;
     case PVMGMT__REQUEST__OP_UNPAUSE:
-        op_simple(c, id, req->op_case,
-                  req->unpause ? req->unpause->domid : 0, 0);
+        op_simple(c, id, req->op_case, req->unpause ? req->unpause->domid : 0,
+                  0);
         break;
     case PVMGMT__REQUEST__OP_SHUTDOWN:
-        op_simple(c, id, req->op_case,
-                  req->shutdown ? req->shutdown->domid : 0,
+        op_simple(c, id, req->op_case, req->shutdown ? req->shutdown->domid : 0,
                   req->shutdown ? (unsigned)req->shutdown->reason : 0);
         break;
     case PVMGMT__REQUEST__OP_LIST:
@@ -725,8 +737,10 @@ void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
         op_grant_unmap(c, id, req->grant_unmap);
         break;
     default:
-        hv_mgmt_send_error(c, id, ENOSYS, "request type %d not supported "
-                           "by this pvisor", (int)req->op_case);
+        hv_mgmt_send_error(c, id, ENOSYS,
+                           "request type %d not supported "
+                           "by this pvisor",
+                           (int)req->op_case);
         break;
     }
 }

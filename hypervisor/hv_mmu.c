@@ -97,8 +97,8 @@ long hv_do_mmu_update(struct hv_vcpu *v, uint64_t reqs, uint64_t count,
             break;
         case MMU_MACHPHYS_UPDATE:
             /* mfn == pfn: the m2p is the identity; accept valid frames. */
-            rc = (u.ptr >> 12) < v->d->mem_size / HV_PAGE_SIZE
-                     ? 0 : -XEN_EINVAL;
+            rc =
+                (u.ptr >> 12) < v->d->mem_size / HV_PAGE_SIZE ? 0 : -XEN_EINVAL;
             break;
         default:
             rc = -XEN_ENOSYS;
@@ -126,8 +126,7 @@ static int l1_entry_gpa(struct hv_vcpu *v, uint64_t va, uint64_t *gpa)
     uint64_t table = v->cr3 & HV_PTE_ADDR;
     uint64_t top = va >> 47;
 
-    if ((top != 0 && top != 0x1ffff) ||
-        ((va >> 39) & 511) == PV_PRIV_L4_SLOT)
+    if ((top != 0 && top != 0x1ffff) || ((va >> 39) & 511) == PV_PRIV_L4_SLOT)
         return -XEN_EINVAL;
     for (int level = 4; level > 1; level--) {
         unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
@@ -234,8 +233,8 @@ long hv_do_mmuext_op(struct hv_vcpu *v, uint64_t ops, uint64_t count,
             if (!mfn_ok(d, op.arg1.mfn) || !mfn_ok(d, op.arg2.src_mfn))
                 rc = -XEN_EINVAL;
             else if (op.arg1.mfn != op.arg2.src_mfn)
-                memcpy(d->mem + (op.arg1.mfn << 12), d->mem + (op.arg2.src_mfn << 12),
-                       HV_PAGE_SIZE);
+                memcpy(d->mem + (op.arg1.mfn << 12),
+                       d->mem + (op.arg2.src_mfn << 12), HV_PAGE_SIZE);
             break;
         default:
             rc = -XEN_ENOSYS;

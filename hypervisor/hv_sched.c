@@ -49,8 +49,8 @@ static long sched_poll(struct hv_vcpu *v, uint64_t arg)
     return 0;
 }
 
-long hv_do_sched_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
-                    uint64_t a3, uint64_t a4, uint64_t a5)
+long hv_do_sched_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3,
+                    uint64_t a4, uint64_t a5)
 {
     struct hv_domain *d = v->d;
     struct sched_shutdown sd;
@@ -116,8 +116,7 @@ long hv_do_set_timer_op(struct hv_vcpu *v, uint64_t timeout, uint64_t a2,
 }
 
 /* Give vCPU t the register state from a vcpu_guest_context. */
-static long vcpu_initialise(struct hv_vcpu *v, struct hv_vcpu *t,
-                            uint64_t arg)
+static long vcpu_initialise(struct hv_vcpu *v, struct hv_vcpu *t, uint64_t arg)
 {
     struct hv_domain *d = v->d;
     static __thread struct vcpu_guest_context ctx;

@@ -67,8 +67,8 @@ void hv_time_init_domain(struct hv_domain *d)
     clock_gettime(CLOCK_REALTIME, &rt);
     now = hv_system_time(d);
     /* Wallclock at system time 0. */
-    uint64_t wall = (uint64_t)rt.tv_sec * 1000000000ULL +
-                    (uint64_t)rt.tv_nsec - now;
+    uint64_t wall =
+        (uint64_t)rt.tv_sec * 1000000000ULL + (uint64_t)rt.tv_nsec - now;
     struct shared_info *sh = shared(d);
     d->wc_version = __atomic_load_n(&sh->wc_version, __ATOMIC_RELAXED) | 1;
     __atomic_store_n(&sh->wc_version, d->wc_version, __ATOMIC_RELEASE);
@@ -96,8 +96,7 @@ void hv_time_update_vcpu(struct hv_vcpu *v)
     sys = hv_system_time(d);
     hv_time_scale(hv_tsc_khz * 1000, &mul, &shift);
     t = &shared(d)->vcpu_info[v->id].time;
-    v->time_version = (__atomic_load_n(&t->version, __ATOMIC_RELAXED) + 1) |
-                      1;
+    v->time_version = (__atomic_load_n(&t->version, __ATOMIC_RELAXED) + 1) | 1;
     __atomic_store_n(&t->version, v->time_version, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     t->tsc_timestamp = tsc;

@@ -16,13 +16,28 @@
 #include "hv_trap.h"
 
 static const char *const vec_names[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
-    "#OF overflow", "#BR bound range", "#UD invalid opcode",
-    "#NM device not available", "#DF double fault", "coprocessor overrun",
-    "#TS invalid TSS", "#NP segment not present", "#SS stack fault",
-    "#GP general protection", "#PF page fault", "reserved 15",
-    "#MF x87 error", "#AC alignment check", "#MC machine check",
-    "#XM SIMD error", "#VE virtualization", "#CP control protection",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
 };
 
 bool hv_guest_code_addr_ok(uint64_t addr)
@@ -46,14 +61,15 @@ void hv_trap_reset_vcpu(struct hv_vcpu *v)
     memset(v->trace, 0, sizeof(v->trace));
 }
 
-int hv_trap_set(struct hv_vcpu *v, unsigned vector, unsigned flags,
-                unsigned cs, uint64_t address)
+int hv_trap_set(struct hv_vcpu *v, unsigned vector, unsigned flags, unsigned cs,
+                uint64_t address)
 {
     if (vector > 255)
         return -XEN_EINVAL;
     if (address && !hv_guest_code_addr_ok(address))
         return -XEN_EINVAL;
-    if (address && cs != 0 && cs != FLAT_KERNEL_CS && cs != (FLAT_KERNEL_CS & ~3u))
+    if (address && cs != 0 && cs != FLAT_KERNEL_CS &&
+        cs != (FLAT_KERNEL_CS & ~3u))
         return -XEN_EINVAL;
     /* Vectors 0-31 are exceptions; an NMI (2) or #DF (8) handler runs on a
      * possibly broken stack, so pvisor keeps those for its report. */
@@ -75,8 +91,7 @@ long hv_do_set_trap_table(struct hv_vcpu *v, uint64_t table, uint64_t a2,
     }
     for (unsigned i = 0; i < 256; i++) {
         struct trap_info ti;
-        int rc = hv_copy_from_guest(v, &ti, table + i * sizeof(ti),
-                                    sizeof(ti));
+        int rc = hv_copy_from_guest(v, &ti, table + i * sizeof(ti), sizeof(ti));
         if (rc)
             return rc;
         if (!ti.address)
@@ -99,8 +114,10 @@ long hv_do_iret(struct hv_vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3,
     if (rc || !hv_guest_code_addr_ok(ic.rip) ||
         !hv_guest_code_addr_ok(ic.rsp)) {
         char msg[160];
-        snprintf(msg, sizeof(msg), "HYPERVISOR_iret with a bad frame at "
-                 "rsp 0x%llx", (unsigned long long)v->regs.rsp);
+        snprintf(msg, sizeof(msg),
+                 "HYPERVISOR_iret with a bad frame at "
+                 "rsp 0x%llx",
+                 (unsigned long long)v->regs.rsp);
         hv_domain_crash(v->d, msg);
         return HV_HC_NORESULT;
     }
@@ -166,8 +183,10 @@ static void describe_regs(struct hv_vcpu *v, const struct kvm_regs *r,
         if (hv_insn_decode(code, ncode, &insn) == 0) {
             append(out, len, &pos, "  instruction at rip: %s", insn.text);
             if (insn.privileged)
-                append(out, len, &pos, " (privileged: not allowed at CPL3)"
-                       "\n  a PV kernel uses instead: %s\n", insn.hint);
+                append(out, len, &pos,
+                       " (privileged: not allowed at CPL3)"
+                       "\n  a PV kernel uses instead: %s\n",
+                       insn.hint);
             else
                 append(out, len, &pos, " (%s)\n", insn.hint);
         } else {
@@ -205,8 +224,7 @@ static void describe_regs(struct hv_vcpu *v, const struct kvm_regs *r,
     for (unsigned k = 0; k < n; k++) {
         unsigned i = (v->trace_pos - n + k) % 8;
         const struct hv_hypercall *hc = hv_hypercall_lookup(v->trace[i].nr);
-        append(out, len, &pos, " %s=%ld", hc ? hc->name : "?",
-               v->trace[i].res);
+        append(out, len, &pos, " %s=%ld", hc ? hc->name : "?", v->trace[i].res);
     }
     append(out, len, &pos, "\n");
 }
@@ -258,8 +276,7 @@ void hv_trap_port(struct hv_vcpu *v, uint32_t val)
         /* Reflect the page fault with the hardware frame, CR2 published. */
         struct shared_info *sh =
             (struct shared_info *)(v->d->mem + v->d->shared_info_gpa);
-        __atomic_store_n(&sh->vcpu_info[v->id].arch.cr2, cr2,
-                         __ATOMIC_RELEASE);
+        __atomic_store_n(&sh->vcpu_info[v->id].arch.cr2, cr2, __ATOMIC_RELEASE);
         v->regs.rax = frame[0];
         v->regs.rsp += 8;
         v->regs.rip = v->trap_handler[14];
@@ -271,8 +288,8 @@ void hv_trap_port(struct hv_vcpu *v, uint32_t val)
     r.rflags = frame[4];
     r.rsp = frame[5];
     if (vec < 32 && vec_names[vec])
-        snprintf(what, sizeof(what), "crashed: %s (vector %u)%s", vec_names[vec],
-                 vec, "");
+        snprintf(what, sizeof(what), "crashed: %s (vector %u)%s",
+                 vec_names[vec], vec, "");
     else
         snprintf(what, sizeof(what), "crashed: vector %u", vec);
     if (vec_has_errcode(vec)) {

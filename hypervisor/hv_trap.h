@@ -21,7 +21,7 @@ void hv_trap_describe(struct hv_vcpu *v, const char *what, char *out,
 /* Record a hypercall in the vCPU's short trace (shown in crash reports). */
 void hv_trap_trace(struct hv_vcpu *v, uint32_t nr, long res);
 /* Install one trap_info entry (from set_trap_table or VCPUOP_initialise). */
-int hv_trap_set(struct hv_vcpu *v, unsigned vector, unsigned flags,
-                unsigned cs, uint64_t address);
+int hv_trap_set(struct hv_vcpu *v, unsigned vector, unsigned flags, unsigned cs,
+                uint64_t address);
 
 #endif

@@ -82,7 +82,8 @@ static int deliver_upcall(struct hv_vcpu *v)
     if (rsp < sizeof(frame) ||
         hv_copy_to_guest(v, rsp - sizeof(frame), frame, sizeof(frame))) {
         char msg[160];
-        snprintf(msg, sizeof(msg), "cannot deliver an event upcall: guest "
+        snprintf(msg, sizeof(msg),
+                 "cannot deliver an event upcall: guest "
                  "stack 0x%llx is not writable",
                  (unsigned long long)v->regs.rsp);
         hv_domain_crash(v->d, msg);
@@ -206,12 +207,14 @@ static void handle_exit(struct hv_vcpu *v)
     case KVM_EXIT_MMIO:
         if (r->mmio.phys_addr >= HV_PRIV_GPA &&
             r->mmio.phys_addr < HV_PRIV_GPA + v->d->priv_size)
-            snprintf(msg, sizeof(msg), "%s of guest-physical 0x%llx: "
+            snprintf(msg, sizeof(msg),
+                     "%s of guest-physical 0x%llx: "
                      "pvisor's private area (GDT/IDT/TSS) is read-only",
                      r->mmio.is_write ? "write" : "read",
                      (unsigned long long)r->mmio.phys_addr);
         else
-            snprintf(msg, sizeof(msg), "%s of guest-physical 0x%llx outside "
+            snprintf(msg, sizeof(msg),
+                     "%s of guest-physical 0x%llx outside "
                      "guest RAM (%llu KiB)",
                      r->mmio.is_write ? "write" : "read",
                      (unsigned long long)r->mmio.phys_addr,
@@ -222,9 +225,11 @@ static void handle_exit(struct hv_vcpu *v)
         crash_exit(v, "hlt reached the host (CPL0 code?)");
         break;
     case KVM_EXIT_FAIL_ENTRY:
-        snprintf(msg, sizeof(msg), "VM entry failed (hardware reason "
-                 "0x%llx)", (unsigned long long)
-                 r->fail_entry.hardware_entry_failure_reason);
+        snprintf(
+            msg, sizeof(msg),
+            "VM entry failed (hardware reason "
+            "0x%llx)",
+            (unsigned long long)r->fail_entry.hardware_entry_failure_reason);
         crash_exit(v, msg);
         break;
     case KVM_EXIT_INTERNAL_ERROR:
@@ -297,8 +302,7 @@ static void *vcpu_thread(void *arg)
         int rc = ioctl(v->fd, KVM_RUN, 0);
         int e = errno;
         atomic_store(&v->in_guest, 0);
-        if (hv_kvm_sync_regs &&
-            (v->run->kvm_dirty_regs & KVM_SYNC_X86_REGS)) {
+        if (hv_kvm_sync_regs && (v->run->kvm_dirty_regs & KVM_SYNC_X86_REGS)) {
             /* KVM returned before consuming our registers: keep them. */
             v->regs_dirty = true;
         } else if (hv_kvm_sync_regs) {
@@ -316,8 +320,8 @@ static void *vcpu_thread(void *arg)
                 atomic_store(&v->kicked, 0);
                 continue;
             }
-            crash_exit(v, e == EFAULT ? "KVM_RUN: bad address"
-                                      : "KVM_RUN failed");
+            crash_exit(v,
+                       e == EFAULT ? "KVM_RUN: bad address" : "KVM_RUN failed");
             continue;
         }
         handle_exit(v);

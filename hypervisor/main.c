@@ -113,8 +113,10 @@ int main(int argc, char **argv)
         case 'L':
             hv_log_level = hv_log_parse_level(optarg);
             if (hv_log_level < 0) {
-                fprintf(stderr, "pvisor: --log-level: '%s' is not one of "
-                        "err, warn, info, debug\n", optarg);
+                fprintf(stderr,
+                        "pvisor: --log-level: '%s' is not one of "
+                        "err, warn, info, debug\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -140,8 +142,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (log_file) {
-        int fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                      0644);
+        int fd =
+            open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0) {
             fprintf(stderr, "pvisor: log file %s: %s\n", log_file,
                     strerror(errno));

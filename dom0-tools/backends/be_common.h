@@ -24,7 +24,7 @@ void be_log(int level, const char *fmt, ...)
 /* "err", "warn", "info", "debug" -> level, or -1. */
 int be_log_parse_level(const char *s);
 
-#define be_err(...) be_log(BE_LOG_ERR, __VA_ARGS__)
+#define be_err(...)  be_log(BE_LOG_ERR, __VA_ARGS__)
 #define be_warn(...) be_log(BE_LOG_WARN, __VA_ARGS__)
 #define be_info(...) be_log(BE_LOG_INFO, __VA_ARGS__)
 #define be_debug(...)                          \

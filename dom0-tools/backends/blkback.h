@@ -29,15 +29,15 @@
 /* The most segments any request has (direct ones have up to 11). */
 #define BE_BLK_MAX_SEGS BE_BLK_MAX_INDIRECT_SEGS
 /* Indirect pages for BE_BLK_MAX_INDIRECT_SEGS segments. */
-#define BE_BLK_MAX_INDIRECT_PAGES                                          \
-    ((BE_BLK_MAX_INDIRECT_SEGS + BLKIF_SEGS_PER_INDIRECT_FRAME - 1) /      \
+#define BE_BLK_MAX_INDIRECT_PAGES                                     \
+    ((BE_BLK_MAX_INDIRECT_SEGS + BLKIF_SEGS_PER_INDIRECT_FRAME - 1) / \
      BLKIF_SEGS_PER_INDIRECT_FRAME)
 /* Persistently mapped grants kept per device; beyond, map per request. */
 #define BE_BLK_MAX_PGRANTS 2048
 
 /* What a device is: size and what the backend accepts. */
 struct be_blk_limits {
-    uint64_t sectors;           /* 512-byte sectors */
+    uint64_t sectors; /* 512-byte sectors */
     bool readonly;
     bool discard;               /* BLKIF_OP_DISCARD accepted */
     uint16_t max_indirect_segs; /* 0: BLKIF_OP_INDIRECT refused */
@@ -49,13 +49,13 @@ enum be_blk_kind { BE_BLK_READ, BE_BLK_WRITE, BE_BLK_FLUSH, BE_BLK_DISCARD };
 /* A request as the copied slot says, after be_blk_parse(). */
 struct be_blk_req {
     uint64_t id;
-    uint8_t operation;          /* the slot's BLKIF_OP_* (echoed back) */
+    uint8_t operation; /* the slot's BLKIF_OP_* (echoed back) */
     enum be_blk_kind kind;
-    bool flush_after;           /* FLUSH/BARRIER carrying data */
+    bool flush_after; /* FLUSH/BARRIER carrying data */
     uint64_t sector;
-    uint64_t nr_sectors;        /* after be_blk_check_segs() / discard */
+    uint64_t nr_sectors; /* after be_blk_check_segs() / discard */
     uint16_t nr_segs;
-    uint8_t nr_indirect;        /* indirect pages to map (0: direct) */
+    uint8_t nr_indirect; /* indirect pages to map (0: direct) */
     grant_ref_t indirect_grefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
     struct blkif_request_segment seg[BE_BLK_MAX_SEGS];
 };
@@ -90,8 +90,7 @@ void be_blk_copy_indirect(struct be_blk_req *req, void *const *pages);
  * nr_sectors and checks sector + nr_sectors against the device (no
  * overflow). Returns 0 or -EINVAL.
  */
-int be_blk_check_segs(struct be_blk_req *req,
-                      const struct be_blk_limits *lim);
+int be_blk_check_segs(struct be_blk_req *req, const struct be_blk_limits *lim);
 
 struct be_blk_dev;
 
@@ -99,17 +98,17 @@ struct be_blk_dev;
 struct be_blk_io {
     struct be_blk_dev *dev;
     enum be_blk_kind kind;
-    bool flush_after;           /* fdatasync after the write succeeded */
-    uint64_t offset, len;       /* bytes on the device */
+    bool flush_after;     /* fdatasync after the write succeeded */
+    uint64_t offset, len; /* bytes on the device */
     unsigned int niov;
     struct iovec iov[BE_BLK_MAX_SEGS];
     /* private to the engine */
-    int pending;                /* completions still expected */
-    int result;                 /* first error, or 0 */
+    int pending; /* completions still expected */
+    int result;  /* first error, or 0 */
     /* private to this layer */
     uint64_t id;
     uint8_t operation;
-    void *tmp_addr;             /* per-request mapping of data pages */
+    void *tmp_addr; /* per-request mapping of data pages */
     uint32_t tmp_count;
     struct be_blk_io *next_free;
 };
@@ -130,7 +129,7 @@ struct be_blk_ops {
 };
 
 struct be_blk_pgrant {
-    uint32_t ref;               /* UINT32_MAX: empty */
+    uint32_t ref; /* UINT32_MAX: empty */
     void *addr;
 };
 
@@ -151,22 +150,22 @@ struct be_blk_dev {
     const struct be_blk_ops *ops;
     void *ctx;
     struct be_blk_limits lim;
-    bool persistent;            /* both ends advertised feature-persistent */
+    bool persistent; /* both ends advertised feature-persistent */
     struct blkif_back_ring ring;
-    bool broken;                /* hostile indices: stop, disconnect */
-    bool stopping;              /* take nothing new (detach, close) */
-    bool refuse;                /* with stopping: fail what is queued */
+    bool broken;   /* hostile indices: stop, disconnect */
+    bool stopping; /* take nothing new (detach, close) */
+    bool refuse;   /* with stopping: fail what is queued */
     unsigned int inflight;
-    struct be_blk_io *ios;      /* RING slots' worth */
+    struct be_blk_io *ios; /* RING slots' worth */
     struct be_blk_io *free_ios;
     /* a FLUSH/BARRIER waits for everything before it, and everything after
      * it waits for it */
-    struct be_blk_req *parked;  /* taken, waiting for inflight == 0 */
+    struct be_blk_req *parked; /* taken, waiting for inflight == 0 */
     bool parked_valid;
     bool ordered_inflight;
-    RING_IDX pushed;            /* rsp_prod we last published */
-    struct be_blk_req scratch;  /* the request being parsed */
-    struct be_blk_pgrant *pg;   /* open addressing, 2 * BE_BLK_MAX_PGRANTS */
+    RING_IDX pushed;           /* rsp_prod we last published */
+    struct be_blk_req scratch; /* the request being parsed */
+    struct be_blk_pgrant *pg;  /* open addressing, 2 * BE_BLK_MAX_PGRANTS */
     unsigned int nr_pg;
     struct be_blk_region *regions; /* persistent mappings, for teardown */
     unsigned int nr_regions, cap_regions;

@@ -11,7 +11,7 @@
 #include "pvevtchn.h"
 #include "pvgnttab.h"
 
-#define BB_PATH_MAX 160
+#define BB_PATH_MAX    160
 #define BB_URING_DEPTH 256
 
 /* One virtual block device: /local/domain/0/backend/vbd/<domid>/<devid>. */
@@ -19,23 +19,23 @@ struct bb_vbd {
     struct bb_vbd *next;
     struct bbd *bd;
     uint32_t domid, devid;
-    char be[BB_PATH_MAX];           /* backend directory */
-    char fe[BB_PATH_MAX];           /* frontend directory */
+    char be[BB_PATH_MAX]; /* backend directory */
+    char fe[BB_PATH_MAX]; /* frontend directory */
     /* the image */
-    int fd;                         /* -1: not open (bad params) */
-    bool direct;                    /* opened O_DIRECT */
+    int fd;      /* -1: not open (bad params) */
+    bool direct; /* opened O_DIRECT */
     struct be_blk_limits lim;
     /* xenbus */
-    int state;                      /* our XenbusState */
-    int fe_state;                   /* the frontend's, last read */
-    bool fe_seen_unconnected;       /* fe left Connected since InitWait */
+    int state;                /* our XenbusState */
+    int fe_state;             /* the frontend's, last read */
+    bool fe_seen_unconnected; /* fe left Connected since InitWait */
     bool fe_watched;
-    bool gone;                      /* backend dir removed or domain gone */
-    bool seen_scan;                 /* scratch for bb_rescan */
+    bool gone;      /* backend dir removed or domain gone */
+    bool seen_scan; /* scratch for bb_rescan */
     /* the ring */
     bool connected;
     void *ring_page;
-    int lport;                      /* our bound port, 0 if none */
+    int lport; /* our bound port, 0 if none */
     struct be_blk_dev dev;
     bool need_kick;
 };
@@ -46,8 +46,8 @@ struct bbd {
     pvevtchn *evh;
     pvgnttab *gnt;
     struct io_uring uring;
-    int uring_efd;                  /* eventfd signalled on completions */
-    unsigned int sq_pending;        /* SQEs not yet submitted */
+    int uring_efd;           /* eventfd signalled on completions */
+    unsigned int sq_pending; /* SQEs not yet submitted */
     int ep;
     struct bb_vbd *vbds;
 };

@@ -6,8 +6,8 @@
 
 #include "blkback.h"
 
-#define PG 4096u
-#define PG_SLOTS (2 * BE_BLK_MAX_PGRANTS)   /* power of two */
+#define PG       4096u
+#define PG_SLOTS (2 * BE_BLK_MAX_PGRANTS) /* power of two */
 
 static unsigned int pg_hash(uint32_t ref)
 {
@@ -100,8 +100,7 @@ static int add_region(struct be_blk_dev *d, void *addr, uint32_t count)
 {
     if (d->nr_regions == d->cap_regions) {
         unsigned int ncap = d->cap_regions ? d->cap_regions * 2 : 16;
-        struct be_blk_region *n =
-            realloc(d->regions, ncap * sizeof(*n));
+        struct be_blk_region *n = realloc(d->regions, ncap * sizeof(*n));
         if (!n)
             return -ENOMEM;
         d->regions = n;
@@ -157,9 +156,8 @@ static int map_persistent(struct be_blk_dev *d, const uint32_t *refs,
  * mapping (*tmp, unmapped by the caller). 0 or -errno (-EFAULT-like map
  * failure: a bad ref).
  */
-static int map_refs(struct be_blk_dev *d, const uint32_t *refs,
-                    unsigned int n, bool writable, void **vas, void **tmp,
-                    uint32_t *tmp_count)
+static int map_refs(struct be_blk_dev *d, const uint32_t *refs, unsigned int n,
+                    bool writable, void **vas, void **tmp, uint32_t *tmp_count)
 {
     uint8_t *addr;
 

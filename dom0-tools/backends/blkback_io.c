@@ -16,9 +16,9 @@ static void *op_map(void *ctx, uint32_t domid, uint32_t count,
     struct bb_vbd *v = ctx;
 
     errno = 0;
-    return pvgnttab_map_domain_grant_refs(
-        v->bd->gnt, count, domid, refs,
-        writable ? PROT_READ | PROT_WRITE : PROT_READ);
+    return pvgnttab_map_domain_grant_refs(v->bd->gnt, count, domid, refs,
+                                          writable ? PROT_READ | PROT_WRITE
+                                                   : PROT_READ);
 }
 
 static int op_unmap(void *ctx, void *addr, uint32_t count)

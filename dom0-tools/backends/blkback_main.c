@@ -19,11 +19,10 @@ enum { EV_XS, EV_EVTCHN, EV_URING, EV_SIGNAL };
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: pv-blkback [-r RUNDIR] [--daemon] [--pidfile FILE]\n"
-            "                  [--log-file FILE] [--log-level LEVEL]\n"
-            "Serves the vbd devices under /local/domain/0/backend/vbd\n"
-            "(xenstore: $XENSTORED_PATH or RUNDIR/pvstored.sock).\n");
+    fprintf(f, "usage: pv-blkback [-r RUNDIR] [--daemon] [--pidfile FILE]\n"
+               "                  [--log-file FILE] [--log-level LEVEL]\n"
+               "Serves the vbd devices under /local/domain/0/backend/vbd\n"
+               "(xenstore: $XENSTORED_PATH or RUNDIR/pvstored.sock).\n");
 }
 
 static int ep_add(int ep, int fd, uint32_t tag)
@@ -116,10 +115,18 @@ int main(int argc, char **argv)
 
     while ((opt = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
         switch (opt) {
-        case 'r': bd.run_dir = optarg; break;
-        case 'D': daemon = true; break;
-        case 'p': pidfile = optarg; break;
-        case 'l': logfile = optarg; break;
+        case 'r':
+            bd.run_dir = optarg;
+            break;
+        case 'D':
+            daemon = true;
+            break;
+        case 'p':
+            pidfile = optarg;
+            break;
+        case 'l':
+            logfile = optarg;
+            break;
         case 'L':
             be_log_level = be_log_parse_level(optarg);
             if (be_log_level < 0) {
@@ -127,17 +134,19 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     be_log_init("pv-blkback", 2);
     if (logfile) {
-        int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                      0644);
+        int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0) {
-            fprintf(stderr, "pv-blkback: %s: %s\n", logfile,
-                    strerror(errno));
+            fprintf(stderr, "pv-blkback: %s: %s\n", logfile, strerror(errno));
             return 1;
         }
         be_log_init("pv-blkback", fd);

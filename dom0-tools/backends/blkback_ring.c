@@ -14,7 +14,7 @@ int be_blk_ring_take(struct blkif_back_ring *r, struct blkif_request *out)
     if (RING_REQUEST_PROD_OVERFLOW(r, prod) ||
         (RING_IDX)(prod - r->req_cons) > RING_SIZE(r))
         return -EPROTO;
-    pvabi_ring_rmb();   /* read the slots after the index */
+    pvabi_ring_rmb(); /* read the slots after the index */
     if (r->req_cons == prod || RING_REQUEST_CONS_OVERFLOW(r, r->req_cons))
         return 0;
     RING_COPY_REQUEST(r, r->req_cons, out);
@@ -114,7 +114,8 @@ void be_blk_copy_indirect(struct be_blk_req *req, void *const *pages)
 
     for (unsigned int p = 0; p < req->nr_indirect && left; p++) {
         unsigned int n = left < BLKIF_SEGS_PER_INDIRECT_FRAME
-                             ? left : BLKIF_SEGS_PER_INDIRECT_FRAME;
+                             ? left
+                             : BLKIF_SEGS_PER_INDIRECT_FRAME;
         /* The frontend may rewrite the page meanwhile: one copy, and only
          * the copy is checked and used. */
         memcpy(&req->seg[done], pages[p], n * sizeof(req->seg[0]));
@@ -124,13 +125,12 @@ void be_blk_copy_indirect(struct be_blk_req *req, void *const *pages)
     }
 }
 
-int be_blk_check_segs(struct be_blk_req *req,
-                      const struct be_blk_limits *lim)
+int be_blk_check_segs(struct be_blk_req *req, const struct be_blk_limits *lim)
 {
     uint64_t n = 0;
 
     if (req->kind == BE_BLK_DISCARD)
-        return 0;   /* checked by be_blk_parse */
+        return 0; /* checked by be_blk_parse */
     for (unsigned int i = 0; i < req->nr_segs; i++) {
         const struct blkif_request_segment *s = &req->seg[i];
         if (s->last_sect > 7 || s->first_sect > s->last_sect)

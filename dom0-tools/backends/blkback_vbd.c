@@ -29,8 +29,7 @@ static char *rd(struct bbd *bd, const char *dir, const char *key)
 }
 
 /* A decimal key; dflt when missing or not a number. */
-static long rd_long(struct bbd *bd, const char *dir, const char *key,
-                    long dflt)
+static long rd_long(struct bbd *bd, const char *dir, const char *key, long dflt)
 {
     char *s = rd(bd, dir, key), *end;
     long v = dflt;
@@ -66,8 +65,7 @@ static void set_state(struct bb_vbd *v, int state)
 {
     if (v->state == state)
         return;
-    be_info("d%u vbd %u: state %d -> %d", v->domid, v->devid, v->state,
-            state);
+    be_info("d%u vbd %u: state %d -> %d", v->domid, v->devid, v->state, state);
     v->state = state;
     if (!v->gone && !wr(v->bd, XBT_NULL, v->be, "state", "%d", state))
         be_warn("d%u vbd %u: writing state: %s", v->domid, v->devid,
@@ -118,8 +116,8 @@ static int open_image(struct bb_vbd *v, const char *params, bool ro)
         if (fd < 0)
             return -errno;
         be_warn("d%u vbd %u: %s: O_DIRECT not usable, using the page "
-                "cache (flushes still fdatasync)", v->domid, v->devid,
-                params);
+                "cache (flushes still fdatasync)",
+                v->domid, v->devid, params);
     }
     if (fstat(fd, &st) < 0)
         goto fail;
@@ -179,8 +177,8 @@ static int advertise(struct bb_vbd *v)
             return -e;
         }
         if (xs_transaction_end(bd->xs, t, false)) {
-            be_info("d%u vbd %u: state %d -> %d", v->domid, v->devid,
-                    v->state, XenbusStateInitWait);
+            be_info("d%u vbd %u: state %d -> %d", v->domid, v->devid, v->state,
+                    XenbusStateInitWait);
             v->state = XenbusStateInitWait;
             v->fe_seen_unconnected = false;
             return 0;
@@ -191,8 +189,7 @@ static int advertise(struct bb_vbd *v)
     return -EAGAIN;
 }
 
-static struct bb_vbd *vbd_new(struct bbd *bd, uint32_t domid,
-                              uint32_t devid)
+static struct bb_vbd *vbd_new(struct bbd *bd, uint32_t domid, uint32_t devid)
 {
     struct bb_vbd *v = calloc(1, sizeof(*v));
     char *fe = NULL, *params = NULL, *mode = NULL;
@@ -256,15 +253,16 @@ static int connect_ring(struct bb_vbd *v)
     int e;
 
     if (proto && strcmp(proto, XEN_IO_PROTO_ABI_NATIVE) != 0) {
-        fail_dev(v, "frontend protocol '%s' not supported (only %s)",
-                 proto, XEN_IO_PROTO_ABI_NATIVE);
+        fail_dev(v, "frontend protocol '%s' not supported (only %s)", proto,
+                 XEN_IO_PROTO_ABI_NATIVE);
         free(proto);
         return -EPROTONOSUPPORT;
     }
     free(proto);
     if (ref < 0 || ref > UINT32_MAX || port <= 0 || port > UINT32_MAX ||
         order != 0) {
-        fail_dev(v, "frontend's ring-ref/event-channel missing or bad "
+        fail_dev(v,
+                 "frontend's ring-ref/event-channel missing or bad "
                  "(ring-ref %ld, event-channel %ld, ring-page-order %ld)",
                  ref, port, order);
         return -EINVAL;
@@ -282,14 +280,14 @@ static int connect_ring(struct bb_vbd *v)
         goto unmap;
     }
     v->lport = e;
-    e = be_blk_dev_init(&v->dev, v->domid, v->ring_page, &v->lim,
-                        persistent, &bb_ops, v);
+    e = be_blk_dev_init(&v->dev, v->domid, v->ring_page, &v->lim, persistent,
+                        &bb_ops, v);
     if (e)
         goto unbind;
     v->connected = true;
     be_info("d%u vbd %u: connected: ring-ref %ld, event-channel %ld "
-            "(local %d), %spersistent grants", v->domid, v->devid, ref, port,
-            v->lport, persistent ? "" : "no ");
+            "(local %d), %spersistent grants",
+            v->domid, v->devid, ref, port, v->lport, persistent ? "" : "no ");
     return 0;
 unbind:
     pvevtchn_unbind(bd->evh, (pvevtchn_port_t)v->lport);
@@ -310,8 +308,8 @@ static bool disconnect(struct bb_vbd *v)
     if (!be_blk_dev_idle(&v->dev))
         return false;
     be_info("d%u vbd %u: disconnected (%llu requests, %llu errors, "
-            "%llu MiB read, %llu MiB written)", v->domid, v->devid,
-            (unsigned long long)v->dev.st.reqs,
+            "%llu MiB read, %llu MiB written)",
+            v->domid, v->devid, (unsigned long long)v->dev.st.reqs,
             (unsigned long long)v->dev.st.errors,
             (unsigned long long)(v->dev.st.bytes_read >> 20),
             (unsigned long long)(v->dev.st.bytes_written >> 20));
@@ -357,14 +355,15 @@ void bb_vbd_update(struct bb_vbd *v)
     }
     if (v->connected && v->dev.broken) {
         be_err("d%u vbd %u: frontend published impossible ring indices; "
-               "disconnecting it", v->domid, v->devid);
+               "disconnecting it",
+               v->domid, v->devid);
         wr(bd, XBT_NULL, v->be, "error", "bogus ring indices");
         set_state(v, XenbusStateClosing);
         v->dev.stopping = true;
     }
     online = rd_long(bd, v->be, "online", 1);
     if (v->fd < 0 && online)
-        return;                     /* failed to open; stays Closed */
+        return; /* failed to open; stays Closed */
     fe = (int)rd_long(bd, v->fe, "state", XenbusStateUnknown);
     v->fe_state = fe;
     if (fe != XenbusStateConnected)
@@ -385,8 +384,7 @@ void bb_vbd_update(struct bb_vbd *v)
          * we were Closed before (a failed open, a frontend that closed
          * the device first) */
         if (v->state == XenbusStateClosed &&
-            rd_long(bd, v->be, "state", XenbusStateClosed) !=
-                XenbusStateClosed)
+            rd_long(bd, v->be, "state", XenbusStateClosed) != XenbusStateClosed)
             v->state = XenbusStateClosing;
         if (v->state < XenbusStateClosing)
             set_state(v, XenbusStateClosing);
@@ -395,8 +393,7 @@ void bb_vbd_update(struct bb_vbd *v)
             v->dev.refuse = v->dev.refuse || !fe_done;
             v->need_kick = true;
         }
-        if ((fe_done || fe == XenbusStateClosing) && disconnect(v) &&
-            fe_done)
+        if ((fe_done || fe == XenbusStateClosing) && disconnect(v) && fe_done)
             set_state(v, XenbusStateClosed);
         return;
     }
@@ -405,8 +402,7 @@ void bb_vbd_update(struct bb_vbd *v)
     case XenbusStateInitialising:
     case XenbusStateInitWait:
         /* a (re)starting frontend: drop an old ring, offer again */
-        if (v->state == XenbusStateClosed ||
-            v->state == XenbusStateConnected ||
+        if (v->state == XenbusStateClosed || v->state == XenbusStateConnected ||
             v->state == XenbusStateClosing) {
             if (!disconnect(v))
                 break;
@@ -422,7 +418,7 @@ void bb_vbd_update(struct bb_vbd *v)
         if (v->state != XenbusStateInitWait)
             break;
         if (fe == XenbusStateConnected && !v->fe_seen_unconnected)
-            break;  /* stale: from before our restart; wait for a new ring */
+            break; /* stale: from before our restart; wait for a new ring */
         if (connect_ring(v) == 0) {
             set_state(v, XenbusStateConnected);
             v->need_kick = true;

@@ -6,7 +6,7 @@
 
 #include "cons_core.h"
 
-#define RD_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define RD_ONCE(x)    __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WR_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 void be_cons_ring_init(struct be_cons_ring *r, void *page)

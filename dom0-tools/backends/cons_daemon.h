@@ -12,7 +12,7 @@
 #include "pvevtchn.h"
 
 #define CONS_OUTQ_MAX (1u << 20) /* a slower attacher is dropped */
-#define CONS_INQ_MAX 4096        /* input waiting for ring space */
+#define CONS_INQ_MAX  4096       /* input waiting for ring space */
 
 /* A control connection; after ATTACH, a console stream of one domain. */
 struct cons_client {

@@ -383,8 +383,7 @@ static void dom_restarted(struct consd *d, struct cons_dom *dom,
                 dom->name);
         be_cons_ring_init(&dom->ring, dom->page);
     } else {
-        be_info("d%u (%s): restarted; console_io only", dom->domid,
-                dom->name);
+        be_info("d%u (%s): restarted; console_io only", dom->domid, dom->name);
     }
     dom->restarts = restarts;
     dom->stopped = false;

@@ -18,8 +18,8 @@
 #include "be_common.h"
 #include "cons_daemon.h"
 
-#define TICK_MS 1000         /* domain deaths, console_io */
-#define TICK_ATTACHED_MS 250 /* faster while someone watches */
+#define TICK_MS          1000 /* domain deaths, console_io */
+#define TICK_ATTACHED_MS 250  /* faster while someone watches */
 
 static const char usage[] =
     "usage: pv-consoled [options]\n"

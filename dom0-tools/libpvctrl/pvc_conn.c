@@ -101,8 +101,8 @@ void pvc_sanitize_copy(char *dst, size_t dstlen, const char *src)
         src = "";
     for (i = 0; i + 1 < dstlen && src[i]; i++) {
         unsigned char c = (unsigned char)src[i];
-        dst[i] = (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) ?
-                 (char)c : '?';
+        dst[i] =
+            (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) ? (char)c : '?';
     }
     dst[i] = '\0';
 }
@@ -179,7 +179,8 @@ static int recv_header(int fd, uint8_t hdr[4], int *fds, size_t max_fds,
 
     while (got < 4) {
         struct iovec iov = { hdr + got, 4 - got };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+        struct msghdr msg = { .msg_iov = &iov,
+                              .msg_iovlen = 1,
                               .msg_control = ctl.buf,
                               .msg_controllen = sizeof(ctl.buf) };
         struct cmsghdr *c;
@@ -224,8 +225,8 @@ fail:
     return err;
 }
 
-int pvc_frame_recv(int fd, uint8_t **buf, size_t *len, int *fds,
-                   size_t max_fds, size_t *nr_fds)
+int pvc_frame_recv(int fd, uint8_t **buf, size_t *len, int *fds, size_t max_fds,
+                   size_t *nr_fds)
 {
     size_t dummy = 0, n, got = 0;
     uint8_t hdr[4], *p;
@@ -241,8 +242,8 @@ int pvc_frame_recv(int fd, uint8_t **buf, size_t *len, int *fds,
     err = recv_header(fd, hdr, fds, max_fds, nr_fds);
     if (err)
         return err;
-    n = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
-        (size_t)hdr[2] << 8 | hdr[3];
+    n = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 |
+        hdr[3];
     if (n == 0 || n > PVC_FRAME_MAX) {
         err = -EPROTO;
         goto fail;
@@ -298,8 +299,7 @@ static int send_request(struct pvc_handle *h, Pvmgmt__Request *req)
 }
 
 int pvc_call(struct pvc_handle *h, Pvmgmt__Request *req,
-             Pvmgmt__Response **resp, int *fds, size_t max_fds,
-             size_t *nr_fds)
+             Pvmgmt__Response **resp, int *fds, size_t max_fds, size_t *nr_fds)
 {
     size_t dummy = 0;
     int err;
@@ -324,9 +324,8 @@ int pvc_call(struct pvc_handle *h, Pvmgmt__Request *req,
             if (err == -ECONNRESET)
                 pvc_set_error(h, "pvisor closed the connection");
             else
-                pvc_set_error(h, "receiving from pvisor: %s%s",
-                              strerror(-err), err == -EPROTO ?
-                              " (malformed frame)" : "");
+                pvc_set_error(h, "receiving from pvisor: %s%s", strerror(-err),
+                              err == -EPROTO ? " (malformed frame)" : "");
             return err;
         }
         r = pvmgmt__response__unpack(NULL, len, buf);
@@ -343,13 +342,14 @@ int pvc_call(struct pvc_handle *h, Pvmgmt__Request *req,
             continue;
         }
         if (r->id != req->id || r->version != PVC_PROTOCOL_VERSION) {
-            pvc_set_error(h, r->id != req->id ?
-                          "response id %llu does not match request id %llu" :
-                          "response has protocol version %llu, expected %llu",
-                          (unsigned long long)(r->id != req->id ? r->id :
-                                               r->version),
-                          (unsigned long long)(r->id != req->id ? req->id :
-                                               PVC_PROTOCOL_VERSION));
+            pvc_set_error(
+                h,
+                r->id != req->id
+                    ? "response id %llu does not match request id %llu"
+                    : "response has protocol version %llu, expected %llu",
+                (unsigned long long)(r->id != req->id ? r->id : r->version),
+                (unsigned long long)(r->id != req->id ? req->id
+                                                      : PVC_PROTOCOL_VERSION));
             close_fds(fds, nr_fds);
             pvmgmt__response__free_unpacked(r, NULL);
             return -EPROTO;
@@ -367,8 +367,7 @@ int pvc_call(struct pvc_handle *h, Pvmgmt__Request *req,
             if (st < 0 || st > 4095)
                 st = EPROTO;
             pvc_sanitize_copy(h->err, sizeof(h->err),
-                              r->error && *r->error ? r->error :
-                              strerror(st));
+                              r->error && *r->error ? r->error : strerror(st));
             return -st;
         }
         return 0;

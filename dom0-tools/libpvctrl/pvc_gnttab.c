@@ -93,8 +93,8 @@ static int map_batch(pvgnttab *g, uint32_t domid, const uint32_t *refs,
     req.op_case = PVMGMT__REQUEST__OP_GRANT_MAP;
     req.grant_map = &m;
     rc = pvc_call(g->h, &req, &rsp, &fd, 1, &nfds);
-    if (rc == 0 && (nfds != 1 || !rsp->grant_map ||
-                    rsp->grant_map->n_frames != n))
+    if (rc == 0 &&
+        (nfds != 1 || !rsp->grant_map || rsp->grant_map->n_frames != n))
         rc = -EPROTO;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         uint64_t frame = rsp->grant_map->frames[i];
@@ -304,17 +304,18 @@ static int copy_batched(pvgnttab *g, uint32_t count,
     if (nr && !(rmap = pvgnttab_map_domain_grant_refs(g, nr, domid, rrefs,
                                                       PROT_READ)))
         goto out;
-    if (nw && !(wmap = pvgnttab_map_domain_grant_refs(
-                    g, nw, domid, wrefs, PROT_READ | PROT_WRITE)))
+    if (nw && !(wmap = pvgnttab_map_domain_grant_refs(g, nw, domid, wrefs,
+                                                      PROT_READ | PROT_WRITE)))
         goto out;
     for (uint32_t i = 0; i < count; i++) {
         struct pvgnttab_copy_seg *s = &segs[i];
-        const uint8_t *src = s->source.is_ref
-            ? rmap + (size_t)ridx[i] * PG + s->source.offset
-            : (const uint8_t *)s->source.virt + s->source.offset;
+        const uint8_t *src =
+            s->source.is_ref
+                ? rmap + (size_t)ridx[i] * PG + s->source.offset
+                : (const uint8_t *)s->source.virt + s->source.offset;
         uint8_t *dst = s->dest.is_ref
-            ? wmap + (size_t)widx[i] * PG + s->dest.offset
-            : (uint8_t *)s->dest.virt + s->dest.offset;
+                           ? wmap + (size_t)widx[i] * PG + s->dest.offset
+                           : (uint8_t *)s->dest.virt + s->dest.offset;
         memmove(dst, src, s->len);
         s->status = GNTST_okay;
     }

@@ -27,8 +27,10 @@ static int call_expect(struct pvc_handle *h, Pvmgmt__Request *req,
     }
     if (want != PVMGMT__RESPONSE__RESULT__NOT_SET &&
         (*resp)->result_case != want) {
-        pvc_set_error(h, "pvisor's response lacks the expected result "
-                      "(got case %d, wanted %d)", (*resp)->result_case, want);
+        pvc_set_error(h,
+                      "pvisor's response lacks the expected result "
+                      "(got case %d, wanted %d)",
+                      (*resp)->result_case, want);
         pvmgmt__response__free_unpacked(*resp, NULL);
         *resp = NULL;
         return -EPROTO;
@@ -46,8 +48,8 @@ static int call_noresult(struct pvc_handle *h, Pvmgmt__Request *req)
     return err;
 }
 
-int pvc_hello(struct pvc_handle *h, const char *client_name,
-              char *version, size_t version_len)
+int pvc_hello(struct pvc_handle *h, const char *client_name, char *version,
+              size_t version_len)
 {
     Pvmgmt__Request req = PVMGMT__REQUEST__INIT;
     Pvmgmt__Hello hello = PVMGMT__HELLO__INIT;
@@ -111,7 +113,7 @@ static int domref_call(struct pvc_handle *h, Pvmgmt__Request__OpCase op,
 
     ref.domid = domid;
     req.op_case = op;
-    req.destroy = &ref;     /* every DomainRef member shares the union */
+    req.destroy = &ref; /* every DomainRef member shares the union */
     return call_noresult(h, &req);
 }
 
@@ -171,8 +173,8 @@ static int copy_info(struct pvc_handle *h, struct pvc_domain_info *d,
 
     memset(d, 0, sizeof(*d));
     if (s->n_vcpu > 4096) {
-        pvc_set_error(h, "pvisor listed %zu vCPUs for domain %u",
-                      s->n_vcpu, s->domid);
+        pvc_set_error(h, "pvisor listed %zu vCPUs for domain %u", s->n_vcpu,
+                      s->domid);
         return -EPROTO;
     }
     d->domid = s->domid;
@@ -207,9 +209,13 @@ static int copy_info(struct pvc_handle *h, struct pvc_domain_info *d,
     for (size_t i = 0; i < s->n_vcpu; i++) {
         const Pvmgmt__VcpuInfo *v = s->vcpu[i];
         d->vcpu[i] = (struct pvc_vcpu_info){
-            .id = v->id, .online = v->online, .blocked = v->blocked,
-            .cpu_time_ns = v->cpu_time_ns, .hypercalls = v->hypercalls,
-            .exits = v->exits, .upcalls = v->upcalls,
+            .id = v->id,
+            .online = v->online,
+            .blocked = v->blocked,
+            .cpu_time_ns = v->cpu_time_ns,
+            .hypercalls = v->hypercalls,
+            .exits = v->exits,
+            .upcalls = v->upcalls,
         };
     }
     return 0;
@@ -261,8 +267,7 @@ out:
     return err;
 }
 
-int pvc_domain_resolve(struct pvc_handle *h, const char *dom,
-                       uint32_t *domid)
+int pvc_domain_resolve(struct pvc_handle *h, const char *dom, uint32_t *domid)
 {
     struct pvc_domain_info *infos;
     size_t nr, i;
@@ -344,8 +349,7 @@ int pvc_host_info(struct pvc_handle *h, struct pvc_host_info *info)
 }
 
 /* Duplicates untrusted bytes (len may be 0: *out = NULL). */
-static int dup_bytes(const ProtobufCBinaryData *b, uint8_t **out,
-                     size_t *len)
+static int dup_bytes(const ProtobufCBinaryData *b, uint8_t **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
@@ -361,8 +365,8 @@ static int dup_bytes(const ProtobufCBinaryData *b, uint8_t **out,
     return 0;
 }
 
-int pvc_dmesg(struct pvc_handle *h, uint64_t offset, bool clear,
-              uint8_t **data, size_t *len, uint64_t *next_offset)
+int pvc_dmesg(struct pvc_handle *h, uint64_t offset, bool clear, uint8_t **data,
+              size_t *len, uint64_t *next_offset)
 {
     Pvmgmt__Request req = PVMGMT__REQUEST__INIT;
     Pvmgmt__DmesgRequest d = PVMGMT__DMESG_REQUEST__INIT;
@@ -409,7 +413,8 @@ int pvc_console_read(struct pvc_handle *h, uint32_t domid, uint64_t offset,
     /* next_offset must account exactly for the bytes returned. */
     if (r->data.len > limit || r->next_offset < r->data.len ||
         r->next_offset - r->data.len < offset) {
-        pvc_set_error(h, "pvisor returned an inconsistent console chunk "
+        pvc_set_error(h,
+                      "pvisor returned an inconsistent console chunk "
                       "(%zu bytes, next offset %llu, asked from %llu)",
                       r->data.len, (unsigned long long)r->next_offset,
                       (unsigned long long)offset);
@@ -433,8 +438,8 @@ void pvc_console_chunk_free(struct pvc_console_chunk *c)
     c->len = 0;
 }
 
-int pvc_domain_wait(struct pvc_handle *h, uint32_t domid,
-                    uint32_t timeout_ms, struct pvc_domain_info *info)
+int pvc_domain_wait(struct pvc_handle *h, uint32_t domid, uint32_t timeout_ms,
+                    struct pvc_domain_info *info)
 {
     Pvmgmt__Request req = PVMGMT__REQUEST__INIT;
     Pvmgmt__Wait w = PVMGMT__WAIT__INIT;
@@ -472,25 +477,26 @@ int pvc_map_memory(struct pvc_handle *h, uint32_t domid, int *fd,
     err = pvc_call(h, &req, &resp, fds, PVC_MAX_FDS, &nr);
     if (err)
         goto out;
-    if (resp->result_case != PVMGMT__RESPONSE__RESULT_MAP_MEMORY ||
-        nr != 1) {
-        pvc_set_error(h, "pvisor's memory map response carries %zu fds "
-                      "(expected 1) or no size", nr);
+    if (resp->result_case != PVMGMT__RESPONSE__RESULT_MAP_MEMORY || nr != 1) {
+        pvc_set_error(h,
+                      "pvisor's memory map response carries %zu fds "
+                      "(expected 1) or no size",
+                      nr);
         err = -EPROTO;
         goto out;
     }
     *size = resp->map_memory->size;
     if (fstat(fds[0], &st) < 0) {
         err = -errno;
-        pvc_set_error(h, "fstat on the domain memory fd: %s",
-                      strerror(-err));
+        pvc_set_error(h, "fstat on the domain memory fd: %s", strerror(-err));
         goto out;
     }
     if (*size == 0 || *size % 4096 || !S_ISREG(st.st_mode) ||
         (uint64_t)st.st_size < *size) {
-        pvc_set_error(h, "domain memory fd is unusable (announced %llu "
-                      "bytes, file holds %lld)", (unsigned long long)*size,
-                      (long long)st.st_size);
+        pvc_set_error(h,
+                      "domain memory fd is unusable (announced %llu "
+                      "bytes, file holds %lld)",
+                      (unsigned long long)*size, (long long)st.st_size);
         err = -EPROTO;
         goto out;
     }
@@ -526,11 +532,11 @@ int pvc_domain_setup(struct pvc_handle *h, const struct pvc_setup_args *a)
 const char *pvc_state_name(Pvmgmt__DomainState s)
 {
     static const char *const names[] = {
-        "unknown", "running", "blocked", "paused", "shutdown", "crashed",
-        "dying",
+        "unknown",  "running", "blocked", "paused",
+        "shutdown", "crashed", "dying",
     };
-    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] :
-           "unknown";
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s]
+                                                          : "unknown";
 }
 
 const char *pvc_shutdown_reason_name(Pvmgmt__ShutdownReason r)
@@ -538,13 +544,13 @@ const char *pvc_shutdown_reason_name(Pvmgmt__ShutdownReason r)
     static const char *const names[] = {
         "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
     };
-    return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] :
-           "unknown";
+    return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r]
+                                                          : "unknown";
 }
 
 const char *pvc_action_name(Pvmgmt__Action a)
 {
     static const char *const names[] = { "destroy", "restart", "preserve" };
-    return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] :
-           "unknown";
+    return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a]
+                                                          : "unknown";
 }

@@ -9,12 +9,12 @@
 
 #include "pvg_internal.h"
 
-#define PG              ((uint64_t)PVG_PAGE_SIZE)
-#define PG_ROUND_UP(x)  (((x) + PG - 1) & ~(PG - 1))
-#define PTE_FLAGS       0x7ull           /* present, writable, user */
-#define LOWER_HALF_END  0x0000800000000000ull
-#define UPPER_HALF      0xffff800000000000ull
-#define PRIV_END        (PV_PRIV_VA + (1ull << 39) - 1)
+#define PG               ((uint64_t)PVG_PAGE_SIZE)
+#define PG_ROUND_UP(x)   (((x) + PG - 1) & ~(PG - 1))
+#define PTE_FLAGS        0x7ull /* present, writable, user */
+#define LOWER_HALF_END   0x0000800000000000ull
+#define UPPER_HALF       0xffff800000000000ull
+#define PRIV_END         (PV_PRIV_VA + (1ull << 39) - 1)
 #define START_INFO_MAGIC "xen-3.0-x86_64"
 
 /* Number of aligned 2^shift blocks the range [first, last] touches. */
@@ -29,24 +29,28 @@ static int check_virt_base(const struct pvg_image *img, uint64_t mem_size,
     uint64_t vb = img->virt_base, last;
 
     if (vb & (PG - 1))
-        return pvg_fail(err, errlen, img->name, -EINVAL, "virt_base 0x%llx "
-                        "is not 4 KiB aligned", (unsigned long long)vb);
+        return pvg_fail(err, errlen, img->name, -EINVAL,
+                        "virt_base 0x%llx "
+                        "is not 4 KiB aligned",
+                        (unsigned long long)vb);
     if (pvg_add_overflows(vb, mem_size - 1, &last))
-        return pvg_fail(err, errlen, img->name, -EINVAL, "virt_base 0x%llx "
+        return pvg_fail(err, errlen, img->name, -EINVAL,
+                        "virt_base 0x%llx "
                         "+ memory 0x%llx wraps around the address space",
-                        (unsigned long long)vb,
-                        (unsigned long long)mem_size);
+                        (unsigned long long)vb, (unsigned long long)mem_size);
     if (!(last < LOWER_HALF_END || vb >= UPPER_HALF))
-        return pvg_fail(err, errlen, img->name, -EINVAL, "mapping memory at "
+        return pvg_fail(err, errlen, img->name, -EINVAL,
+                        "mapping memory at "
                         "virt_base 0x%llx-0x%llx leaves the canonical "
-                        "address space", (unsigned long long)vb,
-                        (unsigned long long)last);
+                        "address space",
+                        (unsigned long long)vb, (unsigned long long)last);
     if (vb <= PRIV_END && last >= PV_PRIV_VA)
-        return pvg_fail(err, errlen, img->name, -EINVAL, "mapping memory at "
+        return pvg_fail(err, errlen, img->name, -EINVAL,
+                        "mapping memory at "
                         "virt_base 0x%llx-0x%llx overlaps pvisor's area "
-                        "0x%llx-0x%llx (L4 slot %d)", (unsigned long long)vb,
-                        (unsigned long long)last, PV_PRIV_VA, PRIV_END,
-                        PV_PRIV_L4_SLOT);
+                        "0x%llx-0x%llx (L4 slot %d)",
+                        (unsigned long long)vb, (unsigned long long)last,
+                        PV_PRIV_VA, PRIV_END, PV_PRIV_L4_SLOT);
     return 0;
 }
 
@@ -58,7 +62,8 @@ int pvg_layout_plan(const struct pvg_image *img, uint64_t mem_size,
 
     memset(lay, 0, sizeof(*lay));
     if (mem_size == 0 || mem_size % PG)
-        return pvg_fail(err, errlen, img->name, -EINVAL, "memory size 0x%llx "
+        return pvg_fail(err, errlen, img->name, -EINVAL,
+                        "memory size 0x%llx "
                         "is not a non-zero multiple of 4 KiB",
                         (unsigned long long)mem_size);
     e = check_virt_base(img, mem_size, err, errlen);
@@ -68,10 +73,11 @@ int pvg_layout_plan(const struct pvg_image *img, uint64_t mem_size,
     last = vb + mem_size - 1;
     for (size_t i = 0; i < img->nr_segments; i++) {
         const struct pvg_segment *s = &img->seg[i];
-        uint64_t gpa = s->vaddr - vb;   /* vaddr >= vb checked by parse */
+        uint64_t gpa = s->vaddr - vb; /* vaddr >= vb checked by parse */
 
         if (gpa >= mem_size || s->memsz > mem_size - gpa)
-            return pvg_fail(err, errlen, img->name, -ENOMEM, "segment at "
+            return pvg_fail(err, errlen, img->name, -ENOMEM,
+                            "segment at "
                             "p_vaddr 0x%llx (gpa 0x%llx, 0x%llx bytes) lies "
                             "outside guest memory (%llu KiB)",
                             (unsigned long long)s->vaddr,
@@ -100,16 +106,17 @@ int pvg_layout_plan(const struct pvg_image *img, uint64_t mem_size,
     lay->first_free_gpa = lay->pt_base_gpa + lay->nr_pt_frames * PG;
     end = lay->first_free_gpa;
     if (end > mem_size)
-        return pvg_fail(err, errlen, img->name, -ENOMEM, "image needs %llu "
-                        "KiB but domain has %llu KiB (kernel %llu KiB, "
-                        "p2m %llu KiB, stack %u KiB, page tables %llu KiB)",
-                        (unsigned long long)(end >> 10),
-                        (unsigned long long)(mem_size >> 10),
-                        (unsigned long long)((lay->image_end_gpa -
-                                              lay->image_start_gpa) >> 10),
-                        (unsigned long long)(lay->nr_p2m_frames * 4),
-                        PVG_STACK_SIZE >> 10,
-                        (unsigned long long)(lay->nr_pt_frames * 4));
+        return pvg_fail(
+            err, errlen, img->name, -ENOMEM,
+            "image needs %llu "
+            "KiB but domain has %llu KiB (kernel %llu KiB, "
+            "p2m %llu KiB, stack %u KiB, page tables %llu KiB)",
+            (unsigned long long)(end >> 10),
+            (unsigned long long)(mem_size >> 10),
+            (unsigned long long)((lay->image_end_gpa - lay->image_start_gpa) >>
+                                 10),
+            (unsigned long long)(lay->nr_p2m_frames * 4), PVG_STACK_SIZE >> 10,
+            (unsigned long long)(lay->nr_pt_frames * 4));
     lay->hypercall_page_gpa = img->hypercall_page - vb;
     lay->entry_va = img->entry;
     lay->stack_va = vb + lay->stack_gpa + PVG_STACK_SIZE;
@@ -142,11 +149,10 @@ static void write_page_tables(uint8_t *mem, const struct pvg_layout *lay)
 
         put64(mem, t1 + ((va >> 12) & 511) * 8, gpa | PTE_FLAGS);
         if (gpa != 0 && (va & ((1ull << 21) - 1)))
-            continue;       /* upper levels change only at a 2 MiB edge */
+            continue; /* upper levels change only at a 2 MiB edge */
         put64(mem, t2 + ((va >> 21) & 511) * 8, t1 | PTE_FLAGS);
         put64(mem, t3 + ((va >> 30) & 511) * 8, t2 | PTE_FLAGS);
-        put64(mem, lay->pt_base_gpa + ((va >> 39) & 511) * 8,
-              t3 | PTE_FLAGS);
+        put64(mem, lay->pt_base_gpa + ((va >> 39) & 511) * 8, t3 | PTE_FLAGS);
     }
 }
 
@@ -196,14 +202,12 @@ int pvg_build(const struct pvg_image *img, void *mem, uint64_t mem_size,
         memset(m + gpa + s->filesz, 0, s->memsz - s->filesz);
     }
     /* start_info, console, xenstore, shared_info, p2m and stack. */
-    memset(m + lay->start_info_gpa, 0,
-           lay->pt_base_gpa - lay->start_info_gpa);
+    memset(m + lay->start_info_gpa, 0, lay->pt_base_gpa - lay->start_info_gpa);
     for (uint64_t pfn = 0; pfn < lay->nr_pages; pfn++)
         put64(m, lay->p2m_gpa + pfn * 8, pfn);
     write_page_tables(m, lay);
     write_start_info(m, lay, cmdline);
-    lay->cmdline_truncated = cmdline &&
-                             strlen(cmdline) >= PVG_CMDLINE_MAX;
+    lay->cmdline_truncated = cmdline && strlen(cmdline) >= PVG_CMDLINE_MAX;
     return 0;
 }
 
@@ -215,8 +219,7 @@ int pvg_set_store_evtchn(void *mem, uint64_t mem_size,
     if (lay->start_info_gpa > mem_size ||
         mem_size - lay->start_info_gpa < sizeof(struct start_info))
         return -EINVAL;
-    memcpy(si + offsetof(struct start_info, store_evtchn), &port,
-           sizeof(port));
+    memcpy(si + offsetof(struct start_info, store_evtchn), &port, sizeof(port));
     return 0;
 }
 

@@ -26,20 +26,20 @@
 struct xs_msg {
     struct xs_msg *next;
     struct xsd_sockmsg hdr;
-    char *body;                     /* hdr.len bytes + NUL */
+    char *body; /* hdr.len bytes + NUL */
 };
 
 struct xs_handle {
     int fd;
     pthread_mutex_t request_mutex;
-    pthread_mutex_t lock;           /* everything below */
+    pthread_mutex_t lock; /* everything below */
     pthread_cond_t cond;
     bool reading;
     bool dead;
     int dead_errno;
     struct xs_msg *reply;
     struct xs_msg *ev_head, *ev_tail;
-    int pipe[2];                    /* xs_fileno; -1 until asked */
+    int pipe[2]; /* xs_fileno; -1 until asked */
     bool thread_running;
     pthread_t thread;
     uint32_t req_id;
@@ -206,7 +206,7 @@ static void pump(struct xs_handle *h)
             /* the pipe is full: readers still find the queue */
         }
     } else {
-        msg_free(h->reply);         /* a stale reply is not ours */
+        msg_free(h->reply); /* a stale reply is not ours */
         h->reply = m;
     }
     pthread_cond_broadcast(&h->cond);
@@ -397,7 +397,7 @@ static char *directory_parts(struct xs_handle *h, xs_transaction_t t,
             break;
         }
         if (alen && strcmp(gen, r) != 0) {
-            free(r);            /* changed under us: from the start */
+            free(r); /* changed under us: from the start */
             alen = 0;
             restarts++;
             continue;
@@ -407,7 +407,7 @@ static char *directory_parts(struct xs_handle *h, xs_transaction_t t,
         last = body >= 1 && r[len - 1] == '\0' &&
                (body == 1 || r[len - 2] == '\0');
         if (last)
-            body--;             /* the terminating extra NUL */
+            body--; /* the terminating extra NUL */
         grown = realloc(all, alen + body + 1);
         if (!grown) {
             free(r);
@@ -422,19 +422,19 @@ static char *directory_parts(struct xs_handle *h, xs_transaction_t t,
             *lenp = (unsigned)alen;
             return all;
         }
-        if (body == 0) {        /* no progress: a broken server */
+        if (body == 0) { /* no progress: a broken server */
             errno = EPROTO;
             break;
         }
     }
     if (restarts == 16)
-        errno = EAGAIN;     /* the directory kept changing */
+        errno = EAGAIN; /* the directory kept changing */
     free(all);
     return NULL;
 }
 
-char **xs_directory(struct xs_handle *h, xs_transaction_t t,
-                    const char *path, unsigned int *num)
+char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path,
+                    unsigned int *num)
 {
     unsigned len;
     char *r = talk1(h, t, XS_DIRECTORY, path, &len);
@@ -470,8 +470,7 @@ bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
 }
 
 struct xs_permissions *xs_get_permissions(struct xs_handle *h,
-                                          xs_transaction_t t,
-                                          const char *path,
+                                          xs_transaction_t t, const char *path,
                                           unsigned int *num)
 {
     unsigned len, n;
@@ -610,7 +609,7 @@ bool xs_unwatch(struct xs_handle *h, const char *path, const char *token)
                             { (void *)token, strlen(token) + 1 } };
     bool ok = talk_ok(talkv(h, XBT_NULL, XS_UNWATCH, iov, 2, NULL));
 
-    if (ok) {                       /* XS_UNWATCH_FILTER semantics */
+    if (ok) { /* XS_UNWATCH_FILTER semantics */
         pthread_mutex_lock(&h->lock);
         struct xs_msg **p = &h->ev_head, *last = NULL;
         while (*p) {
@@ -655,8 +654,7 @@ xs_transaction_t xs_transaction_start(struct xs_handle *h)
 
 bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
 {
-    return talk_ok(talk1(h, t, XS_TRANSACTION_END, abort ? "F" : "T",
-                         NULL));
+    return talk_ok(talk1(h, t, XS_TRANSACTION_END, abort ? "F" : "T", NULL));
 }
 
 /* Requests with decimal arguments. */
@@ -668,8 +666,8 @@ static void *talk_nums(struct xs_handle *h, uint32_t type, unsigned nr,
 
     for (unsigned i = 0; i < nr; i++) {
         iov[i].iov_base = buf[i];
-        iov[i].iov_len = (size_t)snprintf(buf[i], sizeof(buf[i]), "%lu",
-                                          nums[i]) + 1;
+        iov[i].iov_len =
+            (size_t)snprintf(buf[i], sizeof(buf[i]), "%lu", nums[i]) + 1;
     }
     return talkv(h, XBT_NULL, type, iov, nr, len);
 }
@@ -682,8 +680,7 @@ bool xs_introduce_domain(struct xs_handle *h, unsigned int domid,
     return talk_ok(talk_nums(h, XS_INTRODUCE, 3, n, NULL));
 }
 
-bool xs_set_target(struct xs_handle *h, unsigned int domid,
-                   unsigned int target)
+bool xs_set_target(struct xs_handle *h, unsigned int domid, unsigned int target)
 {
     unsigned long n[2] = { domid, target };
 

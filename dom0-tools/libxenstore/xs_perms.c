@@ -14,10 +14,18 @@ bool xs_perm_to_string(const struct xs_permissions *perm, char *buffer,
     int n;
 
     switch ((int)perm->perms & (XS_PERM_READ | XS_PERM_WRITE)) {
-    case XS_PERM_WRITE: c = 'w'; break;
-    case XS_PERM_READ: c = 'r'; break;
-    case XS_PERM_READ | XS_PERM_WRITE: c = 'b'; break;
-    default: c = 'n'; break;
+    case XS_PERM_WRITE:
+        c = 'w';
+        break;
+    case XS_PERM_READ:
+        c = 'r';
+        break;
+    case XS_PERM_READ | XS_PERM_WRITE:
+        c = 'b';
+        break;
+    default:
+        c = 'n';
+        break;
     }
     n = snprintf(buffer, buf_len, "%c%u", c, perm->id);
     return n >= 0 && (size_t)n < buf_len;
@@ -33,11 +41,21 @@ bool xs_strings_to_perms(struct xs_permissions *perms, unsigned int num,
         char *end;
 
         switch (*p) {
-        case 'w': perms[i].perms = XS_PERM_WRITE; break;
-        case 'r': perms[i].perms = XS_PERM_READ; break;
-        case 'b': perms[i].perms = XS_PERM_READ | XS_PERM_WRITE; break;
-        case 'n': perms[i].perms = XS_PERM_NONE; break;
-        default: errno = EINVAL; return false;
+        case 'w':
+            perms[i].perms = XS_PERM_WRITE;
+            break;
+        case 'r':
+            perms[i].perms = XS_PERM_READ;
+            break;
+        case 'b':
+            perms[i].perms = XS_PERM_READ | XS_PERM_WRITE;
+            break;
+        case 'n':
+            perms[i].perms = XS_PERM_NONE;
+            break;
+        default:
+            errno = EINVAL;
+            return false;
         }
         errno = 0;
         id = strtoul(p + 1, &end, 10);
@@ -65,7 +83,7 @@ bool xs_path_is_subpath(const char *parent, const char *child)
     size_t n = strlen(parent);
 
     if (n && parent[n - 1] == '/')
-        n--;                        /* "/" or "foo/" */
+        n--; /* "/" or "foo/" */
     return strncmp(child, parent, n) == 0 &&
            (child[n] == '\0' || child[n] == '/');
 }

@@ -19,7 +19,7 @@ struct parser {
     const char *p;
     int line;
     bool from_file;
-    const char *key;        /* current key, for messages */
+    const char *key; /* current key, for messages */
     char *err;
     size_t errlen;
 };
@@ -34,8 +34,8 @@ static int perr(struct parser *P, const char *fmt, ...)
 
     if (!P->err || !P->errlen)
         return -EINVAL;
-    n = snprintf(P->err, P->errlen, P->key ? "%s:%d: %s: " : "%s:%d: ",
-                 P->file, P->line, P->key);
+    n = snprintf(P->err, P->errlen, P->key ? "%s:%d: %s: " : "%s:%d: ", P->file,
+                 P->line, P->key);
     if (n < 0 || (size_t)n >= P->errlen)
         return -EINVAL;
     va_start(ap, fmt);
@@ -139,8 +139,8 @@ static void skip_blank(struct parser *P, bool nl)
 
 static bool is_word(char ch)
 {
-    return isalnum((unsigned char)ch) || ch == '_' || ch == '-' ||
-           ch == '.' || ch == '/' || ch == '+';
+    return isalnum((unsigned char)ch) || ch == '_' || ch == '-' || ch == '.' ||
+           ch == '/' || ch == '+';
 }
 
 /* The bare word at P->p, for messages (bounded). */
@@ -193,17 +193,27 @@ static int parse_string(struct parser *P, char **out)
             int hi, lo;
 
             switch (e) {
-            case 'n': ch = '\n'; break;
-            case 't': ch = '\t'; break;
-            case 'r': ch = '\r'; break;
-            case '\\': case '"': case '\'': ch = e; break;
+            case 'n':
+                ch = '\n';
+                break;
+            case 't':
+                ch = '\t';
+                break;
+            case 'r':
+                ch = '\r';
+                break;
+            case '\\':
+            case '"':
+            case '\'':
+                ch = e;
+                break;
             case 'x':
                 hi = hexval(P->p[0]);
                 lo = hi < 0 ? -1 : hexval(P->p[1]);
                 if (lo < 0 || (hi | lo) == 0) {
                     free(s);
                     return perr(P, "bad \\x escape in string (two hex "
-                                "digits, not 00)");
+                                   "digits, not 00)");
                 }
                 ch = (char)(hi << 4 | lo);
                 P->p += 2;
@@ -242,8 +252,8 @@ static int parse_number(struct parser *P, char **text, long long *num)
     if (n >= sizeof(buf) - 1)
         return perr(P, "number too long");
     errno = 0;
-    v = strtoull(w, &end, (w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) ?
-                 16 : 10);
+    v = strtoull(w, &end,
+                 (w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) ? 16 : 10);
     if (*end || end == w || (w[0] == '0' && (w[1] | 0x20) == 'x' && n < 3))
         return perr(P, "bad number '%s'", w);
     if (errno == ERANGE || v > LLONG_MAX)
@@ -269,8 +279,10 @@ static int parse_scalar(struct parser *P, struct cfg_value *v)
         v->type = CFG_INT;
         return parse_number(P, &v->str, &v->num);
     }
-    return perr(P, "expected a value (\"string\", 'string', number or "
-                "[ list ]), got '%s'", word_at(P, buf, sizeof(buf)));
+    return perr(P,
+                "expected a value (\"string\", 'string', number or "
+                "[ list ]), got '%s'",
+                word_at(P, buf, sizeof(buf)));
 }
 
 static int parse_list(struct parser *P, struct cfg_value *v)
@@ -279,7 +291,7 @@ static int parse_list(struct parser *P, struct cfg_value *v)
     int e;
 
     v->type = CFG_LIST;
-    P->p++;                         /* '[' */
+    P->p++; /* '[' */
     for (;;) {
         struct cfg_value item = { 0 };
         char **items;
@@ -308,22 +320,23 @@ static int parse_list(struct parser *P, struct cfg_value *v)
             P->p++;
         } else if (*P->p != ']') {
             return *P->p ? perr(P, "expected ',' or ']' in list, got '%s'",
-                                word_at(P, buf, sizeof(buf))) :
-                           perr(P, "unterminated list (missing ])");
+                                word_at(P, buf, sizeof(buf)))
+                         : perr(P, "unterminated list (missing ])");
         }
     }
 }
 
-static int add_entry(struct parser *P, char *key, struct cfg_value *v,
-                     int line)
+static int add_entry(struct parser *P, char *key, struct cfg_value *v, int line)
 {
     struct cfg *c = P->c;
     const struct cfg_entry *old = cfg_lookup(c, key);
     struct cfg_entry *e;
 
     if (old && old->from_file && P->from_file && old->file == P->file &&
-        cfg_warn(c, "%s:%d: warning: %s set again (the value from line "
-                    "%d is replaced)", P->file, line, key, old->line))
+        cfg_warn(c,
+                 "%s:%d: warning: %s set again (the value from line "
+                 "%d is replaced)",
+                 P->file, line, key, old->line))
         return -ENOMEM;
     if (c->nr_entries == c->cap_entries) {
         size_t cap = c->cap_entries ? c->cap_entries * 2 : 16;
@@ -334,7 +347,10 @@ static int add_entry(struct parser *P, char *key, struct cfg_value *v,
         c->cap_entries = cap;
     }
     c->entries[c->nr_entries++] = (struct cfg_entry){
-        .key = key, .val = *v, .file = P->file, .line = line,
+        .key = key,
+        .val = *v,
+        .file = P->file,
+        .line = line,
         .from_file = P->from_file,
     };
     return 0;
@@ -386,13 +402,16 @@ fail:
     return e;
 }
 
-int cfg_parse_text(struct cfg *c, const char *file, int line,
-                   const char *text, bool from_file, char *err,
-                   size_t errlen)
+int cfg_parse_text(struct cfg *c, const char *file, int line, const char *text,
+                   bool from_file, char *err, size_t errlen)
 {
     struct parser P = {
-        .c = c, .p = text, .line = line, .from_file = from_file,
-        .err = err, .errlen = errlen,
+        .c = c,
+        .p = text,
+        .line = line,
+        .from_file = from_file,
+        .err = err,
+        .errlen = errlen,
     };
     int e;
 
@@ -416,8 +435,7 @@ int cfg_parse_text(struct cfg *c, const char *file, int line,
     }
 }
 
-int cfg_parse_file(struct cfg *c, const char *path, char *err,
-                   size_t errlen)
+int cfg_parse_file(struct cfg *c, const char *path, char *err, size_t errlen)
 {
     struct stat st;
     char *buf = NULL;
@@ -442,8 +460,7 @@ int cfg_parse_file(struct cfg *c, const char *path, char *err,
     }
     if (st.st_size > CFG_FILE_MAX) {
         e = -EFBIG;
-        snprintf(err, errlen, "%s: larger than %d bytes", path,
-                 CFG_FILE_MAX);
+        snprintf(err, errlen, "%s: larger than %d bytes", path, CFG_FILE_MAX);
         goto out;
     }
     buf = malloc((size_t)st.st_size + 1);
@@ -474,8 +491,9 @@ int cfg_parse_file(struct cfg *c, const char *path, char *err,
     }
     if (!c->dir) {
         const char *slash = strrchr(path, '/');
-        c->dir = slash ? strndup(path, slash == path ? 1 :
-                                 (size_t)(slash - path)) : strdup(".");
+        c->dir = slash
+                     ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
+                     : strdup(".");
         if (!c->dir) {
             e = -ENOMEM;
             goto out;
@@ -507,8 +525,8 @@ int cfg_apply_override(struct cfg *c, const char *kv, int index, char *err,
     const char *v = eq + 1;
     while (*v == ' ' || *v == '\t')
         v++;
-    if (*v && *v != '"' && *v != '\'' && *v != '[' && *v != '-' &&
-        *v != '+' && !(*v >= '0' && *v <= '9') && !strchr(v, '"')) {
+    if (*v && *v != '"' && *v != '\'' && *v != '[' && *v != '-' && *v != '+' &&
+        !(*v >= '0' && *v <= '9') && !strchr(v, '"')) {
         size_t klen = (size_t)(eq - kv), vlen = strlen(v);
         char *q = malloc(klen + vlen + 4);
         if (!q) {
@@ -521,13 +539,12 @@ int cfg_apply_override(struct cfg *c, const char *kv, int index, char *err,
         memcpy(q + klen + 2, v, vlen);
         q[klen + 2 + vlen] = '"';
         q[klen + 3 + vlen] = '\0';
-        int e = cfg_parse_text(c, CFG_CMDLINE_SRC, index, q, false, err,
-                               errlen);
+        int e =
+            cfg_parse_text(c, CFG_CMDLINE_SRC, index, q, false, err, errlen);
         free(q);
         return e;
     }
-    return cfg_parse_text(c, CFG_CMDLINE_SRC, index, kv, false, err,
-                          errlen);
+    return cfg_parse_text(c, CFG_CMDLINE_SRC, index, kv, false, err, errlen);
 }
 
 const struct cfg_entry *cfg_lookup(const struct cfg *c, const char *key)

@@ -16,38 +16,38 @@
  * "FILE:LINE: KEY: what is wrong".
  */
 
-#define CFG_ERR_MAX      512
-#define CFG_FILE_MAX     (1024 * 1024)
-#define CFG_MEMORY_MAX   (1024 * 1024)     /* MiB */
-#define CFG_VCPUS_MAX    32
-#define CFG_NAME_MAX     63
-#define CFG_CMDLINE_SRC  "<command line>"
+#define CFG_ERR_MAX     512
+#define CFG_FILE_MAX    (1024 * 1024)
+#define CFG_MEMORY_MAX  (1024 * 1024) /* MiB */
+#define CFG_VCPUS_MAX   32
+#define CFG_NAME_MAX    63
+#define CFG_CMDLINE_SRC "<command line>"
 
 enum cfg_type { CFG_STRING, CFG_INT, CFG_LIST };
 
 struct cfg_value {
     enum cfg_type type;
-    char *str;              /* STRING: text; INT: the literal as written */
-    long long num;          /* INT */
-    char **items;           /* LIST: items as text (numbers as written) */
+    char *str;     /* STRING: text; INT: the literal as written */
+    long long num; /* INT */
+    char **items;  /* LIST: items as text (numbers as written) */
     size_t nr_items;
 };
 
 struct cfg_entry {
     char *key;
     struct cfg_value val;
-    const char *file;       /* owned by struct cfg */
+    const char *file; /* owned by struct cfg */
     int line;
-    bool from_file;         /* false for command-line overrides */
+    bool from_file; /* false for command-line overrides */
 };
 
 struct cfg {
     struct cfg_entry *entries;
     size_t nr_entries, cap_entries;
-    char **files;           /* names used in messages, owned */
+    char **files; /* names used in messages, owned */
     size_t nr_files;
-    char *dir;              /* directory of the first file parsed */
-    char **warnings;        /* "FILE:LINE: warning: ..." in order */
+    char *dir;       /* directory of the first file parsed */
+    char **warnings; /* "FILE:LINE: warning: ..." in order */
     size_t nr_warnings;
 };
 
@@ -56,10 +56,10 @@ enum cfg_action { CFG_DESTROY = 0, CFG_RESTART = 1, CFG_PRESERVE = 2 };
 
 struct cfg_domain {
     char name[CFG_NAME_MAX + 1];
-    uint64_t memory_mb;     /* default 128 */
-    uint32_t vcpus;         /* default 1 */
-    char *kernel;           /* malloc'd; relative paths resolved */
-    char *cmdline;          /* malloc'd, "" when none */
+    uint64_t memory_mb; /* default 128 */
+    uint32_t vcpus;     /* default 1 */
+    char *kernel;       /* malloc'd; relative paths resolved */
+    char *cmdline;      /* malloc'd, "" when none */
     enum cfg_action on_poweroff, on_reboot, on_crash;
 };
 
@@ -76,16 +76,14 @@ void cfg_free(struct cfg *c);
  * err holds "FILE:LINE: ...") or -ENOMEM. On error c keeps the settings
  * parsed before the bad one.
  */
-int cfg_parse_text(struct cfg *c, const char *file, int line,
-                   const char *text, bool from_file, char *err,
-                   size_t errlen);
+int cfg_parse_text(struct cfg *c, const char *file, int line, const char *text,
+                   bool from_file, char *err, size_t errlen);
 
 /*
  * Reads and parses the file at path (at most CFG_FILE_MAX bytes); the
  * first file parsed sets c->dir. Returns 0 or -errno with err set.
  */
-int cfg_parse_file(struct cfg *c, const char *path, char *err,
-                   size_t errlen);
+int cfg_parse_file(struct cfg *c, const char *path, char *err, size_t errlen);
 
 /*
  * Applies one "key=value" override (same syntax as a file line), the

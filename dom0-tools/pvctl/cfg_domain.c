@@ -29,8 +29,7 @@ static int eerr(char *err, size_t errlen, const struct cfg_entry *e,
 }
 
 /* Describes a value for messages: "lots" in quotes, or "a list". */
-static const char *describe(const struct cfg_value *v, char *buf,
-                            size_t len)
+static const char *describe(const struct cfg_value *v, char *buf, size_t len)
 {
     if (v->type == CFG_LIST)
         return "a list";
@@ -44,8 +43,7 @@ static const char *describe(const struct cfg_value *v, char *buf,
 
 /* An integer in [min, max]; quoted decimal strings are accepted (xl). */
 static int get_int(const struct cfg_entry *e, long long min, long long max,
-                   const char *unit, long long *out, char *err,
-                   size_t errlen)
+                   const char *unit, long long *out, char *err, size_t errlen)
 {
     char buf[64];
     long long v;
@@ -65,14 +63,14 @@ static int get_int(const struct cfg_entry *e, long long min, long long max,
                     describe(&e->val, buf, sizeof(buf)));
     }
     if (v < min || v > max)
-        return eerr(err, errlen, e, "%lld%s is out of range (%lld..%lld)",
-                    v, unit, min, max);
+        return eerr(err, errlen, e, "%lld%s is out of range (%lld..%lld)", v,
+                    unit, min, max);
     *out = v;
     return 0;
 }
 
-static int get_string(const struct cfg_entry *e, const char **out,
-                      char *err, size_t errlen)
+static int get_string(const struct cfg_entry *e, const char **out, char *err,
+                      size_t errlen)
 {
     char buf[64];
 
@@ -87,7 +85,9 @@ static int get_action(const struct cfg_entry *e, enum cfg_action *out,
                       char *err, size_t errlen)
 {
     static const char *const unsupported[] = {
-        "rename-restart", "coredump-destroy", "coredump-restart",
+        "rename-restart",
+        "coredump-destroy",
+        "coredump-restart",
         "soft-reset",
     };
     const char *s = NULL;
@@ -102,13 +102,16 @@ static int get_action(const struct cfg_entry *e, enum cfg_action *out,
     else if (strcmp(s, "preserve") == 0)
         *out = CFG_PRESERVE;
     else {
-        for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported);
-             i++)
+        for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
             if (strcmp(s, unsupported[i]) == 0)
-                return eerr(err, errlen, e, "'%s' is not supported by "
-                            "pvisor (use destroy, restart or preserve)", s);
-        return eerr(err, errlen, e, "expected destroy, restart or preserve, "
-                    "got \"%.40s\"", s);
+                return eerr(err, errlen, e,
+                            "'%s' is not supported by "
+                            "pvisor (use destroy, restart or preserve)",
+                            s);
+        return eerr(err, errlen, e,
+                    "expected destroy, restart or preserve, "
+                    "got \"%.40s\"",
+                    s);
     }
     return 0;
 }
@@ -127,19 +130,22 @@ static int check_name(const struct cfg_entry *e, const char *s, char *err,
             digits++;
         else if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                    ch == '_' || ch == '.' || ch == '-'))
-            return eerr(err, errlen, e, "character %zu is not one of "
-                        "[A-Za-z0-9_.-]", i + 1);
+            return eerr(err, errlen, e,
+                        "character %zu is not one of "
+                        "[A-Za-z0-9_.-]",
+                        i + 1);
     }
     if (digits == n)
-        return eerr(err, errlen, e, "'%s' is all digits and would be "
-                    "taken for a domain id", s);
+        return eerr(err, errlen, e,
+                    "'%s' is all digits and would be "
+                    "taken for a domain id",
+                    s);
     return 0;
 }
 
 /* kernel: relative to the config file's directory when set in a file. */
 static int resolve_kernel(const struct cfg *c, const struct cfg_entry *e,
-                          const char *s, char **out, char *err,
-                          size_t errlen)
+                          const char *s, char **out, char *err, size_t errlen)
 {
     if (!*s)
         return eerr(err, errlen, e, "empty path");
@@ -153,8 +159,9 @@ static int resolve_kernel(const struct cfg *c, const struct cfg_entry *e,
 static bool known_key(const char *k)
 {
     static const char *const keys[] = {
-        "name", "memory", "vcpus", "kernel", "cmdline", "extra", "root",
-        "on_poweroff", "on_reboot", "on_crash", "type", "disk", "vif",
+        "name",  "memory", "vcpus",       "kernel",    "cmdline",
+        "extra", "root",   "on_poweroff", "on_reboot", "on_crash",
+        "type",  "disk",   "vif",
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
         if (strcmp(k, keys[i]) == 0)
@@ -169,8 +176,8 @@ static int warn_unknown(struct cfg *c)
 
         if (known_key(e->key) || cfg_lookup(c, e->key) != e)
             continue;
-        if (cfg_warn(c, "%s:%d: warning: unknown key '%s' ignored",
-                     e->file, e->line, e->key))
+        if (cfg_warn(c, "%s:%d: warning: unknown key '%s' ignored", e->file,
+                     e->line, e->key))
             return -ENOMEM;
     }
     return 0;
@@ -191,8 +198,10 @@ static int build_cmdline(struct cfg *c, struct cfg_domain *d, char *err,
         return r;
     if (scl) {
         if ((sex || srt) &&
-            cfg_warn(c, "%s:%d: warning: cmdline given: root and extra are "
-                     "ignored", cl->file, cl->line))
+            cfg_warn(c,
+                     "%s:%d: warning: cmdline given: root and extra are "
+                     "ignored",
+                     cl->file, cl->line))
             return -ENOMEM;
         d->cmdline = strdup(scl);
     } else if (srt) {
@@ -235,8 +244,10 @@ int cfg_domain_from(struct cfg *c, struct cfg_domain *d, char *err,
         if ((r = get_string(e, &s, err, errlen)))
             return r;
         if (strcmp(s, "pv") != 0)
-            return eerr(err, errlen, e, "only type = \"pv\" is supported, "
-                        "got \"%.20s\"", s);
+            return eerr(err, errlen, e,
+                        "only type = \"pv\" is supported, "
+                        "got \"%.20s\"",
+                        s);
     }
     if ((e = cfg_lookup(c, "memory"))) {
         if ((r = get_int(e, 1, CFG_MEMORY_MAX, " MiB", &v, err, errlen)))
@@ -249,8 +260,7 @@ int cfg_domain_from(struct cfg *c, struct cfg_domain *d, char *err,
         d->vcpus = (uint32_t)v;
     }
     if (!(e = cfg_lookup(c, "kernel"))) {
-        snprintf(err, errlen, "%s: kernel: required key missing",
-                 main_file);
+        snprintf(err, errlen, "%s: kernel: required key missing", main_file);
         return -EINVAL;
     }
     if ((r = get_string(e, &s, err, errlen)) ||

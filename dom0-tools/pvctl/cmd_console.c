@@ -14,7 +14,7 @@
 
 #define DETACH_CHAR 0x1d /* Ctrl-] */
 #define POLL_MS_TTY 200  /* bounds the detach latency */
-#define POLL_MS 1000
+#define POLL_MS     1000
 
 static struct termios saved_tio;
 static volatile sig_atomic_t tio_saved;

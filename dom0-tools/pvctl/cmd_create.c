@@ -59,16 +59,19 @@ static uint32_t store_port(uint32_t domid)
     int port;
 
     if (!evh) {
-        fprintf(stderr, "pvctl: %s: warning: xenstore not available: "
-                "event channels: %s\n", CMD, strerror(errno));
+        fprintf(stderr,
+                "pvctl: %s: warning: xenstore not available: "
+                "event channels: %s\n",
+                CMD, strerror(errno));
         return 0;
     }
     port = pvevtchn_alloc_unbound_for(evh, domid, 0);
     pvevtchn_close(evh);
     if (port <= 0) {
-        fprintf(stderr, "pvctl: %s: warning: xenstore not available: "
-                "allocating its event channel: %s\n", CMD,
-                strerror(port < 0 ? -port : EINVAL));
+        fprintf(stderr,
+                "pvctl: %s: warning: xenstore not available: "
+                "allocating its event channel: %s\n",
+                CMD, strerror(port < 0 ? -port : EINVAL));
         return 0;
     }
     return (uint32_t)port;
@@ -77,9 +80,8 @@ static uint32_t store_port(uint32_t domid)
 /* Maps the domain's RAM, writes the image (with the xenstore port in
  * start_info), sends DomainSetup. Stores the xenstore ring's frame. */
 static int build_domain(struct pvc_handle *h, uint32_t domid,
-                        const struct pvg_image *img,
-                        const struct cfg_domain *d, uint32_t xs_port,
-                        uint64_t *store_mfn)
+                        const struct pvg_image *img, const struct cfg_domain *d,
+                        uint32_t xs_port, uint64_t *store_mfn)
 {
     char err[PVG_ERR_MAX];
     struct pvg_layout lay;
@@ -106,8 +108,7 @@ static int build_domain(struct pvc_handle *h, uint32_t domid,
         return e;
     }
     e = pvg_build(img, mem, size, d->cmdline, &lay, err, sizeof(err));
-    if (!e && xs_port &&
-        (e = pvg_set_store_evtchn(mem, size, &lay, xs_port)))
+    if (!e && xs_port && (e = pvg_set_store_evtchn(mem, size, &lay, xs_port)))
         snprintf(err, sizeof(err), "start_info outside guest memory");
     if (!e)
         *store_mfn = lay.store_gpa / PVG_PAGE_SIZE;
@@ -118,25 +119,31 @@ static int build_domain(struct pvc_handle *h, uint32_t domid,
         return e;
     }
     if (lay.cmdline_truncated)
-        fprintf(stderr, "pvctl: %s: warning: cmdline longer than %u bytes, "
-                "truncated\n", CMD, PVG_CMDLINE_MAX - 1);
+        fprintf(stderr,
+                "pvctl: %s: warning: cmdline longer than %u bytes, "
+                "truncated\n",
+                CMD, PVG_CMDLINE_MAX - 1);
     if (pvctl_opts.verbose)
-        fprintf(stderr, "pvctl: %s: image 0x%llx-0x%llx, start_info 0x%llx, "
-                "page tables 0x%llx (%llu frames), entry 0x%llx\n", CMD,
-                (unsigned long long)lay.image_start_gpa,
+        fprintf(stderr,
+                "pvctl: %s: image 0x%llx-0x%llx, start_info 0x%llx, "
+                "page tables 0x%llx (%llu frames), entry 0x%llx\n",
+                CMD, (unsigned long long)lay.image_start_gpa,
                 (unsigned long long)lay.image_end_gpa,
                 (unsigned long long)lay.start_info_gpa,
                 (unsigned long long)lay.pt_base_gpa,
                 (unsigned long long)lay.nr_pt_frames,
                 (unsigned long long)lay.entry_va);
     e = pvc_domain_setup(h, &(struct pvc_setup_args){
-        .domid = domid, .hypercall_page_gpa = lay.hypercall_page_gpa,
-        .shared_info_gpa = lay.shared_info_gpa,
-        .start_info_gpa = lay.start_info_gpa,
-        .pt_base_gpa = lay.pt_base_gpa, .entry_va = lay.entry_va,
-        .stack_va = lay.stack_va, .start_info_va = lay.start_info_va,
-        .virt_base = lay.virt_base,
-    });
+                                .domid = domid,
+                                .hypercall_page_gpa = lay.hypercall_page_gpa,
+                                .shared_info_gpa = lay.shared_info_gpa,
+                                .start_info_gpa = lay.start_info_gpa,
+                                .pt_base_gpa = lay.pt_base_gpa,
+                                .entry_va = lay.entry_va,
+                                .stack_va = lay.stack_va,
+                                .start_info_va = lay.start_info_va,
+                                .virt_base = lay.virt_base,
+                            });
     if (e)
         pvctl_call_failed(CMD, h, e, "setting up the domain");
     return e;
@@ -160,10 +167,17 @@ int pvctl_cmd_create(int argc, char **argv)
 
     while ((opt = getopt(argc, argv, "cpq")) != -1) {
         switch (opt) {
-        case 'c': console = true; break;
-        case 'p': paused = true; break;
-        case 'q': quiet = true; break;
-        default: return pvctl_usage(CMD);
+        case 'c':
+            console = true;
+            break;
+        case 'p':
+            paused = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        default:
+            return pvctl_usage(CMD);
         }
     }
     if (optind >= argc)
@@ -177,8 +191,7 @@ int pvctl_cmd_create(int argc, char **argv)
     e = pvg_image_load(d.kernel, &img, err, sizeof(err));
     if (!e) {
         struct pvg_layout lay;
-        e = pvg_layout_plan(&img, d.memory_mb << 20, &lay, err,
-                            sizeof(err));
+        e = pvg_layout_plan(&img, d.memory_mb << 20, &lay, err, sizeof(err));
     }
     if (e) {
         pvctl_err(CMD, "%s", err);
@@ -194,12 +207,17 @@ int pvctl_cmd_create(int argc, char **argv)
     sigaddset(&block, SIGHUP);
     sigaddset(&block, SIGQUIT);
     sigprocmask(SIG_BLOCK, &block, &old);
-    e = pvc_domain_create(h, &(struct pvc_create_args){
-        .name = d.name, .memory_kb = d.memory_mb * 1024, .vcpus = d.vcpus,
-        .on_poweroff = (Pvmgmt__Action)d.on_poweroff,
-        .on_reboot = (Pvmgmt__Action)d.on_reboot,
-        .on_crash = (Pvmgmt__Action)d.on_crash, .cmdline = d.cmdline,
-    }, &domid);
+    e = pvc_domain_create(h,
+                          &(struct pvc_create_args){
+                              .name = d.name,
+                              .memory_kb = d.memory_mb * 1024,
+                              .vcpus = d.vcpus,
+                              .on_poweroff = (Pvmgmt__Action)d.on_poweroff,
+                              .on_reboot = (Pvmgmt__Action)d.on_reboot,
+                              .on_crash = (Pvmgmt__Action)d.on_crash,
+                              .cmdline = d.cmdline,
+                          },
+                          &domid);
     if (e) {
         pvctl_call_failed(CMD, h, e, "creating the domain");
         goto unblock;
@@ -215,9 +233,8 @@ int pvctl_cmd_create(int argc, char **argv)
     }
     e = build_domain(h, domid, &img, &d, xs_port, &store_mfn);
     if (!e && xs)
-        e = pvctl_store_introduce(CMD, xs, domid, d.name,
-                                  d.memory_mb * 1024, d.vcpus, store_mfn,
-                                  xs_port);
+        e = pvctl_store_introduce(CMD, xs, domid, d.name, d.memory_mb * 1024,
+                                  d.vcpus, store_mfn, xs_port);
     if (!e && disks.nr && !xs) {
         pvctl_err(CMD, "disk needs xenstore: start pvstored (pvhost start)");
         e = -ENOTCONN;
@@ -230,7 +247,7 @@ int pvctl_cmd_create(int argc, char **argv)
     }
     for (size_t i = 0; !e && i < vifs.nr; i++)
         e = vif_attach(CMD, xs, domid, &vifs.v[i]);
-    if (!e)     /* the ring console is optional: never fails create */
+    if (!e) /* the ring console is optional: never fails create */
         pvctl_console_setup(CMD, h, domid, d.name, &img, d.memory_mb << 20);
     if (!e && !paused) {
         e = pvc_domain_unpause(h, domid);
@@ -240,7 +257,8 @@ int pvctl_cmd_create(int argc, char **argv)
     if (e) {
         int de = pvc_domain_destroy(h, domid);
         if (de)
-            pvctl_call_failed(CMD, h, de, "destroying the half-built "
+            pvctl_call_failed(CMD, h, de,
+                              "destroying the half-built "
                               "domain");
         disk_forget_all(xs, domid);
         vif_forget_all(xs, domid);

@@ -20,8 +20,7 @@ static bool is_live(Pvmgmt__DomainState s)
 
 /* Common shape: `CMD DOM` -> one DomainRef request. */
 static int simple_op(int argc, char **argv,
-                     int (*op)(struct pvc_handle *, uint32_t),
-                     const char *what)
+                     int (*op)(struct pvc_handle *, uint32_t), const char *what)
 {
     struct pvc_handle *h;
     uint32_t domid;
@@ -89,22 +88,20 @@ static void print_end(FILE *f, const char *name, uint32_t domid,
     fprintf(f, "Domain %u (%s): %s", domid, name, pvc_state_name(i->state));
     if (i->state == PVMGMT__DOMAIN_STATE__STATE_SHUTDOWN)
         fprintf(f, " (%s, code %u)",
-                pvc_shutdown_reason_name(i->shutdown_reason),
-                i->shutdown_code);
+                pvc_shutdown_reason_name(i->shutdown_reason), i->shutdown_code);
     fputc('\n', f);
-    if (i->state == PVMGMT__DOMAIN_STATE__STATE_CRASHED &&
-        *i->crash_report)
+    if (i->state == PVMGMT__DOMAIN_STATE__STATE_CRASHED && *i->crash_report)
         fprintf(f, "%s%s", i->crash_report,
-                i->crash_report[strlen(i->crash_report) - 1] == '\n' ?
-                "" : "\n");
+                i->crash_report[strlen(i->crash_report) - 1] == '\n' ? ""
+                                                                     : "\n");
 }
 
 /*
  * How often domid has restarted so far: 0 with *restarts set, 1 when the
  * domain is gone, -errno on errors (printed).
  */
-static int get_restarts(const char *cmd, struct pvc_handle *h,
-                        uint32_t domid, uint32_t *restarts)
+static int get_restarts(const char *cmd, struct pvc_handle *h, uint32_t domid,
+                        uint32_t *restarts)
 {
     struct pvc_domain_info *infos;
     size_t nr;
@@ -169,8 +166,7 @@ gone:
  * Asks the guest through control/shutdown, as xl does. Returns 0 when the
  * request was written, -errno when xenstore cannot carry it.
  */
-static int request_shutdown(const char *cmd, uint32_t domid,
-                            const char *what)
+static int request_shutdown(const char *cmd, uint32_t domid, const char *what)
 {
     struct xs_handle *xs = pvctl_xs_open(cmd, true);
     char path[64];
@@ -178,12 +174,13 @@ static int request_shutdown(const char *cmd, uint32_t domid,
 
     if (!xs)
         return -ENOENT;
-    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown",
-             domid);
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
     if (!xs_is_domain_introduced(xs, domid)) {
         e = -ENOENT;
-        fprintf(stderr, "pvctl: %s: warning: domain %u is not connected "
-                "to xenstore\n", cmd, domid);
+        fprintf(stderr,
+                "pvctl: %s: warning: domain %u is not connected "
+                "to xenstore\n",
+                cmd, domid);
     } else if (!xs_write(xs, XBT_NULL, path, what, (unsigned)strlen(what))) {
         e = -errno;
         pvctl_err(cmd, "writing %s: %s", path, strerror(-e));
@@ -196,8 +193,8 @@ static int request_shutdown(const char *cmd, uint32_t domid,
  * Waits up to secs for domid to stop (or, for a reboot, to restart).
  * Returns 1 when it did, 0 on timeout, -errno on errors (printed).
  */
-static int wait_graceful(const char *cmd, struct pvc_handle *h,
-                         uint32_t domid, uint32_t secs, uint32_t restarts)
+static int wait_graceful(const char *cmd, struct pvc_handle *h, uint32_t domid,
+                         uint32_t secs, uint32_t restarts)
 {
     struct pvc_domain_info info;
     uint32_t now;
@@ -246,17 +243,21 @@ static int shutdown_cmd(int argc, char **argv, Pvmgmt__ShutdownReason r)
 
     while ((opt = getopt(argc, argv, "wFt:")) != -1) {
         switch (opt) {
-        case 'w': wait = true; break;
-        case 'F': force = true; break;
+        case 'w':
+            wait = true;
+            break;
+        case 'F':
+            force = true;
+            break;
         case 't':
-            if (!pvctl_parse_u32(optarg, &secs) || secs == 0 ||
-                secs > 86400) {
+            if (!pvctl_parse_u32(optarg, &secs) || secs == 0 || secs > 86400) {
                 pvctl_err(argv[0], "-t wants seconds (1..86400), got '%s'",
                           optarg);
                 return pvctl_usage(argv[0]);
             }
             break;
-        default: return pvctl_usage(argv[0]);
+        default:
+            return pvctl_usage(argv[0]);
         }
     }
     if (optind != argc - 1)
@@ -269,16 +270,16 @@ static int shutdown_cmd(int argc, char **argv, Pvmgmt__ShutdownReason r)
     if (get_restarts(argv[0], h, domid, &restarts) < 0)
         goto out;
     if (!force &&
-        request_shutdown(argv[0], domid, reboot ? "reboot" : "poweroff") ==
-        0) {
+        request_shutdown(argv[0], domid, reboot ? "reboot" : "poweroff") == 0) {
         e = wait_graceful(argv[0], h, domid, secs, restarts);
         if (e < 0)
             goto out;
         hard = e == 0;
         if (hard)
-            fprintf(stderr, "pvctl: %s: domain %u did not %s within %u s; "
-                    "using a hard %s\n", argv[0], domid,
-                    reboot ? "reboot" : "shut down", secs,
+            fprintf(stderr,
+                    "pvctl: %s: domain %u did not %s within %u s; "
+                    "using a hard %s\n",
+                    argv[0], domid, reboot ? "reboot" : "shut down", secs,
                     reboot ? "reboot" : "shutdown");
     }
     if (hard) {
@@ -288,17 +289,15 @@ static int shutdown_cmd(int argc, char **argv, Pvmgmt__ShutdownReason r)
             goto out;
         }
         if (!force)
-            fprintf(stderr, "pvctl: %s: domain %u: hard %s done\n",
-                    argv[0], domid, reboot ? "reboot" : "shutdown");
+            fprintf(stderr, "pvctl: %s: domain %u: hard %s done\n", argv[0],
+                    domid, reboot ? "reboot" : "shutdown");
     }
     if (wait) {
         fprintf(stderr, "Waiting for domain %u (%s)\n", domid, argv[optind]);
         /* A graceful reboot has already happened when we get here. */
         if (!hard && reboot)
-            fprintf(stderr, "Domain %u (%s) rebooted\n", domid,
-                    argv[optind]);
-        else if (wait_stop(argv[0], h, domid, argv[optind], reboot,
-                           restarts))
+            fprintf(stderr, "Domain %u (%s) rebooted\n", domid, argv[optind]);
+        else if (wait_stop(argv[0], h, domid, argv[optind], reboot, restarts))
             goto out;
     }
     rc = PVCTL_OK;
@@ -309,8 +308,7 @@ out:
 
 int pvctl_cmd_shutdown(int argc, char **argv)
 {
-    return shutdown_cmd(argc, argv,
-                        PVMGMT__SHUTDOWN_REASON__SHUTDOWN_POWEROFF);
+    return shutdown_cmd(argc, argv, PVMGMT__SHUTDOWN_REASON__SHUTDOWN_POWEROFF);
 }
 
 int pvctl_cmd_reboot(int argc, char **argv)
@@ -329,8 +327,10 @@ int pvctl_cmd_wait(int argc, char **argv)
         if (opt != 't' || !pvctl_parse_u32(optarg, &secs) || secs == 0 ||
             secs > UINT32_MAX / 1000) {
             if (opt == 't')
-                pvctl_err("wait", "-t wants whole seconds (1..%u), got "
-                          "'%s'", UINT32_MAX / 1000, optarg);
+                pvctl_err("wait",
+                          "-t wants whole seconds (1..%u), got "
+                          "'%s'",
+                          UINT32_MAX / 1000, optarg);
             return pvctl_usage("wait");
         }
         ms = secs * 1000;
@@ -358,9 +358,11 @@ int pvctl_cmd_wait(int argc, char **argv)
     } else {
         print_end(stdout, info.name, domid, &info);
         rc = info.state == PVMGMT__DOMAIN_STATE__STATE_SHUTDOWN &&
-             info.shutdown_reason ==
-             PVMGMT__SHUTDOWN_REASON__SHUTDOWN_POWEROFF &&
-             info.shutdown_code == 0 ? PVCTL_OK : WAIT_OTHER_EXIT;
+                     info.shutdown_reason ==
+                         PVMGMT__SHUTDOWN_REASON__SHUTDOWN_POWEROFF &&
+                     info.shutdown_code == 0
+                 ? PVCTL_OK
+                 : WAIT_OTHER_EXIT;
     }
     pvc_domain_info_clear(&info);
 out:

@@ -10,7 +10,7 @@
 
 #include "pvctl.h"
 
-#define DMESG_MAX_ROUNDS 4096   /* bounds a pvisor that never stops */
+#define DMESG_MAX_ROUNDS 4096 /* bounds a pvisor that never stops */
 
 int pvctl_cmd_info(int argc, char **argv)
 {
@@ -40,10 +40,9 @@ int pvctl_cmd_info(int argc, char **argv)
     LINE("nr_cpus", "%u", hi.nr_cpus);
     LINE("cpu_mhz", "%llu.%03llu", (unsigned long long)(hi.tsc_khz / 1000),
          (unsigned long long)(hi.tsc_khz % 1000));
-    LINE("total_memory", "%llu", (unsigned long long)(hi.total_memory_kb >>
-                                                      10));
-    LINE("free_memory", "%llu", (unsigned long long)(hi.free_memory_kb >>
-                                                     10));
+    LINE("total_memory", "%llu",
+         (unsigned long long)(hi.total_memory_kb >> 10));
+    LINE("free_memory", "%llu", (unsigned long long)(hi.free_memory_kb >> 10));
     LINE("xen_major", "%u", hi.xen_major);
     LINE("xen_minor", "%u", hi.xen_minor);
     LINE("xen_version", "%u.%u", hi.xen_major, hi.xen_minor);

@@ -42,7 +42,7 @@ static int collect(const char *cmd, struct pvc_handle *h, int nr_doms,
             pvc_domain_info_free(all, n_all);
             return e;
         }
-        all[n_all++] = one[0];          /* moves the owned pointers */
+        all[n_all++] = one[0]; /* moves the owned pointers */
         free(one);
     }
     *out = all;
@@ -56,22 +56,21 @@ static void print_long(const struct pvc_domain_info *d)
            pvc_state_name(d->state));
     if (d->state == PVMGMT__DOMAIN_STATE__STATE_SHUTDOWN)
         printf("shutdown_reason: %s\nshutdown_code: %u\n",
-               pvc_shutdown_reason_name(d->shutdown_reason),
-               d->shutdown_code);
+               pvc_shutdown_reason_name(d->shutdown_reason), d->shutdown_code);
     printf("memory_kb: %llu\nhost_memory_kb: %llu\nvcpus: %u\n"
            "vcpus_online: %u\ncpu_time: %.3f s\nuptime: %.3f s\n"
            "on_poweroff: %s\non_reboot: %s\non_crash: %s\nrestarts: %u\n"
-           "built: %s\n", (unsigned long long)d->memory_kb,
+           "built: %s\n",
+           (unsigned long long)d->memory_kb,
            (unsigned long long)d->host_memory_kb, d->vcpus, d->vcpus_online,
            d->cpu_time_ns / 1e9, d->uptime_ns / 1e9,
            pvc_action_name(d->on_poweroff), pvc_action_name(d->on_reboot),
-           pvc_action_name(d->on_crash), d->restarts,
-           d->built ? "yes" : "no");
+           pvc_action_name(d->on_crash), d->restarts, d->built ? "yes" : "no");
     for (size_t i = 0; i < d->nr_vcpu; i++) {
         const struct pvc_vcpu_info *v = &d->vcpu[i];
         printf("vcpu %u: online %s, blocked %s, cpu_time %.3f s, "
-               "hypercalls %llu, exits %llu, upcalls %llu\n", v->id,
-               v->online ? "yes" : "no", v->blocked ? "yes" : "no",
+               "hypercalls %llu, exits %llu, upcalls %llu\n",
+               v->id, v->online ? "yes" : "no", v->blocked ? "yes" : "no",
                v->cpu_time_ns / 1e9, (unsigned long long)v->hypercalls,
                (unsigned long long)v->exits, (unsigned long long)v->upcalls);
     }
@@ -117,8 +116,8 @@ int pvctl_cmd_list(int argc, char **argv)
         }
         pvctl_state_string(d[i].state, st);
         printf("%-40s %5u %5lu %5u     %s %8.1f\n", d[i].name, d[i].domid,
-               (unsigned long)(d[i].memory_kb / 1024), d[i].vcpus_online,
-               st, d[i].cpu_time_ns / 1e9);
+               (unsigned long)(d[i].memory_kb / 1024), d[i].vcpus_online, st,
+               d[i].cpu_time_ns / 1e9);
     }
     rc = PVCTL_OK;
 out:

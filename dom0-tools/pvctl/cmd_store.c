@@ -83,8 +83,10 @@ static int do_perms(struct xs_handle *xs, int argc, char **argv)
         return fail("allocating for", argv[0]);
     for (int i = 1; i < argc; i++) {
         if (!xs_strings_to_perms(&p[i - 1], 1, argv[i])) {
-            pvctl_err(CMD, "bad permission '%s' (want n|r|w|b and a "
-                      "domid, e.g. r5)", argv[i]);
+            pvctl_err(CMD,
+                      "bad permission '%s' (want n|r|w|b and a "
+                      "domid, e.g. r5)",
+                      argv[i]);
             free(p);
             return PVCTL_ERR;
         }
@@ -138,8 +140,10 @@ int pvctl_cmd_store(int argc, char **argv)
     argv += 2;
     xs = pvctl_xs_open(CMD, false);
     if (!xs) {
-        pvctl_err(CMD, "cannot reach pvstored: %s (is the host side "
-                  "started? run 'pvhost start')", strerror(errno));
+        pvctl_err(CMD,
+                  "cannot reach pvstored: %s (is the host side "
+                  "started? run 'pvhost start')",
+                  strerror(errno));
         return PVCTL_ERR;
     }
     if (strcmp(sub, "ls") == 0) {

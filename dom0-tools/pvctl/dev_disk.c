@@ -15,8 +15,8 @@
 #include "pvctl.h"
 #include "xenstore.h"
 
-#define BE_FMT "/local/domain/0/backend/vbd/%u/%u"
-#define FE_FMT "/local/domain/%u/device/vbd/%u"
+#define BE_FMT            "/local/domain/0/backend/vbd/%u/%u"
+#define FE_FMT            "/local/domain/%u/device/vbd/%u"
 #define DETACH_TIMEOUT_MS 10000
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -113,8 +113,7 @@ static int set_vdev(struct disk_spec *o, const char *v, char *err,
     int64_t id = disk_vdev_to_devid(v);
 
     if (id < 0 || strlen(v) >= sizeof(o->vdev))
-        return fail(err, errlen, "vdev '%s' is not a disk name like xvda",
-                    v);
+        return fail(err, errlen, "vdev '%s' is not a disk name like xvda", v);
     snprintf(o->vdev, sizeof(o->vdev), "%s", v);
     o->devid = (uint32_t)id;
     return 0;
@@ -145,8 +144,10 @@ int disk_parse_spec(const char *spec, struct disk_spec *o, char *err,
             char *k = trim(kv), *v = trim(eq + 1);
             if (!strcmp(k, "format")) {
                 if (strcmp(v, "raw"))
-                    e = fail(err, errlen, "format '%s' not supported (only "
-                             "raw)", v);
+                    e = fail(err, errlen,
+                             "format '%s' not supported (only "
+                             "raw)",
+                             v);
             } else if (!strcmp(k, "vdev")) {
                 e = set_vdev(o, v, err, errlen);
             } else if (!strcmp(k, "access")) {
@@ -171,10 +172,12 @@ int disk_parse_spec(const char *spec, struct disk_spec *o, char *err,
                 e = fail(err, errlen, "target given twice");
             break;
         case 1:
-            if (strcmp(kv, "raw") && strcmp(kv, "aio") && strcmp(kv, "file")
-                && strcmp(kv, "phy"))
-                e = fail(err, errlen, "format '%s' not supported (only "
-                         "raw)", kv);
+            if (strcmp(kv, "raw") && strcmp(kv, "aio") && strcmp(kv, "file") &&
+                strcmp(kv, "phy"))
+                e = fail(err, errlen,
+                         "format '%s' not supported (only "
+                         "raw)",
+                         kv);
             break;
         case 2:
             e = set_vdev(o, kv, err, errlen);
@@ -210,8 +213,8 @@ void disk_list_free(struct disk_list *l)
     l->nr = 0;
 }
 
-int disk_list_from_cfg(const struct cfg *c, struct disk_list *out,
-                       char *err, size_t errlen)
+int disk_list_from_cfg(const struct cfg *c, struct disk_list *out, char *err,
+                       size_t errlen)
 {
     const struct cfg_entry *e = cfg_lookup(c, "disk");
     char why[256];
@@ -220,11 +223,13 @@ int disk_list_from_cfg(const struct cfg *c, struct disk_list *out,
     if (!e)
         return 0;
     if (e->val.type != CFG_LIST)
-        return fail(err, errlen, "%s:%d: disk: must be a list, e.g. "
-                    "[ 'vdev=xvda, target=disk.img' ]", e->file, e->line);
+        return fail(err, errlen,
+                    "%s:%d: disk: must be a list, e.g. "
+                    "[ 'vdev=xvda, target=disk.img' ]",
+                    e->file, e->line);
     if (e->val.nr_items > DISK_MAX)
-        return fail(err, errlen, "%s:%d: disk: more than %d disks",
-                    e->file, e->line, DISK_MAX);
+        return fail(err, errlen, "%s:%d: disk: more than %d disks", e->file,
+                    e->line, DISK_MAX);
     for (size_t i = 0; i < e->val.nr_items; i++) {
         struct disk_spec *d = &out->d[out->nr];
         int rc = disk_parse_spec(e->val.items[i], d, why, sizeof(why));
@@ -232,8 +237,8 @@ int disk_list_from_cfg(const struct cfg *c, struct disk_list *out,
             disk_list_free(out);
             if (rc == -ENOMEM)
                 return rc;
-            return fail(err, errlen, "%s:%d: disk: '%s': %s", e->file,
-                        e->line, e->val.items[i], why);
+            return fail(err, errlen, "%s:%d: disk: '%s': %s", e->file, e->line,
+                        e->val.items[i], why);
         }
         /* relative targets are relative to the config file */
         if (d->target[0] != '/' && e->from_file && c->dir &&
@@ -278,9 +283,9 @@ static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir,
     return xs_write(xs, t, path, val, (unsigned)strlen(val));
 }
 
-static bool write_dirs(struct xs_handle *xs, xs_transaction_t t,
-                       uint32_t domid, const struct disk_spec *d,
-                       const char *fe, const char *be)
+static bool write_dirs(struct xs_handle *xs, xs_transaction_t t, uint32_t domid,
+                       const struct disk_spec *d, const char *fe,
+                       const char *be)
 {
     /* each side owns its directory; the other side may read it */
     struct xs_permissions fe_perms[2] = { { domid, XS_PERM_NONE },
@@ -294,10 +299,8 @@ static bool write_dirs(struct xs_handle *xs, xs_transaction_t t,
         errno = EEXIST;
         return false;
     }
-    return xs_mkdir(xs, t, fe) &&
-           xs_set_permissions(xs, t, fe, fe_perms, 2) &&
-           xs_mkdir(xs, t, be) &&
-           xs_set_permissions(xs, t, be, be_perms, 2) &&
+    return xs_mkdir(xs, t, fe) && xs_set_permissions(xs, t, fe, fe_perms, 2) &&
+           xs_mkdir(xs, t, be) && xs_set_permissions(xs, t, be, be_perms, 2) &&
            put(xs, t, fe, "backend", "%s", be) &&
            put(xs, t, fe, "backend-id", "0") &&
            put(xs, t, fe, "virtual-device", "%u", d->devid) &&
@@ -313,8 +316,7 @@ static bool write_dirs(struct xs_handle *xs, xs_transaction_t t,
            put(xs, t, be, "removable", "0") &&
            put(xs, t, be, "bootable", "1") &&
            put(xs, t, be, "discard-enable", "1") &&
-           put(xs, t, be, "online", "1") &&
-           put(xs, t, be, "state", "1");
+           put(xs, t, be, "online", "1") && put(xs, t, be, "state", "1");
 }
 
 int disk_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
@@ -411,8 +413,10 @@ static int open_both(const char *cmd, const char *dom, struct pvc_handle **h,
         return -1;
     *xs = pvctl_xs_open(cmd, false);
     if (!*xs) {
-        pvctl_err(cmd, "xenstore not available: %s (is pvstored running? "
-                  "'pvhost start' starts it)", strerror(errno));
+        pvctl_err(cmd,
+                  "xenstore not available: %s (is pvstored running? "
+                  "'pvhost start' starts it)",
+                  strerror(errno));
         return -1;
     }
     return 0;
@@ -495,9 +499,10 @@ int pvctl_cmd_block_detach(int argc, char **argv)
         waited += 20;
     }
     if (state != 6)
-        fprintf(stderr, "pvctl: %s: warning: backend did not close %s "
-                "within %d s (state %ld); removing it anyway\n", CMD,
-                argv[2], DETACH_TIMEOUT_MS / 1000, state);
+        fprintf(stderr,
+                "pvctl: %s: warning: backend did not close %s "
+                "within %d s (state %ld); removing it anyway\n",
+                CMD, argv[2], DETACH_TIMEOUT_MS / 1000, state);
     xs_rm(xs, XBT_NULL, fe);
     xs_rm(xs, XBT_NULL, be);
     rc = PVCTL_OK;
@@ -526,8 +531,8 @@ int pvctl_cmd_block_list(int argc, char **argv)
         goto out;
     snprintf(dir, sizeof(dir), "/local/domain/%u/device/vbd", domid);
     devs = xs_directory(xs, XBT_NULL, dir, &n);
-    printf("%-10s %-3s %-6s %-5s %-6s %-8s %-8s %s\n", "Vdev", "BE",
-           "handle", "state", "evt-ch", "ring-ref", "BE-state", "BE-path");
+    printf("%-10s %-3s %-6s %-5s %-6s %-8s %-8s %s\n", "Vdev", "BE", "handle",
+           "state", "evt-ch", "ring-ref", "BE-state", "BE-path");
     for (unsigned int i = 0; devs && i < n; i++) {
         snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
         char key[160];

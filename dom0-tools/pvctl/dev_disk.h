@@ -14,10 +14,10 @@ struct xs_handle;
 
 /* One parsed xl disk spec. */
 struct disk_spec {
-    char vdev[32];          /* as written: "xvda" */
-    uint32_t devid;         /* Xen's number: xvda -> 51712 */
-    bool readonly;          /* access=ro */
-    char *target;           /* malloc'd absolute or as-given path */
+    char vdev[32];  /* as written: "xvda" */
+    uint32_t devid; /* Xen's number: xvda -> 51712 */
+    bool readonly;  /* access=ro */
+    char *target;   /* malloc'd absolute or as-given path */
 };
 
 struct disk_list {
@@ -39,8 +39,8 @@ int64_t disk_vdev_to_devid(const char *vdev);
 
 /* The `disk` setting of c into *out (empty when not set). Errors read
  * "FILE:LINE: disk: 'SPEC': reason". Returns 0 or -EINVAL/-ENOMEM. */
-int disk_list_from_cfg(const struct cfg *c, struct disk_list *out,
-                       char *err, size_t errlen);
+int disk_list_from_cfg(const struct cfg *c, struct disk_list *out, char *err,
+                       size_t errlen);
 void disk_list_free(struct disk_list *l);
 
 /*

@@ -15,8 +15,8 @@
 #include "pvctl.h"
 #include "xenstore.h"
 
-#define BE_FMT "/local/domain/0/backend/vif/%u/%u"
-#define FE_FMT "/local/domain/%u/device/vif/%u"
+#define BE_FMT            "/local/domain/0/backend/vif/%u/%u"
+#define FE_FMT            "/local/domain/%u/device/vif/%u"
 #define DETACH_TIMEOUT_MS 10000
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

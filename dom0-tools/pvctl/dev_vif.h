@@ -10,7 +10,7 @@
 struct cfg;
 struct xs_handle;
 
-#define VIF_MAX 8
+#define VIF_MAX        8
 #define VIF_DEVID_AUTO UINT32_MAX
 
 /* One parsed xl vif spec. */

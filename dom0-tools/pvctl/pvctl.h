@@ -12,20 +12,20 @@
 struct pvctl_cmd {
     const char *name;
     int (*fn)(int argc, char **argv);
-    const char *usage;      /* arguments after the name */
-    const char *help;       /* one paragraph, lines end in '\n' */
+    const char *usage; /* arguments after the name */
+    const char *help;  /* one paragraph, lines end in '\n' */
 };
 
 /* Global options, set by pvctl_main before a command runs. */
 struct pvctl_opts {
-    const char *run_dir;    /* -r; NULL = $PVISOR_RUN_DIR or /run/pvisor */
-    int verbose;            /* -v, repeatable */
+    const char *run_dir; /* -r; NULL = $PVISOR_RUN_DIR or /run/pvisor */
+    int verbose;         /* -v, repeatable */
 };
 extern struct pvctl_opts pvctl_opts;
 
 /* Exit statuses. */
-#define PVCTL_OK        0
-#define PVCTL_ERR       1
+#define PVCTL_OK  0
+#define PVCTL_ERR 1
 
 /* The whole CLI: parses global options, dispatches. Returns exit status. */
 int pvctl_main(int argc, char **argv);
@@ -70,8 +70,7 @@ void pvctl_state_string(Pvmgmt__DomainState s, char out[7]);
  * types Ctrl-] on a terminal stdin. Returns 0 or a negative errno
  * (message printed).
  */
-int pvctl_console_attach(const char *cmd, struct pvc_handle *h,
-                         uint32_t domid);
+int pvctl_console_attach(const char *cmd, struct pvc_handle *h, uint32_t domid);
 
 /* ---- xenstore (pvctl_store.c) ---- */
 
@@ -90,9 +89,8 @@ struct xs_handle *pvctl_xs_open(const char *cmd, bool warn);
  * permissions and introduces the domain (XS_INTRODUCE). Prints errors.
  * Returns 0 or -errno; on failure nothing is left behind.
  */
-int pvctl_store_introduce(const char *cmd, struct xs_handle *xs,
-                          uint32_t domid, const char *name,
-                          uint64_t memory_kb, uint32_t vcpus,
+int pvctl_store_introduce(const char *cmd, struct xs_handle *xs, uint32_t domid,
+                          const char *name, uint64_t memory_kb, uint32_t vcpus,
                           uint64_t store_mfn, uint32_t port);
 
 /* Releases domid (XS_RELEASE) and removes its keys. xs may be NULL. */
@@ -112,8 +110,7 @@ int pvctl_consoled_connect(void);
  * nothing after the reply is consumed). Returns 0 for "OK...", -errno
  * from the "ERR <errno> ..." reply, or -errno of the transport.
  */
-int pvctl_consoled_request(int fd, const char *req, char *reply,
-                           size_t len);
+int pvctl_consoled_request(int fd, const char *req, char *reply, size_t len);
 
 /*
  * After the build, before unpause: when pv-consoled runs, allocates the
@@ -122,9 +119,9 @@ int pvctl_consoled_request(int fd, const char *req, char *reply,
  * console_io. Problems are warnings: the domain works either way.
  */
 struct pvg_image;
-void pvctl_console_setup(const char *cmd, struct pvc_handle *h,
-                         uint32_t domid, const char *name,
-                         const struct pvg_image *img, uint64_t mem_size);
+void pvctl_console_setup(const char *cmd, struct pvc_handle *h, uint32_t domid,
+                         const char *name, const struct pvg_image *img,
+                         uint64_t mem_size);
 
 /* Command entry points (one group per file). */
 int pvctl_cmd_create(int argc, char **argv);

@@ -19,9 +19,10 @@ struct xs_handle *pvctl_xs_open(const char *cmd, bool warn)
         setenv("PVISOR_RUN_DIR", pvctl_opts.run_dir, 1);
     xs = xs_open(0);
     if (!xs && warn)
-        fprintf(stderr, "pvctl: %s: warning: xenstore not available: %s "
-                "(is pvstored running? 'pvhost start' starts it)\n", cmd,
-                strerror(errno));
+        fprintf(stderr,
+                "pvctl: %s: warning: xenstore not available: %s "
+                "(is pvstored running? 'pvhost start' starts it)\n",
+                cmd, strerror(errno));
     return xs;
 }
 
@@ -36,10 +37,11 @@ static void uuid4(char out[37])
     }
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-             b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+             b[11], b[12], b[13], b[14], b[15]);
 }
 
 /* Writes fmt-formatted value to base/key in t. */
@@ -65,10 +67,9 @@ static bool perm(struct xs_handle *xs, xs_transaction_t t, const char *base,
  * The keys xl writes for a PV domain (libxl__domain_make and
  * libxl__build_post), in one transaction.
  */
-static bool write_keys(struct xs_handle *xs, xs_transaction_t t,
-                       uint32_t domid, const char *name, uint64_t memory_kb,
-                       uint32_t vcpus, uint64_t mfn, uint32_t port,
-                       const char *vm)
+static bool write_keys(struct xs_handle *xs, xs_transaction_t t, uint32_t domid,
+                       const char *name, uint64_t memory_kb, uint32_t vcpus,
+                       uint64_t mfn, uint32_t port, const char *vm)
 {
     /* The directory is dom0's and readable by the guest; the guest owns
      * the parts it writes to. */
@@ -76,9 +77,16 @@ static bool write_keys(struct xs_handle *xs, xs_transaction_t t,
                                     { domid, XS_PERM_READ } };
     struct xs_permissions rw[1] = { { domid, XS_PERM_NONE } };
     static const char *const guest_owned[] = {
-        "device", "data", "drivers", "feature", "attr", "error",
-        "control/shutdown", "control/feature-poweroff",
-        "control/feature-reboot", "control/feature-suspend",
+        "device",
+        "data",
+        "drivers",
+        "feature",
+        "attr",
+        "error",
+        "control/shutdown",
+        "control/feature-poweroff",
+        "control/feature-reboot",
+        "control/feature-suspend",
         "control/sysrq",
     };
     char dom[64], buf[64];
@@ -88,8 +96,8 @@ static bool write_keys(struct xs_handle *xs, xs_transaction_t t,
     ok = perm(xs, t, dom, "", ro, 2) && perm(xs, t, vm, "", ro, 2) &&
          put(xs, t, vm, "uuid", vm + 4) && put(xs, t, vm, "name", name);
     snprintf(buf, sizeof(buf), "%lld", (long long)time(NULL));
-    ok = ok && put(xs, t, vm, "start_time", buf) &&
-         put(xs, t, dom, "vm", vm) && put(xs, t, dom, "name", name);
+    ok = ok && put(xs, t, vm, "start_time", buf) && put(xs, t, dom, "vm", vm) &&
+         put(xs, t, dom, "name", name);
     snprintf(buf, sizeof(buf), "%u", domid);
     ok = ok && put(xs, t, dom, "domid", buf);
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)memory_kb);
@@ -111,9 +119,8 @@ static bool write_keys(struct xs_handle *xs, xs_transaction_t t,
     return ok;
 }
 
-int pvctl_store_introduce(const char *cmd, struct xs_handle *xs,
-                          uint32_t domid, const char *name,
-                          uint64_t memory_kb, uint32_t vcpus,
+int pvctl_store_introduce(const char *cmd, struct xs_handle *xs, uint32_t domid,
+                          const char *name, uint64_t memory_kb, uint32_t vcpus,
                           uint64_t store_mfn, uint32_t port)
 {
     char vm[48] = "/vm/";
@@ -126,8 +133,8 @@ int pvctl_store_introduce(const char *cmd, struct xs_handle *xs,
             e = errno;
             break;
         }
-        if (!write_keys(xs, t, domid, name, memory_kb, vcpus, store_mfn,
-                        port, vm)) {
+        if (!write_keys(xs, t, domid, name, memory_kb, vcpus, store_mfn, port,
+                        vm)) {
             e = errno;
             xs_transaction_end(xs, t, true);
             break;
@@ -149,9 +156,10 @@ int pvctl_store_introduce(const char *cmd, struct xs_handle *xs,
         return -e;
     }
     if (pvctl_opts.verbose)
-        fprintf(stderr, "pvctl: %s: xenstore: /local/domain/%u, %s, store "
-                "mfn 0x%llx port %u\n", cmd, domid, vm,
-                (unsigned long long)store_mfn, port);
+        fprintf(stderr,
+                "pvctl: %s: xenstore: /local/domain/%u, %s, store "
+                "mfn 0x%llx port %u\n",
+                cmd, domid, vm, (unsigned long long)store_mfn, port);
     return 0;
 }
 
@@ -161,11 +169,10 @@ void pvctl_store_forget(struct xs_handle *xs, uint32_t domid)
 
     if (!xs)
         return;
-    xs_release_domain(xs, domid);   /* ENOENT when never introduced */
+    xs_release_domain(xs, domid); /* ENOENT when never introduced */
     snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
     vm = xs_read(xs, XBT_NULL, path, NULL);
-    if (vm && strncmp(vm, "/vm/", 4) == 0 && !strchr(vm + 4, '/') &&
-        vm[4])
+    if (vm && strncmp(vm, "/vm/", 4) == 0 && !strchr(vm + 4, '/') && vm[4])
         xs_rm(xs, XBT_NULL, vm);
     free(vm);
     snprintf(path, sizeof(path), "/local/domain/%u", domid);

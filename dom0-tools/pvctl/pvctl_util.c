@@ -22,8 +22,7 @@ static const struct pvctl_cmd cmds[] = {
       "paused, -q prints nothing but errors.\n" },
     { "list", pvctl_cmd_list, "[-l] [DOM ...]",
       "List domains (all, or each DOM). -l prints every detail.\n" },
-    { "destroy", pvctl_cmd_destroy, "DOM",
-      "Destroy domain DOM at once.\n" },
+    { "destroy", pvctl_cmd_destroy, "DOM", "Destroy domain DOM at once.\n" },
     { "shutdown", pvctl_cmd_shutdown, "[-w] [-F] [-t SECS] DOM",
       "Ask DOM to power off by writing control/shutdown = \"poweroff\" in\n"
       "xenstore, as xl does; if it has not shut down after SECS seconds\n"
@@ -90,11 +89,11 @@ static const struct pvctl_cmd *find_cmd(const char *name)
 static void main_usage(FILE *f)
 {
     fprintf(f, "usage: pvctl [-r RUNDIR] [-v] [-h|--help] COMMAND "
-            "[ARGS]\n\ncommands:\n");
+               "[ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < NR_CMDS; i++)
         fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].usage);
     fprintf(f, "\n'pvctl help COMMAND' or 'pvctl COMMAND --help' shows "
-            "details.\n");
+               "details.\n");
 }
 
 static void cmd_usage(FILE *f, const struct pvctl_cmd *c, bool help)
@@ -184,8 +183,10 @@ int pvctl_connect(const char *cmd, struct pvc_handle **h)
     }
     err = pvc_open(pvctl_opts.run_dir, h);
     if (err) {
-        fprintf(stderr, "pvctl: cannot reach pvisor at %s: %s (is the host "
-                "side started? run 'pvhost start')\n", path, strerror(-err));
+        fprintf(stderr,
+                "pvctl: cannot reach pvisor at %s: %s (is the host "
+                "side started? run 'pvhost start')\n",
+                path, strerror(-err));
         return err;
     }
     err = pvc_hello(*h, "pvctl", NULL, 0);
@@ -275,6 +276,6 @@ int pvctl_main(int argc, char **argv)
     argv += optind;
     if (pvctl_help_requested(argc, argv))
         return PVCTL_OK;
-    optind = 0;             /* commands run getopt from argv[1] again */
+    optind = 0; /* commands run getopt from argv[1] again */
     return c->fn(argc, argv);
 }

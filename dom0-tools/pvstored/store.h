@@ -12,8 +12,12 @@
 
 /* ---- logging ---- */
 
-enum store_log_level { STORE_LOG_ERR, STORE_LOG_WARN, STORE_LOG_INFO,
-                       STORE_LOG_DEBUG };
+enum store_log_level {
+    STORE_LOG_ERR,
+    STORE_LOG_WARN,
+    STORE_LOG_INFO,
+    STORE_LOG_DEBUG
+};
 extern int store_log_level;
 
 /* Logs one line (newline added) to the log fd (stderr by default). */
@@ -24,32 +28,35 @@ void store_log_set_fd(int fd);
 /* "err|warn|info|debug" -> level, or -1. */
 int store_log_parse_level(const char *s);
 
-#define store_err(...) store_log(STORE_LOG_ERR, __VA_ARGS__)
+#define store_err(...)  store_log(STORE_LOG_ERR, __VA_ARGS__)
 #define store_warn(...) store_log(STORE_LOG_WARN, __VA_ARGS__)
 #define store_info(...) store_log(STORE_LOG_INFO, __VA_ARGS__)
-#define store_debug(...)                                                   \
-    do {                                                                   \
-        if (store_log_level >= STORE_LOG_DEBUG)                            \
-            store_log(STORE_LOG_DEBUG, __VA_ARGS__);                       \
+#define store_debug(...)                             \
+    do {                                             \
+        if (store_log_level >= STORE_LOG_DEBUG)      \
+            store_log(STORE_LOG_DEBUG, __VA_ARGS__); \
     } while (0)
 
 /* ---- limits and quotas ---- */
 
-#define STORE_DOMID_LIMIT   0x7ff0u /* DOMID_FIRST_RESERVED */
-#define STORE_BATCH         16      /* requests per connection per turn */
-#define STORE_OUTQ_SOFT     (64u * 1024)  /* stop reading requests above */
-#define STORE_OUTQ_HARD     (1024u * 1024) /* drop watch events above */
-#define STORE_TXN_ACCESS_MAX 2048   /* nodes one transaction may touch */
+#define STORE_DOMID_LIMIT    0x7ff0u      /* DOMID_FIRST_RESERVED */
+#define STORE_BATCH          16           /* requests per connection per turn */
+#define STORE_OUTQ_SOFT      (64u * 1024) /* stop reading requests above */
+#define STORE_OUTQ_HARD      (1024u * 1024) /* drop watch events above */
+#define STORE_TXN_ACCESS_MAX 2048 /* nodes one transaction may touch */
 
 /* Per-domain quotas; dom0 (privileged) is exempt. Xen's defaults. */
 struct store_quota {
-    unsigned nodes;         /* nodes owned by a domain (ENOSPC) */
-    unsigned watches;       /* watches of a domain (E2BIG) */
-    unsigned transactions;  /* open transactions of a domain (ENOSPC) */
-    unsigned value_size;    /* bytes in one value (ENOSPC) */
-    unsigned perms;         /* entries in one permission list (ENOSPC) */
+    unsigned nodes;        /* nodes owned by a domain (ENOSPC) */
+    unsigned watches;      /* watches of a domain (E2BIG) */
+    unsigned transactions; /* open transactions of a domain (ENOSPC) */
+    unsigned value_size;   /* bytes in one value (ENOSPC) */
+    unsigned perms;        /* entries in one permission list (ENOSPC) */
 };
-#define STORE_QUOTA_DEFAULT { 1000, 128, 10, 2048, 5 }
+#define STORE_QUOTA_DEFAULT    \
+    {                          \
+        1000, 128, 10, 2048, 5 \
+    }
 
 /* ---- permissions ---- */
 
@@ -60,7 +67,7 @@ struct store_quota {
 
 struct store_perm {
     uint32_t domid;
-    uint32_t perm;          /* STORE_PERM_* */
+    uint32_t perm; /* STORE_PERM_* */
 };
 
 /* ---- nodes ---- */
@@ -74,12 +81,12 @@ struct store_perm {
 struct store_node {
     unsigned refs;
     uint64_t gen;
-    char *name;                     /* last component, "" for the root */
-    char *value;                    /* vlen bytes, may be NULL when 0 */
+    char *name;  /* last component, "" for the root */
+    char *value; /* vlen bytes, may be NULL when 0 */
     size_t vlen;
-    struct store_perm *perms;       /* nr_perms >= 1; [0] = owner+default */
+    struct store_perm *perms; /* nr_perms >= 1; [0] = owner+default */
     unsigned nr_perms;
-    struct store_node **child;      /* sorted by name */
+    struct store_node **child; /* sorted by name */
     unsigned nr_child;
     unsigned cap_child;
 };
@@ -92,14 +99,17 @@ struct store_domain {
     int nr_txns;
     bool introduced;
     uint64_t mfn;
-    uint32_t port;                  /* the guest's xenstore port */
-    uint32_t target;                /* SET_TARGET, or UINT32_MAX */
-    struct store_conn *conn;        /* its ring connection, or NULL */
+    uint32_t port;           /* the guest's xenstore port */
+    uint32_t target;         /* SET_TARGET, or UINT32_MAX */
+    struct store_conn *conn; /* its ring connection, or NULL */
 };
 
 /* Node-count deltas collected by one tree operation sequence. */
 struct store_ledger {
-    struct { uint32_t domid; int delta; } *e;
+    struct {
+        uint32_t domid;
+        int delta;
+    } * e;
     unsigned nr, cap;
 };
 
@@ -111,7 +121,7 @@ struct store_change {
     const char *path;               /* absolute */
     const struct store_perm *perms; /* of the node (before removal) */
     unsigned nr_perms;
-    bool recursive;                 /* removal: watches below fire too */
+    bool recursive; /* removal: watches below fire too */
 };
 
 /* A view: the tree an operation works on (main, or a transaction's). */
@@ -119,10 +129,10 @@ struct store_view {
     struct store *st;
     struct store_node **root;
     struct store_ledger *ledger;
-    struct store_txn *txn;          /* NULL on the main tree */
+    struct store_txn *txn; /* NULL on the main tree */
     /* Told about each change (NULL: nobody listens). */
     void (*changed)(struct store_view *v, const struct store_change *ch);
-    void *arg;                      /* for changed */
+    void *arg; /* for changed */
 };
 
 /* ---- transports and connections ---- */
@@ -151,20 +161,20 @@ struct store_txn;
 
 struct store_conn {
     struct store *st;
-    struct store_conn *next;        /* in st->conns */
+    struct store_conn *next; /* in st->conns */
     const struct store_transport *tp;
     void *priv;
-    int fd;                         /* for the event loop, -1 if none */
+    int fd; /* for the event loop, -1 if none */
     uint32_t domid;
     struct store_domain *dom;
-    bool dead;                      /* to be destroyed by the loop */
-    bool more;                      /* stopped at the batch limit */
-    bool out_blocked;               /* stopped reading: output too big */
-    uint32_t ep_events;             /* what the event loop waits for */
+    bool dead;          /* to be destroyed by the loop */
+    bool more;          /* stopped at the batch limit */
+    bool out_blocked;   /* stopped reading: output too big */
+    uint32_t ep_events; /* what the event loop waits for */
     /* input: header then payload */
     struct xsd_sockmsg hdr;
-    size_t in_have;                 /* bytes of header + payload read */
-    char *in;                       /* XENSTORE_PAYLOAD_MAX + 1 */
+    size_t in_have; /* bytes of header + payload read */
+    char *in;       /* XENSTORE_PAYLOAD_MAX + 1 */
     /* output */
     struct store_outmsg *out_head, *out_tail;
     size_t out_bytes;
@@ -183,7 +193,7 @@ struct store_host_ops {
 
 struct store {
     struct store_node *root;
-    uint64_t gen;                   /* last generation handed out */
+    uint64_t gen; /* last generation handed out */
     struct store_quota quota;
     struct store_domain *doms[STORE_DOMID_LIMIT];
     struct store_conn *conns;
@@ -222,17 +232,15 @@ unsigned store_perm_of(const struct store_conn *c,
 bool store_privileged(const struct store_conn *c);
 
 /* Reads: 0 or -ENOENT/-EACCES. *node stays owned by the tree. */
-int store_tree_get(struct store_view *v, struct store_conn *c,
-                   const char *path, unsigned want,
-                   const struct store_node **node);
+int store_tree_get(struct store_view *v, struct store_conn *c, const char *path,
+                   unsigned want, const struct store_node **node);
 /* Writes value (create = mkdir-only: an existing node is left alone),
  * creating parents. 0 or -EACCES/-ENOSPC/-ENOMEM/-EINVAL. */
 int store_tree_write(struct store_view *v, struct store_conn *c,
                      const char *path, const void *val, size_t len,
                      bool mkdir_only);
 /* Removes path and its subtree. 0 or -ENOENT/-EACCES/-EINVAL/-ENOMEM. */
-int store_tree_rm(struct store_view *v, struct store_conn *c,
-                  const char *path);
+int store_tree_rm(struct store_view *v, struct store_conn *c, const char *path);
 /* Sets the permission list. 0 or -ENOENT/-EACCES/-EPERM/-ENOSPC. */
 int store_tree_set_perms(struct store_view *v, struct store_conn *c,
                          const char *path, const struct store_perm *p,
@@ -277,8 +285,8 @@ void store_txn_view(struct store_txn *t, struct store_view *v);
 /* Records that the transaction read/changed path; 0 or -ENOSPC. */
 int store_txn_access(struct store_txn *t, const char *path);
 /* Logs an operation for replay at commit (path is absolute). */
-int store_txn_log_write(struct store_txn *t, const char *path,
-                        const void *val, size_t len, bool mkdir_only);
+int store_txn_log_write(struct store_txn *t, const char *path, const void *val,
+                        size_t len, bool mkdir_only);
 int store_txn_log_rm(struct store_txn *t, const char *path);
 int store_txn_log_perms(struct store_txn *t, const char *path,
                         const struct store_perm *p, unsigned nr);
@@ -308,14 +316,14 @@ int store_domain_release(struct store *st, uint32_t domid);
 /* New connection for domid over tp (priv owned from now on, also on
  * failure, when tp->destroy is called). Links it into st. */
 struct store_conn *store_conn_new(struct store *st,
-                                  const struct store_transport *tp,
-                                  void *priv, int fd, uint32_t domid);
+                                  const struct store_transport *tp, void *priv,
+                                  int fd, uint32_t domid);
 /* Unlinks and frees c: watches, transactions, queues, transport. */
 void store_conn_destroy(struct store_conn *c);
 /* Queues a message: header (type, req_id, tx_id) and payload parts. */
 int store_conn_send(struct store_conn *c, uint32_t type, uint32_t req_id,
-                    uint32_t tx_id, const void *a, size_t alen,
-                    const void *b, size_t blen);
+                    uint32_t tx_id, const void *a, size_t alen, const void *b,
+                    size_t blen);
 /* Queues an XS_ERROR reply naming -err. */
 int store_conn_send_error(struct store_conn *c, const struct xsd_sockmsg *h,
                           int err);
@@ -333,11 +341,11 @@ extern const struct store_transport store_socket_transport;
 /* The guest ring transport. */
 struct store_ring {
     struct xenstore_domain_interface *intf;
-    void *map;                      /* to munmap (NULL: not ours) */
+    void *map; /* to munmap (NULL: not ours) */
     size_t map_len;
-    uint32_t port;                  /* local event channel port */
+    uint32_t port; /* local event channel port */
     void (*notify)(struct store_ring *r);
-    void (*release)(struct store_ring *r);  /* unbind, unmap; may be NULL */
+    void (*release)(struct store_ring *r); /* unbind, unmap; may be NULL */
     void *arg;
     bool broken;
 };

@@ -43,9 +43,9 @@ void store_log(int level, const char *fmt, ...)
     if (level > store_log_level || log_fd < 0)
         return;
     clock_gettime(CLOCK_REALTIME, &ts);
-    n = snprintf(buf, sizeof(buf), "[%lld.%03ld] pvstored: %s: ",
-                 (long long)ts.tv_sec, ts.tv_nsec / 1000000,
-                 tag[level & 3]);
+    n = snprintf(buf, sizeof(buf),
+                 "[%lld.%03ld] pvstored: %s: ", (long long)ts.tv_sec,
+                 ts.tv_nsec / 1000000, tag[level & 3]);
     va_start(ap, fmt);
     n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
     va_end(ap);
@@ -60,8 +60,8 @@ void store_log(int level, const char *fmt, ...)
 /* ---- connections ---- */
 
 struct store_conn *store_conn_new(struct store *st,
-                                  const struct store_transport *tp,
-                                  void *priv, int fd, uint32_t domid)
+                                  const struct store_transport *tp, void *priv,
+                                  int fd, uint32_t domid)
 {
     struct store_conn *c = calloc(1, sizeof(*c));
 
@@ -119,7 +119,7 @@ void store_conns_reap(struct store *st)
     while (*p) {
         struct store_conn *c = *p;
         if (c->dead) {
-            store_conn_destroy(c);   /* unlinks c from *p */
+            store_conn_destroy(c); /* unlinks c from *p */
             continue;
         }
         p = &c->next;
@@ -127,8 +127,8 @@ void store_conns_reap(struct store *st)
 }
 
 int store_conn_send(struct store_conn *c, uint32_t type, uint32_t req_id,
-                    uint32_t tx_id, const void *a, size_t alen,
-                    const void *b, size_t blen)
+                    uint32_t tx_id, const void *a, size_t alen, const void *b,
+                    size_t blen)
 {
     struct xsd_sockmsg h = { type, req_id, tx_id, (uint32_t)(alen + blen) };
     struct store_outmsg *m;
@@ -185,7 +185,7 @@ unsigned store_conn_process(struct store_conn *c, unsigned budget)
         ssize_t n;
 
         if (c->out_bytes > STORE_OUTQ_SOFT) {
-            c->out_blocked = true;  /* resume once the peer reads */
+            c->out_blocked = true; /* resume once the peer reads */
             break;
         }
         c->out_blocked = false;
@@ -203,8 +203,9 @@ unsigned store_conn_process(struct store_conn *c, unsigned budget)
         if (want) {
             n = c->tp->read(c, dst, want);
             if (n < 0) {
-                kill_conn(c, n == -ECONNRESET ? "closed by peer" :
-                          "transport error", n == -ECONNRESET);
+                kill_conn(
+                    c, n == -ECONNRESET ? "closed by peer" : "transport error",
+                    n == -ECONNRESET);
                 break;
             }
             if (n == 0)
@@ -319,8 +320,8 @@ static ssize_t ring_broken(struct store_conn *c, struct ring_state *rs,
                            uint32_t prod, uint32_t cons)
 {
     if (!rs->r.broken)
-        store_warn("d%u: bad xenstore ring indices prod %u cons %u",
-                   c->domid, prod, cons);
+        store_warn("d%u: bad xenstore ring indices prod %u cons %u", c->domid,
+                   prod, cons);
     rs->r.broken = true;
     st32(&rs->r.intf->error, XENSTORE_ERROR_RINGIDX);
     return -EPROTO;

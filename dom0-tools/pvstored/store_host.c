@@ -106,8 +106,7 @@ static int host_introduce(struct store *st, uint32_t domid, uint64_t mfn,
         return -e;
     lport = pvevtchn_bind_interdomain(h->evh, domid, port);
     if (lport < 0) {
-        store_warn("d%u: binding port %u: %s", domid, port,
-                   strerror(-lport));
+        store_warn("d%u: binding port %u: %s", domid, port, strerror(-lport));
         munmap(map, PAGE);
         return lport == -ENOMEM ? -ENOMEM : -EINVAL;
     }
@@ -121,7 +120,7 @@ static int host_introduce(struct store *st, uint32_t domid, uint64_t mfn,
     *out = store_ring_conn_new(st, domid, &r);
     if (!*out)
         return -ENOMEM;
-    (*out)->more = true;            /* requests may already be waiting */
+    (*out)->more = true; /* requests may already be waiting */
     return 0;
 }
 
@@ -190,9 +189,9 @@ static void cleanup_domain(struct store *st, uint32_t domid)
     dom0.dom = store_domain_find(st, 0);
     store_main_view(st, &v, &l);
     snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
-    if (!store_tree_get(&v, &dom0, path, STORE_PERM_READ, &n) &&
-        n->vlen > 4 && n->vlen < sizeof(vm) &&
-        memcmp(n->value, "/vm/", 4) == 0 && !memchr(n->value, '\0', n->vlen)) {
+    if (!store_tree_get(&v, &dom0, path, STORE_PERM_READ, &n) && n->vlen > 4 &&
+        n->vlen < sizeof(vm) && memcmp(n->value, "/vm/", 4) == 0 &&
+        !memchr(n->value, '\0', n->vlen)) {
         memcpy(vm, n->value, n->vlen);
         vm[n->vlen] = '\0';
     }

@@ -11,9 +11,9 @@
 
 struct store_host {
     struct store *st;
-    const char *run_dir;            /* NULL: libpvctrl's default */
-    struct pvc_handle *pvc;         /* memory maps, domain list */
-    pvevtchn *evh;                  /* every guest ring's channel */
+    const char *run_dir;    /* NULL: libpvctrl's default */
+    struct pvc_handle *pvc; /* memory maps, domain list */
+    pvevtchn *evh;          /* every guest ring's channel */
     bool pvc_warned;
     /* Told the event channel fd once it exists (to poll it); 0 or -errno. */
     int (*evtchn_ready)(struct store_host *h, int fd);

@@ -147,8 +147,8 @@ static void accept_clients(struct store *st, int lfd)
 
 static void update_events(struct store_conn *c)
 {
-    uint32_t want = (c->out_blocked ? 0 : EPOLLIN) |
-                    (c->out_head ? EPOLLOUT : 0);
+    uint32_t want =
+        (c->out_blocked ? 0 : EPOLLIN) | (c->out_head ? EPOLLOUT : 0);
     struct epoll_event ev = { .events = want, .data.ptr = c };
 
     if (c->fd < 0 || c->dead || want == c->ep_events)
@@ -245,24 +245,36 @@ int main(int argc, char **argv)
     int opt, lfd, sfd, ready = -1, e;
     sigset_t mask;
 
-    while ((opt = getopt_long(argc, argv, "r:s:dp:l:L:h", opts, NULL)) !=
-           -1) {
+    while ((opt = getopt_long(argc, argv, "r:s:dp:l:L:h", opts, NULL)) != -1) {
         switch (opt) {
-        case 'r': run_dir = optarg; break;
-        case 's': sock = optarg; break;
-        case 'd': daemon_mode = true; break;
-        case 'p': pidfile = optarg; break;
-        case 'l': logfile = optarg; break;
+        case 'r':
+            run_dir = optarg;
+            break;
+        case 's':
+            sock = optarg;
+            break;
+        case 'd':
+            daemon_mode = true;
+            break;
+        case 'p':
+            pidfile = optarg;
+            break;
+        case 'l':
+            logfile = optarg;
+            break;
         case 'L':
             store_log_level = store_log_parse_level(optarg);
             if (store_log_level < 0) {
-                fprintf(stderr, "pvstored: unknown log level '%s'\n",
-                        optarg);
+                fprintf(stderr, "pvstored: unknown log level '%s'\n", optarg);
                 return 1;
             }
             break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 1;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return 1;
         }
     }
     if (optind != argc) {
@@ -282,8 +294,7 @@ int main(int argc, char **argv)
         sock = sockbuf;
     }
     if (logfile) {
-        int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                      0644);
+        int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0) {
             fprintf(stderr, "pvstored: %s: %s\n", logfile, strerror(errno));
             return 1;

@@ -112,11 +112,20 @@ int store_perm_parse(const char *s, struct store_perm *p)
     unsigned long v = 0;
 
     switch (s[0]) {
-    case 'n': p->perm = STORE_PERM_NONE; break;
-    case 'r': p->perm = STORE_PERM_READ; break;
-    case 'w': p->perm = STORE_PERM_WRITE; break;
-    case 'b': p->perm = STORE_PERM_BOTH; break;
-    default: return -EINVAL;
+    case 'n':
+        p->perm = STORE_PERM_NONE;
+        break;
+    case 'r':
+        p->perm = STORE_PERM_READ;
+        break;
+    case 'w':
+        p->perm = STORE_PERM_WRITE;
+        break;
+    case 'b':
+        p->perm = STORE_PERM_BOTH;
+        break;
+    default:
+        return -EINVAL;
     }
     if (!s[1])
         return -EINVAL;
@@ -133,7 +142,7 @@ int store_perm_parse(const char *s, struct store_perm *p)
 
 int store_perm_format(const struct store_perm *p, char *buf, size_t len)
 {
-    return snprintf(buf, len, "%c%u", "nrwb"[p->perm & 3], p->domid);
+    return snprintf(buf, len, "%c%u", "nrwb"[p->perm & 3], p -> domid);
 }
 
 /* ---- nodes ---- */
@@ -307,7 +316,7 @@ static int access_prefix(struct store_view *v, const char *path, size_t len)
     if (!v->txn)
         return 0;
     if (len == 0)
-        len = 1;                    /* the root */
+        len = 1; /* the root */
     if (len > XENSTORE_ABS_PATH_MAX)
         return -EINVAL;
     memcpy(buf, path, len);
@@ -315,9 +324,8 @@ static int access_prefix(struct store_view *v, const char *path, size_t len)
     return store_txn_access(v->txn, buf);
 }
 
-int store_tree_get(struct store_view *v, struct store_conn *c,
-                   const char *path, unsigned want,
-                   const struct store_node **node)
+int store_tree_get(struct store_view *v, struct store_conn *c, const char *path,
+                   unsigned want, const struct store_node **node)
 {
     struct store_node *n = store_lookup(*v->root, path);
     int e = access_prefix(v, path, strlen(path));
@@ -474,8 +482,7 @@ static struct store_node *mut_path(struct store_view *v, const char *path,
     return n;
 }
 
-int store_tree_rm(struct store_view *v, struct store_conn *c,
-                  const char *path)
+int store_tree_rm(struct store_view *v, struct store_conn *c, const char *path)
 {
     struct store_node *n, *parent;
     const char *slash;
@@ -553,8 +560,8 @@ int store_tree_set_perms(struct store_view *v, struct store_conn *c,
         n = mut(v->root);
     } else {
         const char *last = strrchr(path, '/') + 1;
-        struct store_node *parent = mut_path(v, path, (size_t)(last - 1 -
-                                                                path));
+        struct store_node *parent =
+            mut_path(v, path, (size_t)(last - 1 - path));
         unsigned idx;
         n = NULL;
         if (parent && find_child(parent, last, strlen(last), &idx))
@@ -562,9 +569,8 @@ int store_tree_set_perms(struct store_view *v, struct store_conn *c,
     }
     if (!n || set_perms(n, p, nr))
         return -ENOMEM;
-    if (old_owner != p[0].domid &&
-        (ledger_add(v->ledger, old_owner, -1) ||
-         ledger_add(v->ledger, p[0].domid, 1)))
+    if (old_owner != p[0].domid && (ledger_add(v->ledger, old_owner, -1) ||
+                                    ledger_add(v->ledger, p[0].domid, 1)))
         return -ENOMEM;
     n->gen = ++v->st->gen;
     notify(v, path, n, false);

@@ -21,8 +21,8 @@ enum txn_op_type { OP_WRITE, OP_MKDIR, OP_RM, OP_PERMS };
 struct txn_op {
     enum txn_op_type type;
     char *path;
-    char *value;                /* write: value; perms: the list */
-    size_t len;                 /* bytes, or number of perms */
+    char *value; /* write: value; perms: the list */
+    size_t len;  /* bytes, or number of perms */
 };
 
 struct txn_access {
@@ -35,7 +35,7 @@ struct store_txn {
     struct store_conn *conn;
     uint32_t id;
     struct store_node *root;
-    struct store_node *base;    /* the snapshot as it was at the start */
+    struct store_node *base; /* the snapshot as it was at the start */
     struct store_ledger ledger;
     struct txn_access *acc;
     unsigned nr_acc, cap_acc;
@@ -114,9 +114,8 @@ int store_txn_access(struct store_txn *t, const char *path)
     return 0;
 }
 
-static int log_op(struct store_txn *t, enum txn_op_type type,
-                  const char *path, const void *val, size_t bytes,
-                  size_t len)
+static int log_op(struct store_txn *t, enum txn_op_type type, const char *path,
+                  const void *val, size_t bytes, size_t len)
 {
     struct txn_op *op;
 
@@ -147,8 +146,8 @@ static int log_op(struct store_txn *t, enum txn_op_type type,
     return 0;
 }
 
-int store_txn_log_write(struct store_txn *t, const char *path,
-                        const void *val, size_t len, bool mkdir_only)
+int store_txn_log_write(struct store_txn *t, const char *path, const void *val,
+                        size_t len, bool mkdir_only)
 {
     return log_op(t, mkdir_only ? OP_MKDIR : OP_WRITE, path, val, len, len);
 }
@@ -263,8 +262,8 @@ static int commit(struct store_conn *c, struct store_txn *t)
     for (unsigned i = 0; i < t->nr_acc; i++) {
         const struct store_node *n = store_lookup(st->root, t->acc[i].path);
         if ((n ? n->gen : 0) != t->acc[i].gen) {
-            store_debug("d%u: transaction %u conflicts on %s", c->domid,
-                        t->id, t->acc[i].path);
+            store_debug("d%u: transaction %u conflicts on %s", c->domid, t->id,
+                        t->acc[i].path);
             return -EAGAIN;
         }
     }

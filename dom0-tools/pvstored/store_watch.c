@@ -8,14 +8,14 @@
 
 struct store_watch {
     struct store_watch *next;
-    char *path;         /* absolute (or "@..." special) */
+    char *path; /* absolute (or "@..." special) */
     char *token;
-    size_t strip;       /* registered relative: strip this prefix */
+    size_t strip; /* registered relative: strip this prefix */
 };
 
 /* Queues one event unless c's output is already past the hard limit. */
 void store_watch_event(struct store_conn *c, const char *path,
-                        const char *token)
+                       const char *token)
 {
     if (c->dead)
         return;
@@ -25,8 +25,8 @@ void store_watch_event(struct store_conn *c, const char *path,
                        c->domid);
         return;
     }
-    if (store_conn_send(c, XS_WATCH_EVENT, 0, 0, path, strlen(path) + 1,
-                        token, strlen(token) + 1))
+    if (store_conn_send(c, XS_WATCH_EVENT, 0, 0, path, strlen(path) + 1, token,
+                        strlen(token) + 1))
         store_warn("d%u: out of memory queueing a watch event", c->domid);
 }
 
@@ -117,7 +117,7 @@ void store_watch_fire(struct store *st, const struct store_change *ch)
             if (is_under(ch->path, w->path))
                 ev = ch->path;
             else if (ch->recursive && is_under(w->path, ch->path))
-                ev = w->path;       /* removal of an ancestor */
+                ev = w->path; /* removal of an ancestor */
             else
                 continue;
             if (w->strip && strlen(ev) > w->strip)

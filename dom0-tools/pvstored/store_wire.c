@@ -7,26 +7,26 @@
 
 #include "store.h"
 
-#define F_PATH    0x01u   /* first argument is a node path */
-#define F_SPECIAL 0x02u   /* ... which may be "@introduceDomain" etc. */
-#define F_PRIV    0x04u   /* dom0 only */
-#define F_TXN     0x08u   /* honours tx_id */
+#define F_PATH    0x01u /* first argument is a node path */
+#define F_SPECIAL 0x02u /* ... which may be "@introduceDomain" etc. */
+#define F_PRIV    0x04u /* dom0 only */
+#define F_TXN     0x08u /* honours tx_id */
 
 /* One request being handled. */
 struct req {
     struct store_conn *c;
     const struct xsd_sockmsg *h;
-    const char *p;              /* payload, NUL at p[len] */
+    const char *p; /* payload, NUL at p[len] */
     size_t len;
-    const char *arg;            /* the first argument as sent */
-    char path[XENSTORE_ABS_PATH_MAX + 64];  /* canonical first argument */
+    const char *arg;                       /* the first argument as sent */
+    char path[XENSTORE_ABS_PATH_MAX + 64]; /* canonical first argument */
     struct store_txn *txn;
     struct store_view view;
 };
 
 struct store_op {
     const char *name;
-    int (*fn)(struct req *r);   /* 0 after replying, or -errno */
+    int (*fn)(struct req *r); /* 0 after replying, or -errno */
     unsigned flags;
 };
 
@@ -42,8 +42,8 @@ const char *store_wire_errname(int err)
 
 static int reply(struct req *r, const void *data, size_t len)
 {
-    return store_conn_send(r->c, r->h->type, r->h->req_id, r->h->tx_id,
-                           data, len, NULL, 0);
+    return store_conn_send(r->c, r->h->type, r->h->req_id, r->h->tx_id, data,
+                           len, NULL, 0);
 }
 
 static int reply_ok(struct req *r)
@@ -89,8 +89,8 @@ static bool valid_chars(const char *p)
     for (; *p; p++) {
         char ch = *p;
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-              (ch >= '0' && ch <= '9') || ch == '-' || ch == '/' ||
-              ch == '_' || ch == '@'))
+              (ch >= '0' && ch <= '9') || ch == '-' || ch == '/' || ch == '_' ||
+              ch == '@'))
             return false;
     }
     return true;
@@ -117,8 +117,8 @@ static int canon_path(struct req *r, const char *in, bool special)
     } else {
         if (len == 0 || len > XENSTORE_REL_PATH_MAX)
             return -EINVAL;
-        snprintf(r->path, sizeof(r->path), "/local/domain/%u/%s",
-                 r->c->domid, in);
+        snprintf(r->path, sizeof(r->path), "/local/domain/%u/%s", r->c->domid,
+                 in);
         len = strlen(r->path);
         if (len > XENSTORE_ABS_PATH_MAX)
             return -EINVAL;
@@ -241,8 +241,9 @@ static int do_directory_part(struct req *r)
         free(names);
         return -EINVAL;
     }
-    glen = (size_t)snprintf(gen, sizeof(gen), "%llu",
-                            (unsigned long long)n->gen) + 1;
+    glen =
+        (size_t)snprintf(gen, sizeof(gen), "%llu", (unsigned long long)n->gen) +
+        1;
     /* Whole names that fit, leaving room for the final extra NUL. */
     take = 0;
     while (off + take < len) {
@@ -281,7 +282,8 @@ static int do_get_perms(struct req *r)
         if (off + 16 > sizeof(buf))
             return -E2BIG;
         off += (size_t)store_perm_format(&n->perms[i], buf + off,
-                                         sizeof(buf) - off) + 1;
+                                         sizeof(buf) - off) +
+               1;
     }
     return reply(r, buf, off);
 }
@@ -297,7 +299,7 @@ static int do_set_perms(struct req *r)
         const char *s = r->p + off;
         size_t l = strnlen(s, r->len - off);
         if (off + l >= r->len)
-            return -EINVAL;         /* not NUL-terminated */
+            return -EINVAL; /* not NUL-terminated */
         if (store_perm_parse(s, &perms[nr]))
             return -EINVAL;
         nr++;
@@ -322,7 +324,7 @@ static int do_watch(struct req *r)
         e = store_watch_add(r->c, r->path, a[0], a[1]);
     if (!e)
         e = reply_ok(r);
-    if (!e)                     /* Xen's initial event */
+    if (!e) /* Xen's initial event */
         store_watch_event(r->c, a[0], a[1]);
     return e;
 }
@@ -446,7 +448,7 @@ static int do_introduce(struct req *r)
     mfn = strtoull(a[1], &end, 10);
     if (!*a[1] || *end || errno || a[1][0] == '-')
         return -EINVAL;
-    if (parse_domid(a[2], &port))   /* ports are small numbers too */
+    if (parse_domid(a[2], &port)) /* ports are small numbers too */
         return -EINVAL;
     e = store_domain_introduce(r->c->st, domid, mfn, port);
     return e ? e : reply_ok(r);
@@ -468,9 +470,11 @@ static int do_get_domain_path(struct req *r)
     uint32_t domid;
     int e = one_domid(r, &domid);
 
-    return e ? e : reply(r, buf, (size_t)snprintf(buf, sizeof(buf),
-                                                   "/local/domain/%u",
-                                                   domid) + 1);
+    return e ? e
+             : reply(r, buf,
+                     (size_t)snprintf(buf, sizeof(buf), "/local/domain/%u",
+                                      domid) +
+                         1);
 }
 
 static int do_is_introduced(struct req *r)
@@ -520,8 +524,8 @@ static int do_set_target(struct req *r)
 static int do_control(struct req *r)
 {
     if (r->len >= 6 && memcmp(r->p, "print", 6) == 0) {
-        store_info("d%u: control print: %.*s", r->c->domid,
-                   (int)(r->len - 6), r->p + 6);
+        store_info("d%u: control print: %.*s", r->c->domid, (int)(r->len - 6),
+                   r->p + 6);
         return reply_ok(r);
     }
     return -EINVAL;
@@ -562,8 +566,7 @@ int store_wire_dispatch(struct store_conn *c, const struct xsd_sockmsg *h,
 
     if (h->type >= XS_TYPE_COUNT || !ops[h->type].fn) {
         store_debug("d%u: unknown message type %u", c->domid, h->type);
-        return store_conn_send_error(c, h, -ENOSYS) == -ENOMEM ? -EPROTO
-                                                               : 0;
+        return store_conn_send_error(c, h, -ENOSYS) == -ENOMEM ? -EPROTO : 0;
     }
     op = &ops[h->type];
     memset(&r, 0, sizeof(r));
@@ -585,7 +588,7 @@ int store_wire_dispatch(struct store_conn *c, const struct xsd_sockmsg *h,
     if (op->flags & F_PATH) {
         r.arg = payload;
         if (strnlen(payload, r.len) >= r.len) {
-            e = -EINVAL;        /* the path is not NUL-terminated */
+            e = -EINVAL; /* the path is not NUL-terminated */
             goto out;
         }
         e = canon_path(&r, payload, op->flags & F_SPECIAL);

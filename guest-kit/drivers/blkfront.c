@@ -5,22 +5,22 @@
 #include <pvabi/io/blkif.h>
 #include <pvabi/io/xenbus.h>
 
-#define NR_SHADOW BLKIF_RING_SIZE
-#define POOL_PAGES 1024 /* data pages, 4 MiB (4 x 1 MiB in flight) */
-#define MAX_SEGS 256            /* pages per ring request with indirect */
+#define NR_SHADOW          BLKIF_RING_SIZE
+#define POOL_PAGES         1024 /* data pages, 4 MiB (4 x 1 MiB in flight) */
+#define MAX_SEGS           256  /* pages per ring request with indirect */
 #define CONNECT_TIMEOUT_NS 10000000000ull
-#define CLOSE_TIMEOUT_NS 5000000000ull
-#define PGSZ 4096u
+#define CLOSE_TIMEOUT_NS   5000000000ull
+#define PGSZ               4096u
 
 /* One ring request in flight, kept to complete it or issue it again. */
 struct shadow {
     int used;
     struct gk_blk_io *io;
-    uint8_t *buf;               /* this part's bytes in io->buf */
+    uint8_t *buf; /* this part's bytes in io->buf */
     uint32_t bytes;
     uint16_t nr_pages;
-    uint16_t pages[MAX_SEGS];   /* pool indices */
-    struct blkif_request req;   /* the slot as written */
+    uint16_t pages[MAX_SEGS]; /* pool indices */
+    struct blkif_request req; /* the slot as written */
 };
 
 struct waiter {
@@ -32,18 +32,18 @@ enum phase { PH_INIT, PH_WAIT_CONNECT, PH_CONNECTED, PH_CLOSED };
 
 struct gk_blk {
     struct gk_blk_info info;
-    char node[32];              /* device/vbd/<devid> */
-    char be[96];                /* backend path */
+    char node[32]; /* device/vbd/<devid> */
+    char be[96];   /* backend path */
     domid_t be_id;
     gk_spinlock_t lock;
     /* the ring */
     blkif_front_ring_t ring;
     struct blkif_sring *sring;
-    int ring_ref;               /* -1: none */
+    int ring_ref; /* -1: none */
     evtchn_port_t port;
-    int connected;              /* requests may go to the ring */
-    unsigned int plugged;       /* gk_blk_plug depth: hold back pushes */
-    int dead;                   /* closed: fail everything */
+    int connected;        /* requests may go to the ring */
+    unsigned int plugged; /* gk_blk_plug depth: hold back pushes */
+    int dead;             /* closed: fail everything */
     uint8_t flush_op;
     int use_indirect;
     /* requests */
@@ -52,7 +52,7 @@ struct gk_blk {
     unsigned int nr_free_shadow;
     /* data pages */
     uint8_t *pool_va[POOL_PAGES];
-    int pool_ref[POOL_PAGES];   /* persistent grant, or -1 */
+    int pool_ref[POOL_PAGES]; /* persistent grant, or -1 */
     uint16_t pool_free[POOL_PAGES];
     unsigned int nr_pool_free;
     uint8_t *ind_va[NR_SHADOW]; /* one indirect page per slot */
@@ -64,8 +64,8 @@ struct gk_blk {
     int state_event;
     enum phase phase;
     int user_closing;
-    int close_sent;             /* our Closing written (state thread) */
-    int pool_granted;           /* persistence decided (grant_pool) */
+    int close_sent;   /* our Closing written (state thread) */
+    int pool_granted; /* persistence decided (grant_pool) */
     int thread_done;
     struct gk_thread *opener;
     struct gk_blk_stats st;
@@ -156,17 +156,17 @@ static void complete_part(struct gk_blk *b, struct shadow *s, int16_t status,
         ungrant_page(b, s->pages[i]);
     if (!b->info.persistent && b->ind_ref[idx] >= 0 &&
         s->req.operation == BLKIF_OP_INDIRECT) {
-        for (int i = 0; i < 1000 &&
-                        gk_end_access((grant_ref_t)b->ind_ref[idx]) ==
-                            -XEN_EBUSY;
+        for (int i = 0;
+             i < 1000 &&
+             gk_end_access((grant_ref_t)b->ind_ref[idx]) == -XEN_EBUSY;
              i++)
             gk_cpu_relax();
         b->ind_ref[idx] = -1;
     }
     release_pages(b, s);
     if (status != BLKIF_RSP_OKAY && !io->status) {
-        io->status = status == BLKIF_RSP_EOPNOTSUPP ? -XEN_EOPNOTSUPP
-                                                     : -XEN_EIO;
+        io->status =
+            status == BLKIF_RSP_EOPNOTSUPP ? -XEN_EOPNOTSUPP : -XEN_EIO;
         b->st.errors++;
     }
     s->used = 0;
@@ -213,7 +213,7 @@ static void blk_event(evtchn_port_t port, void *data)
             RING_COPY_RESPONSE(&b->ring, i, &r);
             b->st.responses++;
             if (r.id >= NR_SHADOW || !b->shadow[r.id].used)
-                continue;   /* not ours: ignore */
+                continue; /* not ours: ignore */
             complete_part(b, &b->shadow[r.id], r.status, &done);
         }
         b->ring.rsp_cons = rp;
@@ -292,8 +292,8 @@ static void queue_part(struct gk_blk *b, struct gk_blk_io *io, uint8_t *buf,
             s->pages[i] = p;
             if (io->op == GK_BLK_WRITE)
                 memcpy(b->pool_va[p], buf + (size_t)i * PGSZ, n);
-            segs[i].gref = (grant_ref_t)grant_page(b, p,
-                                                   io->op == GK_BLK_WRITE);
+            segs[i].gref =
+                (grant_ref_t)grant_page(b, p, io->op == GK_BLK_WRITE);
             segs[i].first_sect = 0;
             segs[i].last_sect = (uint8_t)(n / 512 - 1);
             left -= n;
@@ -318,8 +318,7 @@ static int submit(struct gk_blk *b, struct gk_blk_io *io, int wait)
     case GK_BLK_READ:
     case GK_BLK_WRITE:
     case GK_BLK_DISCARD:
-        if (!left || left > b->info.sectors ||
-            sector > b->info.sectors - left)
+        if (!left || left > b->info.sectors || sector > b->info.sectors - left)
             return -XEN_EINVAL;
         if (io->op != GK_BLK_READ && b->info.readonly)
             return -XEN_EROFS;
@@ -344,11 +343,12 @@ static int submit(struct gk_blk *b, struct gk_blk_io *io, int wait)
         gk_spin_unlock_irqrestore(&b->lock, flags);
         return -XEN_ENODEV;
     }
-    if (!wait && (left > per || !have_room(b, (unsigned)((per * 512 + PGSZ - 1) / PGSZ)))) {
+    if (!wait && (left > per ||
+                  !have_room(b, (unsigned)((per * 512 + PGSZ - 1) / PGSZ)))) {
         gk_spin_unlock_irqrestore(&b->lock, flags);
         return -XEN_EAGAIN;
     }
-    io->pending = 1;            /* held until every part is queued */
+    io->pending = 1; /* held until every part is queued */
     while (left) {
         uint64_t n = left < per ? left : per;
         unsigned int pages = io->op == GK_BLK_READ || io->op == GK_BLK_WRITE
@@ -426,8 +426,12 @@ static int sync_io(struct gk_blk *b, enum gk_blk_op op, uint64_t sector,
                    uint64_t n, void *buf)
 {
     struct sync_wait w = { gk_current(), 0 };
-    struct gk_blk_io io = { .op = op, .sector = sector, .nr_sectors = n,
-                            .buf = buf, .done = sync_done, .arg = &w };
+    struct gk_blk_io io = { .op = op,
+                            .sector = sector,
+                            .nr_sectors = n,
+                            .buf = buf,
+                            .done = sync_done,
+                            .arg = &w };
     int rc = gk_blk_submit(b, &io);
 
     if (rc)
@@ -442,8 +446,7 @@ int gk_blk_read(struct gk_blk *b, uint64_t sector, uint64_t n, void *buf)
     return sync_io(b, GK_BLK_READ, sector, n, buf);
 }
 
-int gk_blk_write(struct gk_blk *b, uint64_t sector, uint64_t n,
-                 const void *buf)
+int gk_blk_write(struct gk_blk *b, uint64_t sector, uint64_t n, const void *buf)
 {
     return sync_io(b, GK_BLK_WRITE, sector, n, (void *)buf);
 }
@@ -508,8 +511,8 @@ static void read_features(struct gk_blk *b)
         segs = MAX_SEGS;
     if (segs > POOL_PAGES / 4)
         segs = POOL_PAGES / 4;
-    b->info.max_segs = b->use_indirect ? (uint32_t)segs
-                                       : BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    b->info.max_segs =
+        b->use_indirect ? (uint32_t)segs : BLKIF_MAX_SEGMENTS_PER_REQUEST;
 }
 
 static int write_keys(gk_xbt_t t, void *arg)
@@ -518,12 +521,12 @@ static int write_keys(gk_xbt_t t, void *arg)
     char path[64];
     int rc;
 
-#define PUT(key, ...)                                                      \
-    do {                                                                   \
-        gk_snprintf(path, sizeof(path), "%s/" key, b->node);               \
-        rc = gk_xenbus_printf(t, path, __VA_ARGS__);                       \
-        if (rc < 0)                                                        \
-            return rc;                                                     \
+#define PUT(key, ...)                                        \
+    do {                                                     \
+        gk_snprintf(path, sizeof(path), "%s/" key, b->node); \
+        rc = gk_xenbus_printf(t, path, __VA_ARGS__);         \
+        if (rc < 0)                                          \
+            return rc;                                       \
     } while (0)
     PUT("ring-ref", "%d", b->ring_ref);
     PUT("event-channel", "%u", b->port);
@@ -574,7 +577,7 @@ static void drop_ring(struct gk_blk *b)
             rc = gk_end_access((grant_ref_t)b->ring_ref);
         }
         if (rc == 0)
-            gk_free_page(b->sring);   /* else leak it: still mapped */
+            gk_free_page(b->sring); /* else leak it: still mapped */
         b->ring_ref = -1;
     }
     b->sring = NULL;
@@ -652,7 +655,8 @@ static void do_close(struct gk_blk *b)
     gk_spin_unlock_irqrestore(&b->lock, flags);
     if (left)
         gk_printf("blkfront: %s: %u requests unanswered by the backend; "
-                  "failing them\n", b->node, left);
+                  "failing them\n",
+                  b->node, left);
     fail_all(b);
     set_state(b, XenbusStateClosing);
 }
@@ -710,8 +714,8 @@ static void state_thread(void *arg)
                 if (!rc)
                     rc = gk_xenbus_transaction(write_keys, b);
                 if (rc) {
-                    gk_printf("blkfront: %s: handshake failed (%d)\n",
-                              b->node, rc);
+                    gk_printf("blkfront: %s: handshake failed (%d)\n", b->node,
+                              rc);
                     fail_all(b);
                     b->phase = PH_CLOSED;
                     break;
@@ -787,7 +791,7 @@ static void free_dev(struct gk_blk *b)
             continue;
         if (b->info.persistent && b->pool_ref[i] >= 0 &&
             gk_end_access((grant_ref_t)b->pool_ref[i]) != 0)
-            continue;   /* still mapped by a backend: leak it */
+            continue; /* still mapped by a backend: leak it */
         gk_free_page(b->pool_va[i]);
     }
     for (unsigned int i = 0; i < NR_SHADOW; i++) {

@@ -5,7 +5,7 @@
 
 #include "../kernel/internal.h"
 
-#define FULL_POLL_NS 10000000ull       /* re-check a full ring each 10 ms */
+#define FULL_POLL_NS     10000000ull   /* re-check a full ring each 10 ms */
 #define READ_BACKSTOP_NS 1000000000ull /* a reader re-checks each second */
 
 static struct xencons_interface *intf;

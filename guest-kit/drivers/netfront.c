@@ -5,13 +5,13 @@
 #include <pvabi/io/netif.h>
 #include <pvabi/io/xenbus.h>
 
-#define NR_TX NETIF_TX_RING_SIZE /* 256 slots, one buffer each */
-#define NR_RX NETIF_RX_RING_SIZE
-#define TX_BUF 2048u /* two transmit buffers a page */
-#define TX_PAGES (NR_TX * TX_BUF / 4096u)
+#define NR_TX              NETIF_TX_RING_SIZE /* 256 slots, one buffer each */
+#define NR_RX              NETIF_RX_RING_SIZE
+#define TX_BUF             2048u /* two transmit buffers a page */
+#define TX_PAGES           (NR_TX * TX_BUF / 4096u)
 #define CONNECT_TIMEOUT_NS 10000000000ull
-#define CLOSE_TIMEOUT_NS 5000000000ull
-#define RX_BATCH 64
+#define CLOSE_TIMEOUT_NS   5000000000ull
+#define RX_BATCH           64
 
 enum phase { PH_INIT, PH_WAIT_CONNECT, PH_CONNECTED, PH_CLOSED };
 

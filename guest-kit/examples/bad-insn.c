@@ -45,7 +45,8 @@ int main(void)
         known |= !strcmp(insn, insns[i]);
     if (!known) {
         gk_printf("bad-insn: unknown insn=%s (try hlt|cr3|wrmsr|lgdt|invlpg|"
-                  "out|cli)\n", insn);
+                  "out|cli)\n",
+                  insn);
         return 2;
     }
     /* By default leave #GP/#UD to pvisor so its crash report decodes the
@@ -55,8 +56,8 @@ int main(void)
         gk_trap_release(GK_TRAP_UD);
     }
     gk_printf("bad-insn: executing '%s' at CPL3; expecting the domain to "
-              "crash (%s reports it)\n", insn,
-              strcmp(trap, "guest") ? "pvisor" : "guest-kit");
+              "crash (%s reports it)\n",
+              insn, strcmp(trap, "guest") ? "pvisor" : "guest-kit");
     execute(insn);
     gk_printf("bad-insn: '%s' executed without a fault\n", insn);
     return 3;

@@ -2,10 +2,10 @@
 /* bad-ptr.c: hypercalls with wild pointers and bogus arguments. */
 #include <guestkit/guestkit.h>
 
-#define NONCANON_LOW    0x0000800000000000UL    /* first non-canonical */
-#define NONCANON_HIGH   0x8000000000000000UL
-#define HCALL_UNKNOWN   127                     /* last stub, unused */
-#define XEN_HOLE_VA     0xffff800000000000UL    /* Xen's reserved area */
+#define NONCANON_LOW  0x0000800000000000UL /* first non-canonical */
+#define NONCANON_HIGH 0x8000000000000000UL
+#define HCALL_UNKNOWN 127                  /* last stub, unused */
+#define XEN_HOLE_VA   0xffff800000000000UL /* Xen's reserved area */
 
 static unsigned int total, rejected;
 
@@ -22,8 +22,7 @@ static void check(const char *what, long rc)
 
 int main(void)
 {
-    uint64_t ram_end = GK_VIRT_BASE +
-                       (gk_start_info.nr_pages << GK_PAGE_SHIFT);
+    uint64_t ram_end = GK_VIRT_BASE + (gk_start_info.nr_pages << GK_PAGE_SHIFT);
     /* Above RAM in the kernel's own 2 GiB window: nothing is mapped. */
     unsigned long hole = ram_end + (64UL << 20);
     static struct multicall_entry mc[3];
@@ -33,8 +32,8 @@ int main(void)
     char *pages, *guard;
     int rc;
 
-    gk_printf("bad-ptr: RAM ends at 0x%lx, unmapped probe at 0x%lx\n",
-              ram_end, hole);
+    gk_printf("bad-ptr: RAM ends at 0x%lx, unmapped probe at 0x%lx\n", ram_end,
+              hole);
 
     /* Two pages, the second unmapped: a buffer can run into a hole. */
     pages = gk_alloc_pages(1);
@@ -50,24 +49,19 @@ int main(void)
 
     check("console_io: unmapped kernel address",
           HYPERVISOR_console_io(CONSOLEIO_write, 16, (char *)hole));
-    check("console_io: NULL",
-          HYPERVISOR_console_io(CONSOLEIO_write, 16, NULL));
+    check("console_io: NULL", HYPERVISOR_console_io(CONSOLEIO_write, 16, NULL));
     check("console_io: huge length into a hole",
           HYPERVISOR_console_io(CONSOLEIO_write, 0x7fffffff, guard - 1));
     check("console_io: negative length",
           HYPERVISOR_console_io(CONSOLEIO_write, -1, guard - 1));
     check("console_io: pvisor area (L4 slot 255)",
-          HYPERVISOR_console_io(CONSOLEIO_write, 16,
-                                (char *)PV_PRIV_VA));
+          HYPERVISOR_console_io(CONSOLEIO_write, 16, (char *)PV_PRIV_VA));
     check("console_io: Xen hypervisor hole (L4 slot 256)",
-          HYPERVISOR_console_io(CONSOLEIO_write, 16,
-                                (char *)XEN_HOLE_VA));
+          HYPERVISOR_console_io(CONSOLEIO_write, 16, (char *)XEN_HOLE_VA));
     check("console_io: non-canonical (low)",
-          HYPERVISOR_console_io(CONSOLEIO_write, 16,
-                                (char *)NONCANON_LOW));
+          HYPERVISOR_console_io(CONSOLEIO_write, 16, (char *)NONCANON_LOW));
     check("console_io: non-canonical (high)",
-          HYPERVISOR_console_io(CONSOLEIO_write, 16,
-                                (char *)NONCANON_HIGH));
+          HYPERVISOR_console_io(CONSOLEIO_write, 16, (char *)NONCANON_HIGH));
     check("console_io: unaligned, crossing into a hole",
           HYPERVISOR_console_io(CONSOLEIO_write, 16, guard - 3));
 
@@ -101,12 +95,11 @@ int main(void)
     mc[2].args[0] = (unsigned long)mc;
     mc[2].args[1] = 1;
     rc = (int)HYPERVISOR_multicall(mc, 3);
-    check("multicall entry: console_io(NULL)", rc < 0 ? rc :
-          (long)mc[0].result);
-    check("multicall entry: hypercall 1000", rc < 0 ? rc :
-          (long)mc[1].result);
-    check("multicall entry: nested multicall", rc < 0 ? rc :
-          (long)mc[2].result);
+    check("multicall entry: console_io(NULL)",
+          rc < 0 ? rc : (long)mc[0].result);
+    check("multicall entry: hypercall 1000", rc < 0 ? rc : (long)mc[1].result);
+    check("multicall entry: nested multicall",
+          rc < 0 ? rc : (long)mc[2].result);
 
     check("event_channel_op bind_ipi: bad argument",
           HYPERVISOR_event_channel_op(EVTCHNOP_bind_ipi, (void *)hole));
@@ -120,18 +113,16 @@ int main(void)
           HYPERVISOR_vcpu_op(VCPUOP_initialise, 0, (void *)hole));
     check("callback_op register: bad argument",
           HYPERVISOR_callback_op(CALLBACKOP_register, (void *)hole));
-    check("mmu_update: bad request list",
-          HYPERVISOR_mmu_update((struct mmu_update *)hole, 1, NULL,
-                                DOMID_SELF));
+    check(
+        "mmu_update: bad request list",
+        HYPERVISOR_mmu_update((struct mmu_update *)hole, 1, NULL, DOMID_SELF));
     check("mmuext_op: bad op list",
-          HYPERVISOR_mmuext_op((struct mmuext_op *)hole, 1, NULL,
-                               DOMID_SELF));
+          HYPERVISOR_mmuext_op((struct mmuext_op *)hole, 1, NULL, DOMID_SELF));
     check("update_va_mapping: into pvisor area",
-          HYPERVISOR_update_va_mapping(PV_PRIV_VA,
-                                       (gk_virt_to_pfn(pages) << 12) |
-                                       GK_PTE_DEFAULT, UVMF_INVLPG));
-    check("unknown hypercall 127",
-          _gk_hypercall1(HCALL_UNKNOWN, hole));
+          HYPERVISOR_update_va_mapping(
+              PV_PRIV_VA, (gk_virt_to_pfn(pages) << 12) | GK_PTE_DEFAULT,
+              UVMF_INVLPG));
+    check("unknown hypercall 127", _gk_hypercall1(HCALL_UNKNOWN, hole));
 
     gk_printf("bad-ptr: still running after %u bad hypercalls\n", total);
     gk_printf("bad-ptr: %u/%u hypercalls rejected\n", rejected, total);

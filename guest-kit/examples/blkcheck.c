@@ -21,21 +21,21 @@
  */
 
 struct region {
-    uint64_t sector, count;     /* count 0: the last sector of the disk */
+    uint64_t sector, count; /* count 0: the last sector of the disk */
 };
 
 static const struct region regions[] = {
-    { 0, 1 },                   /* one sector */
-    { 1, 7 },                   /* rest of the first page */
-    { 9, 16 },                  /* two pages, not page aligned */
-    { 100, 88 },                /* 11 segments: the direct maximum */
-    { 300, 96 },                /* 12 pages: indirect */
-    { 1000, 2048 },             /* 1 MiB: 256 indirect segments */
-    { 4000, 4096 },             /* 2 MiB: several ring requests */
-    { 0, 0 },                   /* the last sector */
+    { 0, 1 },       /* one sector */
+    { 1, 7 },       /* rest of the first page */
+    { 9, 16 },      /* two pages, not page aligned */
+    { 100, 88 },    /* 11 segments: the direct maximum */
+    { 300, 96 },    /* 12 pages: indirect */
+    { 1000, 2048 }, /* 1 MiB: 256 indirect segments */
+    { 4000, 4096 }, /* 2 MiB: several ring requests */
+    { 0, 0 },       /* the last sector */
 };
 
-#define ASYNC_N 64              /* 4 KiB writes in flight together */
+#define ASYNC_N    64 /* 4 KiB writes in flight together */
 #define ASYNC_BASE 12000
 
 static uint64_t seed;
@@ -54,9 +54,9 @@ static int check(const uint64_t *p, uint64_t sector, uint64_t count)
             uint64_t want = (seed << 56) | ((sector + s) << 8) | w;
             if (p[s * 64 + w] != want) {
                 gk_printf("blkcheck: MISMATCH sector %lu word %lu: got "
-                          "%016lx want %016lx\n", (unsigned long)(sector + s),
-                          (unsigned long)w, (unsigned long)p[s * 64 + w],
-                          (unsigned long)want);
+                          "%016lx want %016lx\n",
+                          (unsigned long)(sector + s), (unsigned long)w,
+                          (unsigned long)p[s * 64 + w], (unsigned long)want);
                 return -1;
             }
         }
@@ -88,9 +88,12 @@ static int run_async(struct gk_blk *b, uint64_t *buf)
         uint64_t sector = ASYNC_BASE + (uint64_t)((i * 37) % ASYNC_N) * 24;
         uint64_t *p = buf + (size_t)i * 8 * 64;
         fill(p, sector, 8);
-        ios[i] = (struct gk_blk_io){ .op = GK_BLK_WRITE, .sector = sector,
-                                     .nr_sectors = 8, .buf = p,
-                                     .done = async_done, .arg = &a };
+        ios[i] = (struct gk_blk_io){ .op = GK_BLK_WRITE,
+                                     .sector = sector,
+                                     .nr_sectors = 8,
+                                     .buf = p,
+                                     .done = async_done,
+                                     .arg = &a };
         if (gk_blk_submit(b, &ios[i])) {
             gk_printf("blkcheck: async submit %d failed\n", i);
             return -1;
@@ -111,7 +114,7 @@ static long do_check(struct gk_blk *b, int write)
     int rc;
 
     if (!buf)
-        buf = gk_alloc_pages(10);           /* 4 MiB, kept across passes */
+        buf = gk_alloc_pages(10); /* 4 MiB, kept across passes */
     if (!buf)
         return -1;
     if (info->sectors < ASYNC_BASE + ASYNC_N * 24) {
@@ -120,8 +123,7 @@ static long do_check(struct gk_blk *b, int write)
         return -1;
     }
     for (size_t i = 0; write && i < GK_ARRAY_SIZE(regions); i++) {
-        uint64_t sec = regions[i].count ? regions[i].sector
-                                        : info->sectors - 1;
+        uint64_t sec = regions[i].count ? regions[i].sector : info->sectors - 1;
         uint64_t n = regions[i].count ? regions[i].count : 1;
         fill(buf, sec, n);
         rc = gk_blk_write(b, sec, n, buf);
@@ -143,16 +145,14 @@ static long do_check(struct gk_blk *b, int write)
     /* from here on the host may kill the backend: all of it is durable */
     if (write)
         gk_printf("blkcheck: %lu sectors written and flushed (seed %lu)\n",
-                  (unsigned long)(written + ASYNC_N * 8),
-                  (unsigned long)seed);
+                  (unsigned long)(written + ASYNC_N * 8), (unsigned long)seed);
     /* a request past the end must fail without harm */
     if (gk_blk_read(b, info->sectors, 1, buf) != -XEN_EINVAL) {
         gk_printf("blkcheck: read past the end did not fail\n");
         return -1;
     }
     for (size_t i = 0; i < GK_ARRAY_SIZE(regions); i++) {
-        uint64_t sec = regions[i].count ? regions[i].sector
-                                        : info->sectors - 1;
+        uint64_t sec = regions[i].count ? regions[i].sector : info->sectors - 1;
         uint64_t n = regions[i].count ? regions[i].count : 1;
         memset(buf, 0xee, n * 512);
         rc = gk_blk_read(b, sec, n, buf);
@@ -259,7 +259,7 @@ static int do_hotplug(const char *dev, struct gk_blk **out)
 struct bench_state {
     struct gk_thread *t;
     unsigned int inflight;
-    uint64_t free;              /* bit i: ios[i] is not in flight */
+    uint64_t free; /* bit i: ios[i] is not in flight */
     uint64_t done;
     int errors, first_error;
 };
@@ -293,8 +293,8 @@ static uint64_t rng(void)
  * queue depth qd, or until `secs` pass when total is 0. An error stops
  * it: the requests in flight are waited for, the first error printed. */
 static int bench_run(struct gk_blk *b, enum gk_blk_op op, uint64_t nsec,
-                     int random, unsigned int qd, uint64_t total,
-                     uint64_t secs, uint8_t *buf, const char *label)
+                     int random, unsigned int qd, uint64_t total, uint64_t secs,
+                     uint8_t *buf, const char *label)
 {
     struct bench_state s = { gk_current(), 0, 0, 0, 0, 0 };
     uint64_t span = gk_blk_info(b)->sectors / nsec;
@@ -316,10 +316,12 @@ static int bench_run(struct gk_blk *b, enum gk_blk_op op, uint64_t nsec,
                 __atomic_load_n(&s.free, __ATOMIC_ACQUIRE));
             struct gk_blk_io *io = &bench_ios[slot];
             uint64_t blk = random ? rng() % span : (next++ % span);
-            *io = (struct gk_blk_io){ .op = op, .sector = blk * nsec,
+            *io = (struct gk_blk_io){ .op = op,
+                                      .sector = blk * nsec,
                                       .nr_sectors = nsec,
                                       .buf = buf + (size_t)slot * nsec * 512,
-                                      .done = bench_done, .arg = &s };
+                                      .done = bench_done,
+                                      .arg = &s };
             __atomic_fetch_and(&s.free, ~(1ull << slot), __ATOMIC_RELAXED);
             __atomic_fetch_add(&s.inflight, 1, __ATOMIC_RELAXED);
             rc = gk_blk_submit(b, io);
@@ -351,9 +353,10 @@ static int bench_run(struct gk_blk *b, enum gk_blk_op op, uint64_t nsec,
     }
     if (rc || s.errors) {
         gk_printf("blkbench: %s stopped after %lu requests: %s %d "
-                  "(%d failed)\n", label, (unsigned long)s.done,
-                  rc ? "submit failed:" : "I/O error",
-                  rc ? rc : s.first_error, s.errors);
+                  "(%d failed)\n",
+                  label, (unsigned long)s.done,
+                  rc ? "submit failed:" : "I/O error", rc ? rc : s.first_error,
+                  s.errors);
         return -1;
     }
     ns = gk_monotonic_ns() - t0;
@@ -362,8 +365,7 @@ static int bench_run(struct gk_blk *b, enum gk_blk_op op, uint64_t nsec,
                   label, (unsigned long)(s.done * 1000000000ull / ns),
                   (unsigned long)s.done, (unsigned long)(ns / 1000000), qd);
     else
-        gk_printf("blkbench: %s %lu MB/s (%lu MiB in %lu ms, qd %u)\n",
-                  label,
+        gk_printf("blkbench: %s %lu MB/s (%lu MiB in %lu ms, qd %u)\n", label,
                   (unsigned long)(s.done * nsec * 512 * 1000ull / ns),
                   (unsigned long)(s.done * nsec * 512 >> 20),
                   (unsigned long)(ns / 1000000), qd);
@@ -376,7 +378,7 @@ static int do_bench(struct gk_blk *b)
     uint64_t secs = (uint64_t)gk_cmdline_int("secs", 5);
     unsigned int qd = (unsigned int)gk_cmdline_int("qd", 32);
     unsigned int sqd = (unsigned int)gk_cmdline_int("seqqd", 4);
-    uint8_t *buf = gk_alloc_pages(12);      /* 16 MiB */
+    uint8_t *buf = gk_alloc_pages(12); /* 16 MiB */
     int rc;
 
     if (!buf || sqd > 16 || qd > 64) {
@@ -418,8 +420,8 @@ int main(void)
     }
     const struct gk_blk_info *info = gk_blk_info(b);
     gk_printf("blkcheck: %s: %lu sectors of %u bytes, %s, flush %d, "
-              "persistent %d, %u segments per request\n", dev,
-              (unsigned long)info->sectors, info->sector_size,
+              "persistent %d, %u segments per request\n",
+              dev, (unsigned long)info->sectors, info->sector_size,
               info->readonly ? "read-only" : "read-write", info->flush,
               info->persistent, info->max_segs);
     if (!strcmp(mode, "bench")) {

@@ -2,11 +2,11 @@
 /* smp.c: a token passed around all vCPUs by IPI, one thread per vCPU. */
 #include <guestkit/guestkit.h>
 
-#define ROUNDS      50
-#define TIMEOUT_NS  (10 * GK_NSEC_PER_SEC)
+#define ROUNDS     50
+#define TIMEOUT_NS (10 * GK_NSEC_PER_SEC)
 
 static unsigned int nr_cpus;
-static int ports[PV_MAX_VCPUS];         /* IPI port of each vCPU's worker */
+static int ports[PV_MAX_VCPUS]; /* IPI port of each vCPU's worker */
 static uint64_t counts[PV_MAX_VCPUS];
 static unsigned int ready, done;
 static struct gk_thread *main_thread;

@@ -2,13 +2,13 @@
 /* ticker.c: VIRQ_TIMER every 100 ms for about a second, printing uptime. */
 #include <guestkit/guestkit.h>
 
-#define PERIOD_NS   (100 * GK_NSEC_PER_MSEC)
-#define NR_TICKS    10
+#define PERIOD_NS (100 * GK_NSEC_PER_MSEC)
+#define NR_TICKS  10
 
 struct ticker {
     volatile uint64_t ticks;
     uint64_t start;
-    int periodic;               /* periodic timer, else one-shot re-armed */
+    int periodic; /* periodic timer, else one-shot re-armed */
     struct gk_thread *waiter;
 };
 
@@ -47,7 +47,7 @@ int main(void)
     while (seen < NR_TICKS) {
         uint64_t now;
 
-        gk_thread_block();          /* woken by on_tick */
+        gk_thread_block(); /* woken by on_tick */
         if (tk.ticks == seen)
             continue;
         seen = tk.ticks;

@@ -7,11 +7,11 @@
  * `server=<domid>` (required), `rounds=N` (default 100), and without
  * xenstore `ref=<ring-ref> port=<event-channel>` as the server printed.
  */
-#define VCHAN_REQ_OFF   0
-#define VCHAN_RSP_OFF   2048
-#define VCHAN_DATA_MAX  (2048 - 16)
-#define VCHAN_HDR       16
-#define VCHAN_BYE       1
+#define VCHAN_REQ_OFF  0
+#define VCHAN_RSP_OFF  2048
+#define VCHAN_DATA_MAX (2048 - 16)
+#define VCHAN_HDR      16
+#define VCHAN_BYE      1
 
 struct vchan_msg {
     uint32_t seq;
@@ -96,8 +96,8 @@ int main(void)
     }
     /* The server may not have allocated the port yet (cmdline mode). */
     for (int t = 0; t < 1500; t++) {
-        port = gk_evtchn_bind_interdomain((domid_t)server,
-                                          (evtchn_port_t)rport, NULL, NULL);
+        port = gk_evtchn_bind_interdomain((domid_t)server, (evtchn_port_t)rport,
+                                          NULL, NULL);
         if (port >= 0)
             break;
         gk_msleep(20);
@@ -107,15 +107,17 @@ int main(void)
         return 1;
     }
     gk_printf("vchan-client: connected to domain %ld, ring-ref %ld, "
-              "port %d\n", server, ref, port);
+              "port %d\n",
+              server, ref, port);
     for (i = 1; i <= rounds + 1; i++) {
         int bye = i == rounds + 1;
 
         memset(req, 0, VCHAN_HDR);
         req->seq = (uint32_t)i;
         req->flags = bye ? VCHAN_BYE : 0;
-        req->len = bye ? 0 : (uint32_t)gk_snprintf(req->data, 64,
-                                                   "hello vchan %ld", i);
+        req->len =
+            bye ? 0
+                : (uint32_t)gk_snprintf(req->data, 64, "hello vchan %ld", i);
         if (bye) {
             /* One way: the server ends its grant as soon as it sees it. */
             rc = gk_gnttab_copy_to_ref((domid_t)server, (grant_ref_t)ref,

@@ -34,10 +34,10 @@
  * "vchan-client: N round trips OK"; the server prints
  * "vchan-server: served N messages"; both exit 0.
  */
-#define VCHAN_REQ_OFF   0
-#define VCHAN_RSP_OFF   2048
-#define VCHAN_DATA_MAX  (2048 - 16)
-#define VCHAN_BYE       1
+#define VCHAN_REQ_OFF  0
+#define VCHAN_RSP_OFF  2048
+#define VCHAN_DATA_MAX (2048 - 16)
+#define VCHAN_BYE      1
 
 struct vchan_msg {
     uint32_t seq;
@@ -93,16 +93,15 @@ static int publish_keys(gk_xbt_t t, void *arg)
 /* The reply text: the request uppercased, then " #seq". */
 static uint32_t answer(const struct vchan_msg *req, struct vchan_msg *rsp)
 {
-    uint32_t len = req->len < VCHAN_DATA_MAX - 16 ? req->len
-                                                  : VCHAN_DATA_MAX - 16;
+    uint32_t len =
+        req->len < VCHAN_DATA_MAX - 16 ? req->len : VCHAN_DATA_MAX - 16;
 
     for (uint32_t i = 0; i < len; i++) {
         char c = req->data[i];
 
         rsp->data[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
     }
-    return len + (uint32_t)gk_snprintf(rsp->data + len, 16, " #%u",
-                                       req->seq);
+    return len + (uint32_t)gk_snprintf(rsp->data + len, 16, " #%u", req->seq);
 }
 
 int main(void)
@@ -170,8 +169,8 @@ int main(void)
         flags = req->flags;
         if (flags & VCHAN_BYE)
             break;
-        rsp->len = answer((const struct vchan_msg *)req,
-                          (struct vchan_msg *)rsp);
+        rsp->len =
+            answer((const struct vchan_msg *)req, (struct vchan_msg *)rsp);
         rsp->flags = 0;
         served++;
         gk_wmb();

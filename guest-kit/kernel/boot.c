@@ -45,13 +45,12 @@ void gk_start(struct start_info *si)
     struct gk_thread *t;
 
     if ((uint64_t)_text != GK_VIRT_BASE)
-        gk_crash();     /* guest.lds and pvisor.h disagree on the base */
+        gk_crash(); /* guest.lds and pvisor.h disagree on the base */
     memcpy(&gk_start_info, si, sizeof(gk_start_info));
     gk_start_info.cmd_line[MAX_GUEST_CMDLINE - 1] = 0;
     /* pvisor's builder maps all RAM, shared_info included, at the base. */
     gk_shared_info = gk_pfn_to_virt(si->shared_info >> GK_PAGE_SHIFT);
-    gk_first_free_pfn = gk_virt_to_pfn((void *)si->pt_base) +
-                        si->nr_pt_frames;
+    gk_first_free_pfn = gk_virt_to_pfn((void *)si->pt_base) + si->nr_pt_frames;
 
     gk_percpu_init(&gk_cpus[0], 0);
     gk_traps_init_cpu();
@@ -117,8 +116,9 @@ void gk_panic(const char *fmt, ...)
 
     gk_irq_disable();
     n = gk_snprintf(buf, sizeof(buf), "PANIC on vCPU %u (%s): ", gk_cpu_id(),
-                    gk_this_cpu()->current ?
-                    gk_thread_name(gk_this_cpu()->current) : "boot");
+                    gk_this_cpu()->current
+                        ? gk_thread_name(gk_this_cpu()->current)
+                        : "boot");
     if (n < (int)sizeof(buf)) {
         va_start(ap, fmt);
         gk_vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);

@@ -14,8 +14,8 @@
 struct port_state {
     gk_evtchn_handler_t handler;
     void *data;
-    struct gk_thread *waiter;   /* thread in gk_wait_event(), or NULL */
-    uint32_t fired;             /* an event arrived since the last wait */
+    struct gk_thread *waiter; /* thread in gk_wait_event(), or NULL */
+    uint32_t fired;           /* an event arrived since the last wait */
     uint32_t cpu;
 };
 
@@ -135,8 +135,7 @@ void gk_evtchn_set_handler(evtchn_port_t port, gk_evtchn_handler_t handler,
     gk_irq_restore(flags);
 }
 
-int gk_evtchn_bind_virq(uint32_t virq, gk_evtchn_handler_t handler,
-                        void *data)
+int gk_evtchn_bind_virq(uint32_t virq, gk_evtchn_handler_t handler, void *data)
 {
     struct evtchn_bind_virq op = { .virq = virq, .vcpu = gk_cpu_id() };
     unsigned long flags = gk_irq_save();

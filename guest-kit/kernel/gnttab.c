@@ -6,9 +6,9 @@
 #include <pvabi/memory.h>
 
 #define ENTRIES_PER_FRAME (GK_PAGE_SIZE / sizeof(struct grant_entry_v1))
-#define COPY_BATCH 256
-#define REF_END 0xffffffffU     /* end of the free list */
-#define REF_USED 0xfffffffeU    /* next_free[] of an allocated ref */
+#define COPY_BATCH        256
+#define REF_END           0xffffffffU /* end of the free list */
+#define REF_USED          0xfffffffeU /* next_free[] of an allocated ref */
 
 /*
  * Where the table lives. By default guest-kit takes a naturally aligned run
@@ -27,7 +27,7 @@
  * run was just zeroed through it), so guest-kit checks the remap with a
  * canary and falls back to add_to_physmap when it does not show.
  */
-#define CANARY 0x676b2d636e617279ULL    /* "gk-canary" */
+#define CANARY 0x676b2d636e617279ULL /* "gk-canary" */
 
 static struct grant_entry_v1 *table;
 static const char *mode_name = "none";
@@ -55,7 +55,7 @@ static int map_frames(void *va, const xen_pfn_t *frames, unsigned int n)
 
         rc = gk_map_page(a, frames[i], GK_PTE_DEFAULT);
         if (rc == 0 && w[i * (GK_PAGE_SIZE / 8)] == CANARY)
-            rc = -XEN_EIO;      /* still the RAM page: stale translation */
+            rc = -XEN_EIO; /* still the RAM page: stale translation */
     }
     if (rc < 0) {
         /* Put the pages we moved back on their RAM. */
@@ -125,8 +125,7 @@ static int setup(void)
         if (rc == 0)
             rc = HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1);
         for (unsigned int i = 0; rc == 0 && i < n; i++)
-            if (st.status != GNTST_okay ||
-                frames[i] != gk_virt_to_pfn(va) + i)
+            if (st.status != GNTST_okay || frames[i] != gk_virt_to_pfn(va) + i)
                 rc = -XEN_EINVAL;
         if (rc == 0)
             mode_name = "physmap";
@@ -138,7 +137,7 @@ static int setup(void)
     }
     next_free = gk_calloc(n * ENTRIES_PER_FRAME, sizeof(*next_free));
     if (!next_free)
-        return -XEN_ENOMEM;     /* the table stays mapped; unused */
+        return -XEN_ENOMEM; /* the table stays mapped; unused */
     table = va;
     nr_entries = n * ENTRIES_PER_FRAME;
     /*
@@ -161,8 +160,7 @@ int gk_gnttab_init(void)
         initialised = 1;
         init_rc = setup();
         if (init_rc < 0)
-            gk_printf("guest-kit: grant table not available (%d)\n",
-                      init_rc);
+            gk_printf("guest-kit: grant table not available (%d)\n", init_rc);
     }
     return init_rc;
 }
@@ -202,7 +200,7 @@ void gk_gnttab_free_ref(grant_ref_t ref)
     if (!table || ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= nr_entries)
         return;
     flags = gk_spin_lock_irqsave(&ref_lock);
-    if (next_free[ref] == REF_USED) {   /* ignore a double free */
+    if (next_free[ref] == REF_USED) { /* ignore a double free */
         next_free[ref] = free_head;
         free_head = ref;
         nr_free++;
@@ -224,10 +222,10 @@ int gk_gnttab_grant_ref(grant_ref_t ref, domid_t domid, uint64_t pfn,
     e->domid = domid;
     /* The peer must never see a valid type before the frame and domid. */
     gk_wmb();
-    __atomic_store_n(&e->flags,
-                     (uint16_t)(GTF_permit_access |
-                                (readonly ? GTF_readonly : 0)),
-                     __ATOMIC_RELEASE);
+    __atomic_store_n(
+        &e->flags,
+        (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
+        __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -265,8 +263,7 @@ int gk_end_access(grant_ref_t ref)
     do {
         if (old & (GTF_reading | GTF_writing))
             return -XEN_EBUSY;
-    } while (!__atomic_compare_exchange_n(pflags, &old, 0, 0,
-                                          __ATOMIC_ACQ_REL,
+    } while (!__atomic_compare_exchange_n(pflags, &old, 0, 0, __ATOMIC_ACQ_REL,
                                           __ATOMIC_ACQUIRE));
     if (ref >= GNTTAB_NR_RESERVED_ENTRIES)
         gk_gnttab_free_ref(ref);
@@ -329,7 +326,7 @@ int gk_gnttab_status_errno(int16_t status)
 static int copy_ref(domid_t domid, grant_ref_t ref, uint16_t offset,
                     uintptr_t buf, uint16_t len, int to_ref)
 {
-    struct gnttab_copy segs[2];     /* len <= 4096: at most two pages */
+    struct gnttab_copy segs[2]; /* len <= 4096: at most two pages */
     unsigned int n = 0;
     uint32_t done = 0;
     int rc;

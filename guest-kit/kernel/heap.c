@@ -8,19 +8,19 @@
  * (header included) carved out of single pages; larger requests get
  * their own 2^order pages, header at the start.
  */
-#define HDR_MAGIC       0x6b67u         /* "gk" */
-#define HDR_SIZE        16
-#define MIN_SHIFT       5               /* 32 bytes */
-#define NR_CLASSES      7               /* 32 .. 2048 */
-#define KIND_CLASS      0
-#define KIND_PAGES      1
+#define HDR_MAGIC  0x6b67u /* "gk" */
+#define HDR_SIZE   16
+#define MIN_SHIFT  5 /* 32 bytes */
+#define NR_CLASSES 7 /* 32 .. 2048 */
+#define KIND_CLASS 0
+#define KIND_PAGES 1
 
 struct hdr {
     uint16_t magic;
     uint8_t kind;
-    uint8_t index;      /* class number or page order */
+    uint8_t index; /* class number or page order */
     uint32_t pad;
-    uint64_t size;      /* bytes requested, for debugging */
+    uint64_t size; /* bytes requested, for debugging */
 };
 _Static_assert(sizeof(struct hdr) == HDR_SIZE, "heap header");
 

@@ -23,7 +23,7 @@ void gk_events_init_cpu(void);
 /* Asm entry points (arch/x86_64). */
 void gk_upcall_entry(void);
 void gk_secondary_entry(void);
-extern const unsigned long gk_trap_entries[];   /* per vector, 0 = none */
+extern const unsigned long gk_trap_entries[]; /* per vector, 0 = none */
 
 /*
  * Switch stacks: save callee-saved registers on the current stack, store

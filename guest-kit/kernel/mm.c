@@ -58,8 +58,7 @@ void gk_mm_init(void)
     words = (nr_pfns + 63) / 64;
     bm_pages = (words * 8 + GK_PAGE_SIZE - 1) / GK_PAGE_SIZE;
     if (first + bm_pages >= nr_pfns)
-        gk_panic("no free memory: first free pfn %lu of %lu", first,
-                 nr_pfns);
+        gk_panic("no free memory: first free pfn %lu of %lu", first, nr_pfns);
     bitmap = gk_pfn_to_virt(first);
     memset(bitmap, 0, bm_pages * GK_PAGE_SIZE);
     mark(0, first + bm_pages, 1);
@@ -119,8 +118,8 @@ void gk_free_pages(void *va, unsigned int order)
     flags = gk_spin_lock_irqsave(&mm_lock);
     for (uint64_t p = pfn; p < pfn + n; p++) {
         if (!pfn_used(p))
-            gk_panic("gk_free_pages(%p, %u): pfn %lu already free", va,
-                     order, p);
+            gk_panic("gk_free_pages(%p, %u): pfn %lu already free", va, order,
+                     p);
     }
     mark(pfn, n, 0);
     free_pfns += n;
@@ -144,16 +143,15 @@ void gk_mm_stats(uint64_t *free_pages, uint64_t *total_pages)
  * drop every shadow page of the domain and the guest rebuilds them all:
  * milliseconds, where this path takes tens of microseconds.
  */
-static int writable_pts = -1;   /* -1: not asked yet */
+static int writable_pts = -1; /* -1: not asked yet */
 
 static int pts_writable(void)
 {
     if (writable_pts < 0) {
         struct xen_feature_info fi = { .submap_idx = 0 };
 
-        writable_pts =
-            HYPERVISOR_xen_version(XENVER_get_features, &fi) == 0 &&
-            (fi.submap & (1U << XENFEAT_writable_page_tables)) != 0;
+        writable_pts = HYPERVISOR_xen_version(XENVER_get_features, &fi) == 0 &&
+                       (fi.submap & (1U << XENFEAT_writable_page_tables)) != 0;
     }
     return writable_pts;
 }
@@ -169,7 +167,7 @@ static volatile uint64_t *l1_entry(unsigned long va)
         uint64_t pfn = (e & 0x000ffffffffff000ULL) >> GK_PAGE_SHIFT;
 
         if (!(e & GK_PTE_P) || (e & (1ULL << 7)) || pfn >= nr_pfns)
-            return NULL;        /* absent, large page, or not our RAM */
+            return NULL; /* absent, large page, or not our RAM */
         t = gk_pfn_to_virt(pfn);
     }
     return &t[(va >> 12) & 511];

@@ -5,10 +5,10 @@
 #include "internal.h"
 
 enum thread_state {
-    T_RUNNING,      /* current on its vCPU */
-    T_RUNNABLE,     /* on its run queue */
-    T_BLOCKED,      /* waiting for a wakeup and/or a deadline */
-    T_DEAD,         /* finished; reclaimed after the next switch */
+    T_RUNNING,  /* current on its vCPU */
+    T_RUNNABLE, /* on its run queue */
+    T_BLOCKED,  /* waiting for a wakeup and/or a deadline */
+    T_DEAD,     /* finished; reclaimed after the next switch */
 };
 
 struct gk_thread {
@@ -17,13 +17,13 @@ struct gk_thread {
     struct gk_thread *all_next; /* list of the vCPU's threads */
     void (*fn)(void *);
     void *arg;
-    void *stack;                /* base of the stack allocation, or NULL */
+    void *stack; /* base of the stack allocation, or NULL */
     unsigned int cpu;
     int state;
-    int wake_pending;           /* a wakeup arrived while not blocked */
-    int interruptible;          /* blocked: gk_thread_wake() ends it */
-    int guard;                  /* the stack's lowest page is unmapped */
-    uint64_t deadline;          /* blocked: resume at this time (0: none) */
+    int wake_pending;  /* a wakeup arrived while not blocked */
+    int interruptible; /* blocked: gk_thread_wake() ends it */
+    int guard;         /* the stack's lowest page is unmapped */
+    uint64_t deadline; /* blocked: resume at this time (0: none) */
     char name[24];
 };
 
@@ -34,13 +34,13 @@ struct gk_thread {
  */
 struct runq {
     gk_spinlock_t lock;
-    struct gk_thread *head, *tail;  /* runnable threads, FIFO */
-    struct gk_thread *all;          /* every live thread of this vCPU */
-    struct gk_thread *zombie;       /* dead thread awaiting reclaim */
-    struct gk_thread idle;          /* the vCPU's boot context */
-    int idle_blocked;               /* the vCPU sleeps in SCHEDOP_block */
-    int kick_port;                  /* IPI port that wakes the vCPU */
-    int timer_port;                 /* its VIRQ_TIMER port */
+    struct gk_thread *head, *tail; /* runnable threads, FIFO */
+    struct gk_thread *all;         /* every live thread of this vCPU */
+    struct gk_thread *zombie;      /* dead thread awaiting reclaim */
+    struct gk_thread idle;         /* the vCPU's boot context */
+    int idle_blocked;              /* the vCPU sleeps in SCHEDOP_block */
+    int kick_port;                 /* IPI port that wakes the vCPU */
+    int timer_port;                /* its VIRQ_TIMER port */
     int ready;
 };
 
@@ -87,8 +87,7 @@ static uint64_t earliest_deadline(struct runq *rq)
     uint64_t d = 0;
 
     for (struct gk_thread *t = rq->all; t; t = t->all_next) {
-        if (t->state == T_BLOCKED && t->deadline &&
-            (!d || t->deadline < d))
+        if (t->state == T_BLOCKED && t->deadline && (!d || t->deadline < d))
             d = t->deadline;
     }
     return d;
@@ -184,12 +183,12 @@ struct gk_thread *gk_thread_create_on(unsigned int cpu, const char *name,
                       (GK_PAGE_SIZE << GK_THREAD_STACK_ORDER));
     *--sp = 0;
     *--sp = (uint64_t)gk_thread_trampoline;
-    *--sp = 0;                  /* rbp */
-    *--sp = 0;                  /* rbx */
-    *--sp = (uint64_t)t;        /* r12: argument of gk_thread_start_c */
-    *--sp = 0;                  /* r13 */
-    *--sp = 0;                  /* r14 */
-    *--sp = 0;                  /* r15 */
+    *--sp = 0;           /* rbp */
+    *--sp = 0;           /* rbx */
+    *--sp = (uint64_t)t; /* r12: argument of gk_thread_start_c */
+    *--sp = 0;           /* r13 */
+    *--sp = 0;           /* r14 */
+    *--sp = 0;           /* r15 */
     t->sp = (uint64_t)sp;
 
     flags = gk_spin_lock_irqsave(&rq->lock);
@@ -359,7 +358,7 @@ void gk_sched_run(void)
         uint64_t deadline;
 
         gk_irq_disable();
-        schedule();     /* returns when nothing else is runnable */
+        schedule(); /* returns when nothing else is runnable */
 
         gk_spin_lock(&rq->lock);
         if (rq->head) {
@@ -376,12 +375,12 @@ void gk_sched_run(void)
         if (deadline)
             gk_set_timer(deadline);
         if (!deadline || deadline > gk_monotonic_ns())
-            gk_block();             /* returns with events unmasked */
+            gk_block(); /* returns with events unmasked */
 
         gk_irq_disable();
         gk_spin_lock(&rq->lock);
         rq->idle_blocked = 0;
         gk_spin_unlock(&rq->lock);
-        gk_irq_enable();            /* runs the handlers of what woke us */
+        gk_irq_enable(); /* runs the handlers of what woke us */
     }
 }

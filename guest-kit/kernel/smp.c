@@ -5,7 +5,7 @@
 #include "internal.h"
 
 /* Each secondary starts on its own 64 KiB stack, later its idle context. */
-#define BOOT_STACK_ORDER 4
+#define BOOT_STACK_ORDER  4
 #define ONLINE_TIMEOUT_MS 2000
 
 static unsigned int nr_online = 1;
@@ -71,8 +71,8 @@ static int bring_up(unsigned int id)
     gk_traps_fill_ctxt(ctx->trap_ctxt);
     ctx->kernel_ss = FLAT_KERNEL_SS;
     ctx->kernel_sp = top;
-    ctx->ctrlreg[3] = xen_pfn_to_cr3(
-        gk_virt_to_pfn((void *)gk_start_info.pt_base));
+    ctx->ctrlreg[3] =
+        xen_pfn_to_cr3(gk_virt_to_pfn((void *)gk_start_info.pt_base));
     ctx->event_callback_eip = (uint64_t)gk_upcall_entry;
     ctx->gs_base_kernel = (uint64_t)cpu;
 
@@ -110,7 +110,7 @@ int gk_smp_init(void)
             continue;
         up = HYPERVISOR_vcpu_op(VCPUOP_is_up, id, NULL);
         if (up < 0)
-            break;              /* -ENOENT/-EINVAL: no more vCPUs */
+            break; /* -ENOENT/-EINVAL: no more vCPUs */
         if (up > 0) {
             gk_printf("guest-kit: vCPU %u is already up; leaving it\n", id);
             continue;

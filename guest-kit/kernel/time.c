@@ -74,10 +74,9 @@ int gk_set_periodic_timer(uint64_t period_ns)
     struct vcpu_set_periodic_timer p = { period_ns };
 
     if (!period_ns)
-        return (int)HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer,
-                                       gk_cpu_id(), NULL);
-    return (int)HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, gk_cpu_id(),
-                                   &p);
+        return (int)HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, gk_cpu_id(),
+                                       NULL);
+    return (int)HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, gk_cpu_id(), &p);
 }
 
 void gk_udelay_ns(uint64_t ns)

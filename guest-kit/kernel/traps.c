@@ -64,7 +64,8 @@ void gk_traps_init_cpu(void)
     rc = HYPERVISOR_set_trap_table(table);
     if (rc < 0)
         gk_printf("guest-kit: set_trap_table failed (%ld); faults will go "
-                  "to pvisor\n", rc);
+                  "to pvisor\n",
+                  rc);
 }
 
 void gk_traps_fill_ctxt(struct trap_info *ctxt)
@@ -106,8 +107,9 @@ int gk_trap_release(unsigned int vector)
 void gk_dump_regs(const struct gk_regs *r)
 {
     struct gk_cpu *cpu = gk_this_cpu();
-    const char *name = r->vector < GK_NR_TRAPS && trap_names[r->vector] ?
-                       trap_names[r->vector] : "unknown";
+    const char *name = r->vector < GK_NR_TRAPS && trap_names[r->vector]
+                           ? trap_names[r->vector]
+                           : "unknown";
 
     gk_printf("Trap %lu (%s) on vCPU %u, thread %s, error code 0x%lx\n",
               r->vector, name, cpu->id,
@@ -120,16 +122,15 @@ void gk_dump_regs(const struct gk_regs *r)
                   r->error_code & 16 ? "fetch" : "data");
     gk_printf("rip: %04lx:%016lx  rsp: %04lx:%016lx  rflags: %08lx\n",
               r->cs & 0xffff, r->rip, r->ss & 0xffff, r->rsp, r->rflags);
-    gk_printf("rax: %016lx  rbx: %016lx  rcx: %016lx\n",
-              r->rax, r->rbx, r->rcx);
-    gk_printf("rdx: %016lx  rsi: %016lx  rdi: %016lx\n",
-              r->rdx, r->rsi, r->rdi);
-    gk_printf("rbp: %016lx  r8:  %016lx  r9:  %016lx\n",
-              r->rbp, r->r8, r->r9);
-    gk_printf("r10: %016lx  r11: %016lx  r12: %016lx\n",
-              r->r10, r->r11, r->r12);
-    gk_printf("r13: %016lx  r14: %016lx  r15: %016lx\n",
-              r->r13, r->r14, r->r15);
+    gk_printf("rax: %016lx  rbx: %016lx  rcx: %016lx\n", r->rax, r->rbx,
+              r->rcx);
+    gk_printf("rdx: %016lx  rsi: %016lx  rdi: %016lx\n", r->rdx, r->rsi,
+              r->rdi);
+    gk_printf("rbp: %016lx  r8:  %016lx  r9:  %016lx\n", r->rbp, r->r8, r->r9);
+    gk_printf("r10: %016lx  r11: %016lx  r12: %016lx\n", r->r10, r->r11,
+              r->r12);
+    gk_printf("r13: %016lx  r14: %016lx  r15: %016lx\n", r->r13, r->r14,
+              r->r15);
 }
 
 /* Print the words at the top of the faulting stack, if it is ours. */

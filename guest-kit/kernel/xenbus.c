@@ -23,13 +23,13 @@ struct request {
     int done;
     uint32_t type;
     uint32_t len;
-    char *body;                 /* NULL if the reply did not fit in memory */
+    char *body; /* NULL if the reply did not fit in memory */
 };
 
 struct event {
     struct event *next;
     struct gk_xenbus_watch *w;
-    char *body;                 /* "path\0token\0" */
+    char *body; /* "path\0token\0" */
 };
 
 struct gk_xenbus_watch {
@@ -38,10 +38,10 @@ struct gk_xenbus_watch {
     char token[16];
     gk_xenbus_watch_fn fn;
     void *data;
-    struct event *q_head, *q_tail;      /* events of a callback-less watch */
+    struct event *q_head, *q_tail; /* events of a callback-less watch */
     struct gk_thread *waiter;
-    int running;                /* callback executing in xenwatch */
-    int dead;                   /* unwatched: free when not running */
+    int running; /* callback executing in xenwatch */
+    int dead;    /* unwatched: free when not running */
 };
 
 struct lock_waiter {
@@ -60,9 +60,9 @@ static struct request *pending;
 static uint32_t next_req_id = 1;
 static struct gk_xenbus_watch *watches;
 static uint32_t next_token;
-static struct event *ev_head, *ev_tail;         /* for xenwatch */
+static struct event *ev_head, *ev_tail; /* for xenwatch */
 static struct gk_thread *reader_thread, *watch_thread;
-static struct gk_thread *space_waiter;          /* writer waiting for room */
+static struct gk_thread *space_waiter; /* writer waiting for room */
 static int wr_held;
 static struct lock_waiter *wr_head, *wr_tail;
 
@@ -126,7 +126,7 @@ static void wr_unlock(void)
         wr_head = n->next;
         if (!wr_head)
             wr_tail = NULL;
-        n->granted = 1;     /* ownership passes directly: wr_held stays 1 */
+        n->granted = 1; /* ownership passes directly: wr_held stays 1 */
         gk_thread_wake(n->t);
     } else {
         wr_held = 0;
@@ -158,8 +158,9 @@ static int ring_write(const void *data, uint32_t len, uint64_t deadline,
             space_waiter = gk_current();
             gk_spin_unlock_irqrestore(&xb_lock, flags);
             gk_mb();
-            full = GK_READ_ONCE(ring->req_prod) -
-                   GK_READ_ONCE(ring->req_cons) == XENSTORE_RING_SIZE;
+            full =
+                GK_READ_ONCE(ring->req_prod) - GK_READ_ONCE(ring->req_cons) ==
+                XENSTORE_RING_SIZE;
             if (full) {
                 if (deadline)
                     gk_thread_block_until(deadline);
@@ -205,7 +206,7 @@ static int ring_read(void *data, uint32_t len)
         if (prod - cons > XENSTORE_RING_SIZE)
             return -XEN_EIO;
         if (prod == cons) {
-            gk_thread_block();      /* store_event() wakes us */
+            gk_thread_block(); /* store_event() wakes us */
             continue;
         }
         /* Read the data only after reading the producer index. */
@@ -247,7 +248,7 @@ static void complete(const struct xsd_sockmsg *h, char *body)
         body = NULL;
     }
     gk_spin_unlock_irqrestore(&xb_lock, flags);
-    gk_free(body);      /* a reply nobody waits for (timed out) */
+    gk_free(body); /* a reply nobody waits for (timed out) */
 }
 
 static void queue_event(char *body, uint32_t len)
@@ -376,7 +377,7 @@ static int xs_errno(const char *name)
     for (size_t i = 0; i < GK_ARRAY_SIZE(xsd_errors); i++)
         if (strcmp(name, xsd_errors[i].errstring) == 0)
             return -xsd_errors[i].errnum;
-    return -XEN_EINVAL;     /* as Linux does for unknown names */
+    return -XEN_EINVAL; /* as Linux does for unknown names */
 }
 
 int gk_xenbus_request(gk_xbt_t t, uint32_t type, const struct gk_xs_iov *iov,
@@ -570,7 +571,7 @@ int gk_xenbus_watch(const char *path, gk_xenbus_watch_fn fn, void *data,
     iov[1] = (struct gk_xs_iov){ w->token, strlen(w->token) + 1 };
     rc = gk_xenbus_request(GK_XBT_NIL, XS_WATCH, iov, 2, NULL, NULL);
     if (rc < 0) {
-        w->dead = 1;    /* never registered: unlink without XS_UNWATCH */
+        w->dead = 1; /* never registered: unlink without XS_UNWATCH */
         gk_xenbus_unwatch(w);
         return rc;
     }
@@ -619,7 +620,7 @@ int gk_xenbus_unwatch(struct gk_xenbus_watch *w)
     for (ev = ev_head; ev; ev = ev->next)
         ev_tail = ev;
     if (w->running)
-        w = NULL;           /* xenwatch frees it after the callback */
+        w = NULL; /* xenwatch frees it after the callback */
     gk_spin_unlock_irqrestore(&xb_lock, flags);
     while (drop) {
         ev = drop;

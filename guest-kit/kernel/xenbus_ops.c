@@ -144,7 +144,8 @@ int gk_xenbus_set_perms(gk_xbt_t t, const char *path,
         if (off + 8 > sizeof(buf))
             return -XEN_E2BIG;
         off += (size_t)gk_snprintf(buf + off, sizeof(buf) - off, "%c%u", c,
-                                   perms[i].domid) + 1;
+                                   perms[i].domid) +
+               1;
     }
     if (!n)
         return -XEN_EINVAL;
@@ -159,8 +160,8 @@ int gk_xenbus_transaction_start(gk_xbt_t *t)
     long v;
     int rc;
 
-    rc = gk_xenbus_request(GK_XBT_NIL, XS_TRANSACTION_START, &iov, 1, &id,
-                           NULL);
+    rc =
+        gk_xenbus_request(GK_XBT_NIL, XS_TRANSACTION_START, &iov, 1, &id, NULL);
     if (rc < 0)
         return rc;
     v = gk_strtol(id, &end, 10);
@@ -226,8 +227,8 @@ int gk_xenbus_get_self_path(char *buf, size_t len)
             return domid;
         gk_snprintf(id, sizeof(id), "%d", domid);
         struct gk_xs_iov iov = { id, strlen(id) + 1 };
-        rc = gk_xenbus_request(GK_XBT_NIL, XS_GET_DOMAIN_PATH, &iov, 1,
-                               &path, NULL);
+        rc = gk_xenbus_request(GK_XBT_NIL, XS_GET_DOMAIN_PATH, &iov, 1, &path,
+                               NULL);
         if (rc < 0)
             return rc;
         if (strlen(path) >= sizeof(home)) {

@@ -27,13 +27,13 @@ static void put_n(struct out *o, char c, int n)
 
 /* Conversion spec after parsing flags, width, precision and length. */
 struct spec {
-    int left;       /* '-' */
-    int zero;       /* '0' */
-    int plus;       /* '+' */
-    int space;      /* ' ' */
-    int alt;        /* '#' */
+    int left;  /* '-' */
+    int zero;  /* '0' */
+    int plus;  /* '+' */
+    int space; /* ' ' */
+    int alt;   /* '#' */
     int width;
-    int prec;       /* -1: none */
+    int prec; /* -1: none */
 };
 
 static void put_str(struct out *o, const struct spec *sp, const char *s)
@@ -54,8 +54,8 @@ static void put_str(struct out *o, const struct spec *sp, const char *s)
 }
 
 /* Print `v` (magnitude) with sign/prefix, honouring width and precision. */
-static void put_num(struct out *o, const struct spec *sp, uint64_t v,
-                    int neg, unsigned base, int upper, const char *prefix)
+static void put_num(struct out *o, const struct spec *sp, uint64_t v, int neg,
+                    unsigned base, int upper, const char *prefix)
 {
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
@@ -68,7 +68,7 @@ static void put_num(struct out *o, const struct spec *sp, uint64_t v,
         v /= base;
     } while (v);
     if (sp->prec == 0 && nd == 1 && tmp[0] == '0')
-        nd = 0;                         /* "%.0d" of 0 prints nothing */
+        nd = 0; /* "%.0d" of 0 prints nothing */
     if (neg)
         sign = '-';
     else if (sp->plus)
@@ -79,7 +79,7 @@ static void put_num(struct out *o, const struct spec *sp, uint64_t v,
     total = nd + nz + (sign ? 1 : 0) + (int)plen;
     pad = sp->width > total ? sp->width - total : 0;
     if (sp->zero && !sp->left && sp->prec < 0) {
-        nz += pad;                      /* zero padding goes after the sign */
+        nz += pad; /* zero padding goes after the sign */
         pad = 0;
     }
     if (!sp->left)

@@ -13,22 +13,23 @@ void *memcpy(void *dst, const void *src, size_t n)
 {
     void *d = dst;
 
-    __asm__ volatile("rep movsb"
-                     : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
     return dst;
 }
 
 void *memmove(void *dst, const void *src, size_t n)
 {
     if ((uintptr_t)dst - (uintptr_t)src >= n)
-        return memcpy(dst, src, n);     /* no harmful overlap */
+        return memcpy(dst, src, n); /* no harmful overlap */
     /* dst overlaps the tail of src: copy backwards. */
     {
         unsigned char *d = (unsigned char *)dst + n - 1;
         const unsigned char *s = (const unsigned char *)src + n - 1;
 
         __asm__ volatile("std; rep movsb; cld"
-                         : "+D"(d), "+S"(s), "+c"(n) : : "memory", "cc");
+                         : "+D"(d), "+S"(s), "+c"(n)
+                         :
+                         : "memory", "cc");
     }
     return dst;
 }
@@ -37,8 +38,7 @@ void *memset(void *dst, int c, size_t n)
 {
     void *d = dst;
 
-    __asm__ volatile("rep stosb"
-                     : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
     return dst;
 }
 

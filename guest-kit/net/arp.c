@@ -2,9 +2,9 @@
 /* arp.c: ARP for IPv4 over Ethernet: a small cache, requests and replies. */
 #include "net_internal.h"
 
-#define ARP_LEN 28
+#define ARP_LEN     28
 #define ARP_REQUEST 1
-#define ARP_REPLY 2
+#define ARP_REPLY   2
 
 void arp_flush(void)
 {

@@ -2,10 +2,10 @@
 /* icmp.c: ICMP echo: answer requests, send requests, report replies. */
 #include "net_internal.h"
 
-#define ICMP_ECHO_REPLY 0
+#define ICMP_ECHO_REPLY   0
 #define ICMP_ECHO_REQUEST 8
-#define ICMP_HLEN 8
-#define HDRS (GK_ETH_HLEN + 20)
+#define ICMP_HLEN         8
+#define HDRS              (GK_ETH_HLEN + 20)
 
 static int send_echo(uint8_t type, uint32_t dst, uint16_t id, uint16_t seq,
                      const void *data, size_t len)

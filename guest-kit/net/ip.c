@@ -2,11 +2,11 @@
 /* ip.c: IPv4 input checks and output (no options sent, no fragments). */
 #include "net_internal.h"
 
-#define IP_HLEN 20
-#define IP_DF 0x4000
-#define IP_MF 0x2000
+#define IP_HLEN    20
+#define IP_DF      0x4000
+#define IP_MF      0x2000
 #define IP_OFFMASK 0x1fff
-#define IP_TTL 64
+#define IP_TTL     64
 
 static int for_us(uint32_t dst)
 {

@@ -24,14 +24,14 @@ void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
+#define ETH_P_IP      0x0800
+#define ETH_P_ARP     0x0806
 #define IPPROTO_ICMP_ 1
-#define IPPROTO_UDP_ 17
+#define IPPROTO_UDP_  17
 
-#define ARP_ENTRIES 16
+#define ARP_ENTRIES  16
 #define ARP_RETRY_NS 1000000000ull /* re-ask an unanswered entry */
-#define ARP_TTL_NS (300ull * 1000000000ull)
+#define ARP_TTL_NS   (300ull * 1000000000ull)
 #define UDP_BINDINGS 16
 
 struct arp_entry {

@@ -3,7 +3,7 @@
 #include "net_internal.h"
 
 #define UDP_HLEN 8
-#define HDRS (GK_ETH_HLEN + 20)
+#define HDRS     (GK_ETH_HLEN + 20)
 
 /* The checksum over the pseudo header and the datagram. */
 static uint16_t udp_csum(uint32_t src, uint32_t dst, const uint8_t *u,

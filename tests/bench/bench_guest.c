@@ -13,7 +13,7 @@ static int run_hypercall(void)
 
     if (n <= 0 || reps <= 0)
         return 2;
-    for (long i = 0; i < 1000; i++)         /* warm-up */
+    for (long i = 0; i < 1000; i++) /* warm-up */
         ver = HYPERVISOR_xen_version(XENVER_version, NULL);
     for (long r = 0; r < reps; r++) {
         uint64_t t0 = gk_monotonic_ns(), t1;
@@ -21,8 +21,8 @@ static int run_hypercall(void)
         for (long i = 0; i < n; i++)
             ver = HYPERVISOR_xen_version(XENVER_version, NULL);
         t1 = gk_monotonic_ns();
-        gk_printf("bench: mode=hypercall n=%ld total_ns=%lu version=0x%lx\n",
-                  n, t1 - t0, ver);
+        gk_printf("bench: mode=hypercall n=%ld total_ns=%lu version=0x%lx\n", n,
+                  t1 - t0, ver);
     }
     return ver > 0 ? 0 : 1;
 }
@@ -41,14 +41,15 @@ static int run_compute(void)
         uint64_t t1 = gk_monotonic_ns();
 
         gk_printf("bench: mode=compute where=guest rounds=%ld ns=%lu "
-                  "checksum=0x%016lx\n", rounds, t1 - t0, sum);
+                  "checksum=0x%016lx\n",
+                  rounds, t1 - t0, sum);
     }
     return 0;
 }
 
 /* ---- mode=evtchn: round trips to a dom0 echo program ---- */
 
-#define EV_WAIT_NS 5000000000ULL    /* give up on a lost event after 5 s */
+#define EV_WAIT_NS 5000000000ULL /* give up on a lost event after 5 s */
 
 /*
  * Wait until `port` (masked, so no upcall takes the event away) is
@@ -91,7 +92,8 @@ static uint64_t ev_round_trips(evtchn_port_t port, long n, int slow)
         }
         if (ev_wait(port, EV_WAIT_NS) < 0) {
             gk_printf("bench: mode=evtchn error: no echo after %ld round "
-                      "trips\n", i);
+                      "trips\n",
+                      i);
             return 0;
         }
     }
@@ -120,7 +122,7 @@ static int run_evtchn(void)
         return 1;
     }
     port = au.port;
-    gk_evtchn_mask(port);       /* events stay pending for SCHEDOP_poll */
+    gk_evtchn_mask(port); /* events stay pending for SCHEDOP_poll */
     gk_evtchn_clear(port);
     gk_printf("bench: mode=evtchn port=%u\n", port);
     for (long ms = 0;; ms++) {
@@ -130,7 +132,8 @@ static int run_evtchn(void)
             break;
         if (ms >= 30000) {
             gk_printf("bench: mode=evtchn error: port %u not bound by dom0 "
-                      "(status %ld/%u)\n", port, rc, st.status);
+                      "(status %ld/%u)\n",
+                      port, rc, st.status);
             return 1;
         }
         gk_msleep(1);
@@ -142,7 +145,7 @@ static int run_evtchn(void)
     gk_printf("bench: mode=evtchn bound remote_dom=%u remote_port=%u\n",
               st.u.interdomain.dom, st.u.interdomain.port);
     if (!ev_round_trips(port, 200, 0) || !ev_round_trips(port, 200, 1))
-        return 1;                               /* warm-up */
+        return 1; /* warm-up */
     for (long r = 0; r < reps; r++) {
         for (int slow = 0; slow <= 1; slow++) {
             uint64_t ns = ev_round_trips(port, n, slow);
@@ -173,7 +176,7 @@ static int run_xsread(void)
         gk_printf("bench: mode=xsread error: no xenstore\n");
         return 1;
     }
-    for (long i = 0; i < 100 && len >= 0; i++)     /* warm-up */
+    for (long i = 0; i < 100 && len >= 0; i++) /* warm-up */
         len = gk_xenbus_read_str(GK_XBT_NIL, "name", val, sizeof(val));
     for (long r = 0; r < reps && len >= 0; r++) {
         uint64_t t0 = gk_monotonic_ns(), t1;

@@ -117,11 +117,11 @@ int main(int argc, char **argv)
         return 1;
     }
     memset(buf, 0x5a, 16u << 20);
-    rc = run(&ring, fd, (uint64_t)st.st_size, 1, 1 << 20, 0, sqd, mb, 0,
-             buf, "seq-write") ||
+    rc = run(&ring, fd, (uint64_t)st.st_size, 1, 1 << 20, 0, sqd, mb, 0, buf,
+             "seq-write") ||
          fdatasync(fd) ||
-         run(&ring, fd, (uint64_t)st.st_size, 0, 1 << 20, 0, sqd, mb, 0,
-             buf, "seq-read") ||
+         run(&ring, fd, (uint64_t)st.st_size, 0, 1 << 20, 0, sqd, mb, 0, buf,
+             "seq-read") ||
          run(&ring, fd, (uint64_t)st.st_size, 0, 4096, 1, qd, 0, secs, buf,
              "rand-read-4k");
     io_uring_queue_exit(&ring);

@@ -2,7 +2,7 @@
 /* compute.c: an integer workload compiled into both the guest and the host. */
 #include "compute.h"
 
-#define TABLE_WORDS (1u << 14)      /* 64 KiB: stays in L2 */
+#define TABLE_WORDS (1u << 14) /* 64 KiB: stays in L2 */
 
 static uint32_t table[TABLE_WORDS];
 

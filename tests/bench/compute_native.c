@@ -18,8 +18,8 @@ static uint64_t now_ns(void)
 /* usage: compute-native [ROUNDS [REPS]]; one line per repetition. */
 int main(int argc, char **argv)
 {
-    uint64_t rounds = argc > 1 ? strtoull(argv[1], NULL, 0)
-                               : BENCH_COMPUTE_ROUNDS;
+    uint64_t rounds =
+        argc > 1 ? strtoull(argv[1], NULL, 0) : BENCH_COMPUTE_ROUNDS;
     long reps = argc > 2 ? strtol(argv[2], NULL, 0) : 3;
 
     if (rounds == 0 || reps <= 0) {
@@ -31,8 +31,8 @@ int main(int argc, char **argv)
         uint64_t sum = bench_compute(rounds);
         uint64_t t1 = now_ns();
 
-        printf("bench: mode=compute where=native rounds=%" PRIu64
-               " ns=%" PRIu64 " checksum=0x%016" PRIx64 "\n",
+        printf("bench: mode=compute where=native rounds=%" PRIu64 " ns=%" PRIu64
+               " checksum=0x%016" PRIx64 "\n",
                rounds, t1 - t0, sum);
         fflush(stdout);
     }

@@ -71,7 +71,7 @@ int main(int argc, char **argv)
     /* The bind-time event: consume it so it is not echoed. */
     if (pvevtchn_pending(x) == local)
         pvevtchn_unmask(x, (pvevtchn_port_t)local);
-    rc = pvevtchn_notify(x, (pvevtchn_port_t)local);    /* hello */
+    rc = pvevtchn_notify(x, (pvevtchn_port_t)local); /* hello */
     if (rc < 0) {
         fprintf(stderr, "evtchn-echo: notify: %s\n", strerror(-rc));
         pvevtchn_close(x);
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
             break;
         }
         if (n == 0)
-            break;                      /* idle: the guest is done */
+            break; /* idle: the guest is done */
         while ((rc = pvevtchn_pending(x)) >= 0) {
             pvevtchn_unmask(x, (pvevtchn_port_t)rc);
             if (rc == local && pvevtchn_notify(x, (pvevtchn_port_t)rc) == 0)

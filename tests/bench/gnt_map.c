@@ -39,8 +39,7 @@ static uint64_t now_ns(void)
 
 static void report(const char *mode, unsigned long pages, uint64_t ns)
 {
-    printf("gntmap: mode=%s pages=%lu total_ns=%" PRIu64 "\n", mode, pages,
-           ns);
+    printf("gntmap: mode=%s pages=%lu total_ns=%" PRIu64 "\n", mode, pages, ns);
     fflush(stdout);
 }
 
@@ -51,8 +50,7 @@ static int fail(const char *what, int err)
 }
 
 /* Map all K at once and check each page's first word. */
-static int verify(pvgnttab *g, uint32_t domid, const uint32_t *refs,
-                  uint32_t k)
+static int verify(pvgnttab *g, uint32_t domid, const uint32_t *refs, uint32_t k)
 {
     uint8_t *p = pvgnttab_map_domain_grant_refs(g, k, domid, refs,
                                                 PROT_READ | PROT_WRITE);
@@ -182,6 +180,6 @@ int main(int argc, char **argv)
     return rc;
 usage:
     fprintf(stderr, "usage: gntmap [-r REPS] [-b BATCHES] DOMID FIRST_REF "
-            "K\n");
+                    "K\n");
     return 2;
 }

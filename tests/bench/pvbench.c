@@ -15,8 +15,8 @@
 #include "pvctrl.h"
 #include "pvguest.h"
 
-#define MAX_RUNS    1000
-#define MAX_IDLE    1000
+#define MAX_RUNS     1000
+#define MAX_IDLE     1000
 #define LINE_WAIT_MS 5000
 
 static uint64_t now_ns(void)
@@ -38,8 +38,8 @@ static void report(const char *what, uint64_t *v, size_t n)
 {
     qsort(v, n, sizeof(*v), cmp_u64);
     printf("pvbench: %s: runs=%zu median_ns=%" PRIu64 " min_ns=%" PRIu64
-           " max_ns=%" PRIu64 "\n", what, n,
-           n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v[0],
+           " max_ns=%" PRIu64 "\n",
+           what, n, n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v[0],
            v[n - 1]);
 }
 
@@ -50,8 +50,10 @@ static int connect_pvisor(struct pvc_handle **h)
     if (!e)
         e = pvc_hello(*h, "pvbench", NULL, 0);
     if (e)
-        fprintf(stderr, "pvbench: cannot reach pvisor (PVISOR_RUN_DIR?): "
-                "%s\n", strerror(-e));
+        fprintf(stderr,
+                "pvbench: cannot reach pvisor (PVISOR_RUN_DIR?): "
+                "%s\n",
+                strerror(-e));
     return e;
 }
 
@@ -92,8 +94,7 @@ static int firstline_once(struct pvc_handle *h, const char *pvctl,
         dup2(pfd[1], STDOUT_FILENO);
         close(pfd[0]);
         close(pfd[1]);
-        execl(pvctl, pvctl, "create", "-q", "-c", cfg, name_kv,
-              (char *)NULL);
+        execl(pvctl, pvctl, "create", "-q", "-c", cfg, name_kv, (char *)NULL);
         _exit(127);
     }
     close(pfd[1]);
@@ -114,8 +115,7 @@ static int firstline_once(struct pvc_handle *h, const char *pvctl,
     waitpid(pid, &status, 0);
     destroy_by_name(h, name);
     if (rc)
-        fprintf(stderr, "pvbench: firstline: no console line from %s\n",
-                name);
+        fprintf(stderr, "pvbench: firstline: no console line from %s\n", name);
     return rc;
 }
 
@@ -159,12 +159,17 @@ static int api_create(struct pvc_handle *h, const struct pvg_image *img,
     void *mem;
     int fd, e;
 
-    e = pvc_domain_create(h, &(struct pvc_create_args){
-        .name = name, .memory_kb = mem_mb * 1024, .vcpus = 1,
-        .on_poweroff = PVMGMT__ACTION__ACTION_DESTROY,
-        .on_reboot = PVMGMT__ACTION__ACTION_DESTROY,
-        .on_crash = PVMGMT__ACTION__ACTION_DESTROY, .cmdline = cmdline,
-    }, domid);
+    e = pvc_domain_create(h,
+                          &(struct pvc_create_args){
+                              .name = name,
+                              .memory_kb = mem_mb * 1024,
+                              .vcpus = 1,
+                              .on_poweroff = PVMGMT__ACTION__ACTION_DESTROY,
+                              .on_reboot = PVMGMT__ACTION__ACTION_DESTROY,
+                              .on_crash = PVMGMT__ACTION__ACTION_DESTROY,
+                              .cmdline = cmdline,
+                          },
+                          domid);
     if (e)
         goto fail;
     e = pvc_map_memory(h, *domid, &fd, &size);
@@ -183,13 +188,16 @@ static int api_create(struct pvc_handle *h, const struct pvg_image *img,
         goto fail_destroy;
     }
     e = pvc_domain_setup(h, &(struct pvc_setup_args){
-        .domid = *domid, .hypercall_page_gpa = lay.hypercall_page_gpa,
-        .shared_info_gpa = lay.shared_info_gpa,
-        .start_info_gpa = lay.start_info_gpa,
-        .pt_base_gpa = lay.pt_base_gpa, .entry_va = lay.entry_va,
-        .stack_va = lay.stack_va, .start_info_va = lay.start_info_va,
-        .virt_base = lay.virt_base,
-    });
+                                .domid = *domid,
+                                .hypercall_page_gpa = lay.hypercall_page_gpa,
+                                .shared_info_gpa = lay.shared_info_gpa,
+                                .start_info_gpa = lay.start_info_gpa,
+                                .pt_base_gpa = lay.pt_base_gpa,
+                                .entry_va = lay.entry_va,
+                                .stack_va = lay.stack_va,
+                                .start_info_va = lay.start_info_va,
+                                .virt_base = lay.virt_base,
+                            });
     if (e)
         goto fail_destroy;
     *build_ns = now_ns() - t0;
@@ -360,7 +368,7 @@ static bool find_memcg(char *dir, size_t len, bool *v1)
 static long long memcg_kb(void)
 {
     static char dir[560];
-    static int state;           /* 0 unknown, 1 found, -1 none */
+    static int state; /* 0 unknown, 1 found, -1 none */
     static bool v1;
     char path[640];
     long long usage, cache, shmem;
@@ -418,7 +426,7 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
 
     if (argc != 1 || pid <= 0) {
         fprintf(stderr, "usage: pvbench idle [-k K] [-m MiB] -p PVISOR_PID "
-                "KERNEL\n");
+                        "KERNEL\n");
         return 2;
     }
     if (pvg_image_load(argv[0], &img, err, sizeof(err))) {
@@ -431,8 +439,7 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
     }
     sample_mem(pid, &before);
     for (; made < k && !e; made++) {
-        snprintf(name, sizeof(name), "pvbench-idle-%d-%d", (int)getpid(),
-                 made);
+        snprintf(name, sizeof(name), "pvbench-idle-%d-%d", (int)getpid(), made);
         e = api_create(h, &img, name, "mode=idle", mem_mb, &domids[made], &b,
                        &l);
     }
@@ -458,9 +465,9 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
            " avail_before_kb=%lld avail_after_kb=%lld avail_destroyed_kb=%lld"
            " memcg_before_kb=%lld memcg_after_kb=%lld memcg_destroyed_kb=%lld"
            " touched_kb=%lld pvisor_anon_delta_kb=%lld"
-           " pvisor_pss_delta_kb=%lld\n", made, mem_mb, before.avail_kb,
-           after.avail_kb, gone.avail_kb, before.memcg_kb, after.memcg_kb,
-           gone.memcg_kb, touched_kb,
+           " pvisor_pss_delta_kb=%lld\n",
+           made, mem_mb, before.avail_kb, after.avail_kb, gone.avail_kb,
+           before.memcg_kb, after.memcg_kb, gone.memcg_kb, touched_kb,
            after.pvisor_anon_kb - before.pvisor_anon_kb,
            after.pvisor_pss_kb - before.pvisor_pss_kb);
     return 0;
@@ -468,11 +475,10 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: pvbench firstline [-n RUNS] PVCTL CFG\n"
-            "       pvbench api [-n RUNS] KERNEL\n"
-            "       pvbench idle [-k K] [-m MiB] -p PVISOR_PID KERNEL\n"
-            "Talks to pvisor in $PVISOR_RUN_DIR.\n");
+    fprintf(stderr, "usage: pvbench firstline [-n RUNS] PVCTL CFG\n"
+                    "       pvbench api [-n RUNS] KERNEL\n"
+                    "       pvbench idle [-k K] [-m MiB] -p PVISOR_PID KERNEL\n"
+                    "Talks to pvisor in $PVISOR_RUN_DIR.\n");
     return 2;
 }
 
@@ -490,11 +496,20 @@ int main(int argc, char **argv)
     argv++;
     while ((opt = getopt(argc, argv, "n:k:m:p:")) != -1) {
         switch (opt) {
-        case 'n': runs = atoi(optarg); break;
-        case 'k': k = atoi(optarg); break;
-        case 'm': mem_mb = strtoull(optarg, NULL, 0); break;
-        case 'p': pid = strtol(optarg, NULL, 0); break;
-        default: return usage();
+        case 'n':
+            runs = atoi(optarg);
+            break;
+        case 'k':
+            k = atoi(optarg);
+            break;
+        case 'm':
+            mem_mb = strtoull(optarg, NULL, 0);
+            break;
+        case 'p':
+            pid = strtol(optarg, NULL, 0);
+            break;
+        default:
+            return usage();
         }
     }
     if (runs < 1 || runs > MAX_RUNS || k < 1 || k > MAX_IDLE || !mem_mb)

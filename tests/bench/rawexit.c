@@ -23,25 +23,25 @@
  * identity-mapped in the lower half and nothing else: no private area, no
  * hypercall page, no timers. Guest-physical (= virtual) layout:
  */
-#define MEM_SIZE    0x100000ULL     /* 1 MiB of guest RAM at gpa 0 */
-#define PT_L4       0x1000ULL
-#define PT_L3       0x2000ULL
-#define PT_L2       0x3000ULL
-#define PT_L1       0x4000ULL
-#define GDT_BASE    0x10000ULL      /* 16 pages */
-#define TSS_BASE    0x20000ULL      /* 3 pages: TSS + I/O bitmap */
-#define IDT_BASE    0x23000ULL
-#define STUB_BASE   0x24000ULL      /* one 16-byte stub per vector */
-#define CODE_BASE   0x30000ULL
-#define STACK_TOP   0x50000ULL
+#define MEM_SIZE  0x100000ULL /* 1 MiB of guest RAM at gpa 0 */
+#define PT_L4     0x1000ULL
+#define PT_L3     0x2000ULL
+#define PT_L2     0x3000ULL
+#define PT_L1     0x4000ULL
+#define GDT_BASE  0x10000ULL /* 16 pages */
+#define TSS_BASE  0x20000ULL /* 3 pages: TSS + I/O bitmap */
+#define IDT_BASE  0x23000ULL
+#define STUB_BASE 0x24000ULL /* one 16-byte stub per vector */
+#define CODE_BASE 0x30000ULL
+#define STACK_TOP 0x50000ULL
 
-#define SEL_CS64    0xe033
-#define SEL_DS      0xe02b
-#define SEL_TSS     0xe040
-#define TSS_LIMIT   (104 + 8192)    /* includes the trailing 0xff byte */
+#define SEL_CS64  0xe033
+#define SEL_DS    0xe02b
+#define SEL_TSS   0xe040
+#define TSS_LIMIT (104 + 8192) /* includes the trailing 0xff byte */
 
-#define PORT_LOOP   0xe4            /* the loop's port (pvisor: hypercall) */
-#define PORT_TRAP   0xe8            /* exception stubs report here */
+#define PORT_LOOP 0xe4 /* the loop's port (pvisor: hypercall) */
+#define PORT_TRAP 0xe8 /* exception stubs report here */
 
 #define PTE_P  0x1ULL
 #define PTE_RW 0x2ULL
@@ -93,7 +93,7 @@ static void setup_memory(uint8_t *mem)
     tss[102] = 104;
     memset(tss + 104, 0xff, 8192 + 1);
     for (unsigned port = 0xe4; port <= 0xef; port++)
-        tss[104 + port / 8] &= (uint8_t)~(1u << (port % 8));
+        tss[104 + port / 8] &= (uint8_t) ~(1u << (port % 8));
 
     /* Exception stubs ([push $0]; push %rax; mov $vec,%eax;
      * out %eax,$PORT_TRAP; jmp .) behind DPL3 interrupt gates. */
@@ -125,7 +125,7 @@ static void setup_memory(uint8_t *mem)
     }
 
     /* The loop: mov $17,%eax; out %eax,$0xe4; jmp back to the mov. */
-    static const uint8_t loop[] = { 0xb8, 0x11, 0x00, 0x00, 0x00,
+    static const uint8_t loop[] = { 0xb8, 0x11,      0x00, 0x00, 0x00,
                                     0xe7, PORT_LOOP, 0xeb, 0xf7 };
     memcpy(mem + CODE_BASE, loop, sizeof(loop));
 }
@@ -197,10 +197,10 @@ static void setup_vcpu(int kvm, int vcpu)
     sr.gdt.limit = 0xffff;
     sr.idt.base = IDT_BASE;
     sr.idt.limit = 0xfff;
-    sr.cr0 = 0x80050033ULL;     /* PG AM WP NE ET MP PE */
+    sr.cr0 = 0x80050033ULL; /* PG AM WP NE ET MP PE */
     sr.cr3 = PT_L4;
-    sr.cr4 = 0x620;             /* OSXMMEXCPT OSFXSR PAE */
-    sr.efer = 0xd00;            /* NXE LMA LME */
+    sr.cr4 = 0x620;  /* OSXMMEXCPT OSFXSR PAE */
+    sr.efer = 0xd00; /* NXE LMA LME */
     memset(sr.interrupt_bitmap, 0, sizeof(sr.interrupt_bitmap));
     if (ioctl(vcpu, KVM_SET_SREGS, &sr) < 0)
         die("KVM_SET_SREGS");
@@ -208,7 +208,7 @@ static void setup_vcpu(int kvm, int vcpu)
     memset(&regs, 0, sizeof(regs));
     regs.rip = CODE_BASE;
     regs.rsp = STACK_TOP;
-    regs.rflags = 0x3202;       /* IOPL=3, IF */
+    regs.rflags = 0x3202; /* IOPL=3, IF */
     if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
         die("KVM_SET_REGS");
 }
@@ -284,8 +284,10 @@ static void run_exits(int vcpu, struct kvm_run *run, long n)
             uint32_t v = 0;
             if (run->exit_reason == KVM_EXIT_IO)
                 memcpy(&v, (uint8_t *)run + run->io.data_offset, 4);
-            fprintf(stderr, "rawexit: unexpected exit %u (port 0x%x, value "
-                    "0x%x)\n", run->exit_reason,
+            fprintf(stderr,
+                    "rawexit: unexpected exit %u (port 0x%x, value "
+                    "0x%x)\n",
+                    run->exit_reason,
                     run->exit_reason == KVM_EXIT_IO ? run->io.port : 0, v);
             exit(1);
         }
@@ -341,13 +343,13 @@ int main(int argc, char **argv)
     run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (run_size <= 0)
         die("KVM_GET_VCPU_MMAP_SIZE");
-    run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-               vcpu, 0);
+    run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu,
+               0);
     if (run == MAP_FAILED)
         die("mmap kvm_run");
     setup_vcpu(kvm, vcpu);
 
-    run_exits(vcpu, run, 1000);     /* warm-up: faults, shadow tables */
+    run_exits(vcpu, run, 1000); /* warm-up: faults, shadow tables */
     for (long r = 0; r < reps; r++) {
         uint64_t t0 = now_ns();
         run_exits(vcpu, run, n);

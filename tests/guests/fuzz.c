@@ -48,16 +48,26 @@ static long hypercall_any(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
 static uint64_t pick_arg(char *buf)
 {
     switch (rnd() % 10) {
-    case 0: return 0;
-    case 1: return rnd() % 16;
-    case 2: return rnd() % 4096;
-    case 3: return (uint64_t)buf + rnd() % 4096;          /* valid buffer */
-    case 4: return (uint64_t)buf + 4096 - rnd() % 64;     /* crosses end */
-    case 5: return PV_PRIV_VA + (rnd() % 65536);          /* pvisor area */
-    case 6: return 0x0000800000000000ULL + rnd() % 4096;  /* non-canonical */
-    case 7: return 0xffffffffffffffffULL - rnd() % 64;
-    case 8: return GK_VIRT_BASE + (rnd() % (64ULL << 20)); /* maybe mapped */
-    default: return rnd();
+    case 0:
+        return 0;
+    case 1:
+        return rnd() % 16;
+    case 2:
+        return rnd() % 4096;
+    case 3:
+        return (uint64_t)buf + rnd() % 4096; /* valid buffer */
+    case 4:
+        return (uint64_t)buf + 4096 - rnd() % 64; /* crosses end */
+    case 5:
+        return PV_PRIV_VA + (rnd() % 65536); /* pvisor area */
+    case 6:
+        return 0x0000800000000000ULL + rnd() % 4096; /* non-canonical */
+    case 7:
+        return 0xffffffffffffffffULL - rnd() % 64;
+    case 8:
+        return GK_VIRT_BASE + (rnd() % (64ULL << 20)); /* maybe mapped */
+    default:
+        return rnd();
     }
 }
 
@@ -65,8 +75,8 @@ static int skipped(uint64_t nr, uint64_t a1, uint64_t a2)
 {
     if (nr == __HYPERVISOR_iret || nr == __HYPERVISOR_sched_op)
         return 1;
-    if (nr == __HYPERVISOR_vcpu_op && (a1 == VCPUOP_down || a1 ==
-                                       VCPUOP_initialise))
+    if (nr == __HYPERVISOR_vcpu_op &&
+        (a1 == VCPUOP_down || a1 == VCPUOP_initialise))
         return 1;
     if (nr == __HYPERVISOR_set_trap_table || nr == __HYPERVISOR_callback_op ||
         nr == __HYPERVISOR_set_callbacks || nr == __HYPERVISOR_multicall)
@@ -97,8 +107,8 @@ static void fuzz_hypercalls(long n)
         done++;
         errors += rc < 0;
         if ((i + 1) % (n / 4 ? n / 4 : 1) == 0)
-            gk_printf("fuzz: %ld/%ld calls, %ld errors, %ld skipped\n",
-                      i + 1, n, errors, skips);
+            gk_printf("fuzz: %ld/%ld calls, %ld errors, %ld skipped\n", i + 1,
+                      n, errors, skips);
     }
     gk_printf("fuzz: survived %ld random hypercalls (%ld returned errors)\n",
               done, errors);

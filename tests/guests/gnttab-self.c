@@ -29,8 +29,8 @@ static int find_self(uint64_t pfn)
         return (int)self;
     for (domid_t d = 1; d < 256; d++) {
         int ref = gk_grant_access(d, pfn, 0);
-        int rc = gk_gnttab_copy_from_ref(DOMID_SELF, (grant_ref_t)ref, 0,
-                                         probe, sizeof(probe));
+        int rc = gk_gnttab_copy_from_ref(DOMID_SELF, (grant_ref_t)ref, 0, probe,
+                                         sizeof(probe));
 
         gk_end_access((grant_ref_t)ref);
         if (rc == 0)
@@ -64,20 +64,18 @@ int main(void)
     check(rc == 0 && memcmp(a + 100, "hello grant", 12) == 0, "copy to", rc);
     memset(buf, 0, 64);
     memcpy(a + 2000, "from the page", 14);
-    rc = gk_gnttab_copy_from_ref((domid_t)self, (grant_ref_t)ref, 2000, buf,
-                                 14);
+    rc =
+        gk_gnttab_copy_from_ref((domid_t)self, (grant_ref_t)ref, 2000, buf, 14);
     check(rc == 0 && strcmp(buf, "from the page") == 0, "copy from", rc);
     /* A local buffer that crosses a page becomes two segments. */
     memset(buf, 'x', 8192);
     rc = gk_gnttab_copy_to_ref((domid_t)self, (grant_ref_t)ref, 0,
-                               buf + 4096 - 10 - ((uintptr_t)buf & 4095),
-                               300);
+                               buf + 4096 - 10 - ((uintptr_t)buf & 4095), 300);
     check(rc == 0 && a[0] == 'x' && a[299] == 'x', "split copy", rc);
-    rc = gk_gnttab_copy_to_ref((domid_t)self, (grant_ref_t)ref, 4000, buf,
-                               200);
+    rc = gk_gnttab_copy_to_ref((domid_t)self, (grant_ref_t)ref, 4000, buf, 200);
     check(rc == -XEN_EINVAL, "copy past the granted page", rc);
-    rc = gk_gnttab_copy_to_ref((domid_t)(self + 1), (grant_ref_t)ref, 0, buf,
-                               8);
+    rc =
+        gk_gnttab_copy_to_ref((domid_t)(self + 1), (grant_ref_t)ref, 0, buf, 8);
     check(rc < 0, "copy naming another granting domain", rc);
     rc = gk_gnttab_copy_to_ref((domid_t)self, 100000, 0, buf, 8);
     check(rc == -XEN_EINVAL, "ref beyond the table", rc);
@@ -106,7 +104,8 @@ int main(void)
     rc = gk_end_access((grant_ref_t)ref);
     check(rc == -XEN_EBUSY, "end while reading", rc);
     check(gk_gnttab_flags((grant_ref_t)ref) ==
-          (GTF_permit_access | GTF_reading), "grant kept", 0);
+              (GTF_permit_access | GTF_reading),
+          "grant kept", 0);
     __atomic_fetch_and(&e->flags, (uint16_t)~GTF_reading, __ATOMIC_SEQ_CST);
     rc = gk_end_access((grant_ref_t)ref);
     check(rc == 0, "end after use", rc);

@@ -89,11 +89,11 @@ int main(void)
     gk_trap_set_handler(14, on_page_fault);
     fault_pfn = (orig & 0xffffffffff000ULL) >> 12;
     fault_va = (unsigned long)c;
-    (void)*c;                   /* mapped: no fault */
+    (void)*c; /* mapped: no fault */
     int before = faults;
     gk_unmap_page((unsigned long)c);
     fault_va = (unsigned long)c;
-    uint64_t v = *c;            /* faults once; the handler maps c back */
+    uint64_t v = *c; /* faults once; the handler maps c back */
     gk_trap_set_handler(14, NULL);
     gk_printf("remap: %-40s %s (%d fault(s), then read 0x%lx)\n",
               "gk_unmap_page: the next access faults",

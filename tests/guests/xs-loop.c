@@ -14,8 +14,8 @@
  * control/shutdown handling. Lines: "xs-loop: N/N checks passed", then
  * "guest-kit: shutdown requested (poweroff)".
  */
-#define SELF "/local/domain/7"
-#define MAX_NODES 128
+#define SELF        "/local/domain/7"
+#define MAX_NODES   128
 #define MAX_WATCHES 16
 
 struct node {
@@ -187,8 +187,7 @@ static void handle(struct xsd_sockmsg *h, char *body)
     case XS_READ:
         if (!(n = find(abs)))
             return reply_err(h->req_id, "ENOENT");
-        return reply(XS_READ, h->req_id, n->value,
-                     (uint32_t)strlen(n->value));
+        return reply(XS_READ, h->req_id, n->value, (uint32_t)strlen(n->value));
     case XS_WRITE:
         if (h->tx_id && strcmp(abs, SELF "/data/txn") == 0 && !commits++)
             conflict = 1;
@@ -236,8 +235,8 @@ static void handle(struct xsd_sockmsg *h, char *body)
     case XS_SET_PERMS:
         if (!find(abs))
             return reply_err(h->req_id, "ENOENT");
-        if (h->len <= plen + 1 || (arg[0] != 'n' && arg[0] != 'r' &&
-                                   arg[0] != 'w' && arg[0] != 'b'))
+        if (h->len <= plen + 1 ||
+            (arg[0] != 'n' && arg[0] != 'r' && arg[0] != 'w' && arg[0] != 'b'))
             return reply_err(h->req_id, "EINVAL");
         return reply(h->type, h->req_id, "OK", 3);
     case XS_WATCH:
@@ -249,7 +248,7 @@ static void handle(struct xsd_sockmsg *h, char *body)
                 gk_strlcpy(w->path, body, sizeof(w->path));
                 gk_strlcpy(w->token, arg, sizeof(w->token));
                 reply(h->type, h->req_id, "OK", 3);
-                fire(abs);      /* the initial event, after the reply */
+                fire(abs); /* the initial event, after the reply */
                 return;
             }
             if (h->type == XS_UNWATCH && strcmp(w->token, arg) == 0) {
@@ -387,7 +386,8 @@ int main(void)
     gk_xenbus_write(GK_XBT_NIL, "data/dir/y", "2");
     rc = gk_xenbus_directory(GK_XBT_NIL, "data/dir", &names, &n);
     check(rc == 0 && n == 2 && strcmp(names[0], "x") == 0 &&
-          strcmp(names[1], "y") == 0, "directory", n);
+              strcmp(names[1], "y") == 0,
+          "directory", n);
     if (rc == 0)
         gk_free(names);
     check(gk_xenbus_rm(GK_XBT_NIL, "data/dir") == 0, "rm", 0);
@@ -396,8 +396,8 @@ int main(void)
     {
         struct gk_xs_perm p[2] = { { 7, 'n' }, { 3, 'r' } };
 
-        check(gk_xenbus_set_perms(GK_XBT_NIL, "data/a", p, 2) == 0,
-              "set_perms", 0);
+        check(gk_xenbus_set_perms(GK_XBT_NIL, "data/a", p, 2) == 0, "set_perms",
+              0);
     }
     rc = gk_xenbus_transaction(txn_body, NULL);
     check(rc == 0 && txn_calls == 2, "transaction retried on EAGAIN",

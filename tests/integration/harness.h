@@ -10,7 +10,7 @@
 #include <CUnit/CUnit.h>
 
 /* Default time limits (milliseconds) for one child program. */
-#define HX_CMD_MS 15000   /* any pvctl command */
+#define HX_CMD_MS   15000 /* any pvctl command */
 #define HX_GUEST_MS 30000 /* a guest that runs to its end */
 
 struct integ_test {

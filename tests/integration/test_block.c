@@ -14,11 +14,11 @@
 #include "harness.h"
 #include "hx_extra.h"
 
-#define IMG_BYTES (16u << 20)
+#define IMG_BYTES   (16u << 20)
 #define IMG_SECTORS (IMG_BYTES / 512)
-#define XVDA 51712u
-#define XVDB 51728u
-#define XVDC 51744u
+#define XVDA        51712u
+#define XVDB        51728u
+#define XVDC        51744u
 
 /*
  * What blkcheck (guest-kit/examples/blkcheck.c) writes: these regions,
@@ -32,8 +32,8 @@ static const struct {
     { 0, 1 },    { 1, 7 },       { 9, 16 },      { 100, 88 },
     { 300, 96 }, { 1000, 2048 }, { 4000, 4096 }, { 0, 0 },
 };
-#define ASYNC_N 64
-#define ASYNC_BASE 12000
+#define ASYNC_N         64
+#define ASYNC_BASE      12000
 #define WRITTEN_SECTORS 6865 /* what blkcheck reports for the above */
 
 static uint64_t pattern(uint64_t seed, uint64_t s, uint64_t w)

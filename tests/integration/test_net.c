@@ -18,8 +18,8 @@
  * The guests are pingd at 10.99.0.<n>, MAC 00:16:3e:63:00:<n>.
  */
 #define NET_BRIDGE "pvbr0"
-#define NET_SUB "10.99.0"
-#define NET_MAC "00:16:3e:63:00"
+#define NET_SUB    "10.99.0"
+#define NET_MAC    "00:16:3e:63:00"
 
 static char ns[64];             /* this test's namespace, "" if none */
 static unsigned nr_ns;          /* namespaces made by this run */

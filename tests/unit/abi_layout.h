@@ -8,11 +8,11 @@
 
 /* Which header group a row belongs to (one CUnit test per group). */
 enum abi_group {
-    ABI_G_XEN,      /* xen.h, errno.h, elfnote.h */
-    ABI_G_SCHED,    /* sched.h, vcpu.h, event_channel.h */
-    ABI_G_MEM,      /* memory.h, version.h, callback.h */
-    ABI_G_GNT,      /* grant_table.h */
-    ABI_G_IO,       /* io/ (all) */
+    ABI_G_XEN,   /* xen.h, errno.h, elfnote.h */
+    ABI_G_SCHED, /* sched.h, vcpu.h, event_channel.h */
+    ABI_G_MEM,   /* memory.h, version.h, callback.h */
+    ABI_G_GNT,   /* grant_table.h */
+    ABI_G_IO,    /* io/ (all) */
     ABI_G_COUNT
 };
 
@@ -47,14 +47,14 @@ size_t abi_strings_ours(struct abi_string_entry *out, size_t max);
 
 /* Row builders for abi_layout_list.inc, which (re)defines ABI_GROUP. */
 #define ABI_SZ(T) { ABI_GROUP, "sizeof " #T, (int64_t)sizeof(T) },
-#define ABI_F(T, f)                                                     \
-    { ABI_GROUP, #T "." #f, (int64_t)offsetof(T, f) },                  \
-    { ABI_GROUP, "sizeof " #T "." #f, (int64_t)sizeof(((T *)0)->f) },
-#define ABI_C(c) { ABI_GROUP, #c, (int64_t)(c) },
-#define ABI_SGN(T) { ABI_GROUP, "signed " #T, (int64_t)!((T)-1 > (T)0) },
-#define ABI_FSGN(T, f)                                                  \
-    { ABI_GROUP, "signed " #T "." #f,                                   \
-      (int64_t)!((__typeof__(((T *)0)->f))-1 > 0) },
+#define ABI_F(T, f)                                    \
+    { ABI_GROUP, #T "." #f, (int64_t)offsetof(T, f) }, \
+        { ABI_GROUP, "sizeof " #T "." #f, (int64_t)sizeof(((T *)0)->f) },
+#define ABI_C(c)   { ABI_GROUP, #c, (int64_t)(c) },
+#define ABI_SGN(T) { ABI_GROUP, "signed " #T, (int64_t) !((T)-1 > (T)0) },
+#define ABI_FSGN(T, f)                \
+    { ABI_GROUP, "signed " #T "." #f, \
+      (int64_t) !((__typeof__(((T *)0)->f))-1 > 0) },
 
 /* A fact whose spelling differs: `ours` on our side, `xen` on Xen's. */
 #if defined(ABI_SIDE_OURS)

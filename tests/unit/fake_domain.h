@@ -15,17 +15,17 @@
  * (va = FAKE_VIRT_BASE + gpa) with 4 KiB pages, as the domain builder does.
  * The tables sit in the first pages; FAKE_SCRATCH_GPA onwards is free.
  */
-#define FAKE_MEM_SIZE (4ULL << 20)
-#define FAKE_PAGES (FAKE_MEM_SIZE / HV_PAGE_SIZE)
-#define FAKE_VIRT_BASE PV_GUESTKIT_VIRT_BASE
-#define FAKE_L4_GPA 0x1000ULL
-#define FAKE_L3_GPA 0x2000ULL
-#define FAKE_L2_GPA 0x3000ULL
-#define FAKE_L1_GPA 0x4000ULL           /* two pages: one per 2 MiB */
+#define FAKE_MEM_SIZE        (4ULL << 20)
+#define FAKE_PAGES           (FAKE_MEM_SIZE / HV_PAGE_SIZE)
+#define FAKE_VIRT_BASE       PV_GUESTKIT_VIRT_BASE
+#define FAKE_L4_GPA          0x1000ULL
+#define FAKE_L3_GPA          0x2000ULL
+#define FAKE_L2_GPA          0x3000ULL
+#define FAKE_L1_GPA          0x4000ULL /* two pages: one per 2 MiB */
 #define FAKE_SHARED_INFO_GPA 0x6000ULL
-#define FAKE_SCRATCH_GPA 0x10000ULL
-#define FAKE_DOMID 7u
-#define FAKE_VA(gpa) (FAKE_VIRT_BASE + (uint64_t)(gpa))
+#define FAKE_SCRATCH_GPA     0x10000ULL
+#define FAKE_DOMID           7u
+#define FAKE_VA(gpa)         (FAKE_VIRT_BASE + (uint64_t)(gpa))
 
 /* A built, running domain with nr_vcpus vCPUs (fd -1, registers valid,
  * cr3 = FAKE_L4_GPA; vCPU 0 online, the others not yet initialised) and

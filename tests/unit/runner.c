@@ -7,20 +7,11 @@
 #include "unit.h"
 
 static const struct unit_suite *const suites[] = {
-    &unit_suite_abi,
-    &unit_suite_blkback,
-    &unit_suite_cfg,
-    &unit_suite_elf,
-    &unit_suite_guestmem,
-    &unit_suite_hypercall,
-    &unit_suite_evtchn,
-    &unit_suite_gnttab,
-    &unit_suite_insn,
-    &unit_suite_mgmt,
-    &unit_suite_netback,
-    &unit_suite_console,
-    &unit_suite_store,
-    &unit_suite_store_client,
+    &unit_suite_abi,    &unit_suite_blkback,      &unit_suite_cfg,
+    &unit_suite_elf,    &unit_suite_guestmem,     &unit_suite_hypercall,
+    &unit_suite_evtchn, &unit_suite_gnttab,       &unit_suite_insn,
+    &unit_suite_mgmt,   &unit_suite_netback,      &unit_suite_console,
+    &unit_suite_store,  &unit_suite_store_client,
 };
 
 int main(int argc, char **argv)
@@ -42,8 +33,8 @@ int main(int argc, char **argv)
     }
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_tests_failed() +
-                      CU_get_number_of_suites_failed();
+    unsigned failed =
+        CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
     unsigned run = CU_get_number_of_tests_run();
     printf("unit: %u passed, %u failed, 0 skipped\n", run - failed, failed);
     CU_cleanup_registry();

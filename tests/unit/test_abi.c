@@ -86,8 +86,7 @@ static void abi_check_group(enum abi_group group)
                           abi_layout_xen, abi_count(abi_layout_xen), group);
     checked += abi_compare(rt_ours, n_ours, rt_xen, n_xen, group);
     if (checked == 0)
-        abi_fail("group %s has no entries%s%s", abi_group_names[group], "",
-                 "");
+        abi_fail("group %s has no entries%s%s", abi_group_names[group], "", "");
 }
 
 static void test_abi_xen(void)
@@ -134,8 +133,8 @@ static void test_abi_strings(void)
         if (!x)
             abi_fail("%s: missing on Xen's side%s%s", ours[i].name, "", "");
         else if (strcmp(x->value, ours[i].value) != 0)
-            abi_fail("%s: ours \"%s\", Xen \"%s\"", ours[i].name,
-                     ours[i].value, x->value);
+            abi_fail("%s: ours \"%s\", Xen \"%s\"", ours[i].name, ours[i].value,
+                     x->value);
     }
 }
 

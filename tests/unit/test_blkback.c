@@ -11,7 +11,7 @@
 #include "dev_disk.h"
 #include "unit.h"
 
-#define NPAGES 64
+#define NPAGES  64
 #define BAD_REF 999
 
 /*
@@ -111,8 +111,10 @@ static void complete_all(void)
 
 static void setup(bool persistent, bool readonly)
 {
-    struct be_blk_limits lim = { .sectors = 256, .readonly = readonly,
-                                 .discard = true, .max_indirect_segs = 32 };
+    struct be_blk_limits lim = { .sectors = 256,
+                                 .readonly = readonly,
+                                 .discard = true,
+                                 .max_indirect_segs = 32 };
     F = aligned_alloc(4096, sizeof(*F));
     CU_ASSERT_PTR_NOT_NULL_FATAL(F);
     memset(F, 0, sizeof(*F));
@@ -125,15 +127,15 @@ static void setup(bool persistent, bool readonly)
     S = (struct blkif_sring *)F->ring;
     SHARED_RING_INIT(S);
     prod = 0;
-    CU_ASSERT_EQUAL_FATAL(be_blk_dev_init(&D, 7, S, &lim, persistent,
-                                          &fake_ops, F), 0);
+    CU_ASSERT_EQUAL_FATAL(
+        be_blk_dev_init(&D, 7, S, &lim, persistent, &fake_ops, F), 0);
 }
 
 static void teardown(void)
 {
     complete_all();
     be_blk_dev_destroy(&D);
-    CU_ASSERT_EQUAL(F->unmaps, F->maps);    /* nothing left mapped */
+    CU_ASSERT_EQUAL(F->unmaps, F->maps); /* nothing left mapped */
     munmap(F->mem, NPAGES * 4096);
     close(F->memfd);
     free(F);
@@ -191,7 +193,7 @@ static void test_parse_ops(void)
     CU_ASSERT_EQUAL(be_blk_parse(&s, &lim, r), -EOPNOTSUPP);
     s.operation = BLKIF_OP_RESERVED_1;
     CU_ASSERT_EQUAL(be_blk_parse(&s, &lim, r), -EOPNOTSUPP);
-    s.operation = BLKIF_OP_DISCARD;     /* not offered */
+    s.operation = BLKIF_OP_DISCARD; /* not offered */
     CU_ASSERT_EQUAL(be_blk_parse(&s, &lim, r), -EOPNOTSUPP);
     s.operation = BLKIF_OP_FLUSH_DISKCACHE;
     s.nr_segments = 0;
@@ -206,7 +208,7 @@ static void test_parse_ops(void)
     s.operation = BLKIF_OP_WRITE;
     CU_ASSERT_EQUAL(be_blk_parse(&s, &lim, r), -EROFS);
     s.operation = BLKIF_OP_FLUSH_DISKCACHE;
-    s.nr_segments = 0;      /* a flush alone is fine read-only */
+    s.nr_segments = 0; /* a flush alone is fine read-only */
     CU_ASSERT_EQUAL(be_blk_parse(&s, &lim, r), 0);
     free(r);
 }
@@ -232,7 +234,7 @@ static void test_parse_indirect(void)
     ind->nr_segments = 0xffff;
     CU_ASSERT_EQUAL(be_blk_parse(&s, &lim, r), -EINVAL);
     ind->nr_segments = 4;
-    ind->indirect_op = BLKIF_OP_INDIRECT;   /* nested */
+    ind->indirect_op = BLKIF_OP_INDIRECT; /* nested */
     CU_ASSERT_EQUAL(be_blk_parse(&s, &lim, r), -EINVAL);
     ind->indirect_op = BLKIF_OP_FLUSH_DISKCACHE;
     CU_ASSERT_EQUAL(be_blk_parse(&s, &lim, r), -EINVAL);
@@ -246,10 +248,14 @@ static void test_check_segs(void)
 {
     struct be_blk_limits lim = { .sectors = 64 };
     struct be_blk_req *r = calloc(1, sizeof(*r));
-    static const struct { uint8_t f, l; uint64_t sector; int ok; } t[] = {
-        { 0, 7, 0, 1 }, { 3, 3, 63, 1 }, { 0, 7, 57, 0 }, { 0, 8, 0, 0 },
-        { 5, 4, 0, 0 }, { 255, 255, 0, 0 }, { 0, 0, 64, 0 },
-        { 0, 0, UINT64_MAX, 0 }, { 0, 7, UINT64_MAX - 3, 0 },
+    static const struct {
+        uint8_t f, l;
+        uint64_t sector;
+        int ok;
+    } t[] = {
+        { 0, 7, 0, 1 },  { 3, 3, 63, 1 },         { 0, 7, 57, 0 },
+        { 0, 8, 0, 0 },  { 5, 4, 0, 0 },          { 255, 255, 0, 0 },
+        { 0, 0, 64, 0 }, { 0, 0, UINT64_MAX, 0 }, { 0, 7, UINT64_MAX - 3, 0 },
     };
 
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -293,24 +299,24 @@ static void test_bogus_indices(void)
 static void test_bad_requests_answered(void)
 {
     setup(false, false);
-    rw(BLKIF_OP_READ, 0, 0, 1);         /* no segments */
-    rw(BLKIF_OP_READ, 0, 12, 1);        /* too many */
-    rw(BLKIF_OP_READ, 252, 1, 1);       /* 252..259 past the end (256) */
-    rw(BLKIF_OP_READ, 0, 1, BAD_REF);   /* grant the guest never made */
-    rw(99, 0, 1, 1);                    /* unknown op */
-    struct blkif_request *r = slot();   /* last < first */
+    rw(BLKIF_OP_READ, 0, 0, 1);       /* no segments */
+    rw(BLKIF_OP_READ, 0, 12, 1);      /* too many */
+    rw(BLKIF_OP_READ, 252, 1, 1);     /* 252..259 past the end (256) */
+    rw(BLKIF_OP_READ, 0, 1, BAD_REF); /* grant the guest never made */
+    rw(99, 0, 1, 1);                  /* unknown op */
+    struct blkif_request *r = slot(); /* last < first */
     r->operation = BLKIF_OP_WRITE;
     r->nr_segments = 1;
     r->seg[0] = (struct blkif_request_segment){ 1, 6, 2 };
-    rw(BLKIF_OP_READ, 8, 2, 3);         /* a good one at the end */
+    rw(BLKIF_OP_READ, 8, 2, 3); /* a good one at the end */
     publish();
     CU_ASSERT_EQUAL(be_blk_dev_kick(&D), 0);
     CU_ASSERT_EQUAL(F->npending, 1);
     complete_all();
     CU_ASSERT_EQUAL(be_blk_dev_kick(&D), 0);
     CU_ASSERT_EQUAL(S->rsp_prod, 7);
-    static const int16_t want[] = { BLKIF_RSP_ERROR, BLKIF_RSP_ERROR,
-                                    BLKIF_RSP_ERROR, BLKIF_RSP_ERROR,
+    static const int16_t want[] = { BLKIF_RSP_ERROR,      BLKIF_RSP_ERROR,
+                                    BLKIF_RSP_ERROR,      BLKIF_RSP_ERROR,
                                     BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_ERROR,
                                     BLKIF_RSP_OKAY };
     for (RING_IDX i = 0; i < 7; i++) {
@@ -318,7 +324,7 @@ static void test_bad_requests_answered(void)
         CU_ASSERT_EQUAL(rsp(i).id, 1000 + (i < 6 ? i : 6));
     }
     CU_ASSERT(!D.broken);
-    CU_ASSERT_EQUAL(F->unmaps, F->maps);    /* nothing left mapped */
+    CU_ASSERT_EQUAL(F->unmaps, F->maps); /* nothing left mapped */
     teardown();
 }
 
@@ -371,7 +377,7 @@ static void test_indirect_and_persistent(void)
         CU_ASSERT_EQUAL(rsp((RING_IDX)round).status, BLKIF_RSP_OKAY);
     }
     /* the second round reused every mapping */
-    CU_ASSERT_EQUAL(D.st.pgrant_maps, 2);   /* indirect page, data pages */
+    CU_ASSERT_EQUAL(D.st.pgrant_maps, 2); /* indirect page, data pages */
     CU_ASSERT_EQUAL(D.nr_pg, 13);
     /* past the end through indirect segments: error, nothing submitted */
     for (int i = 0; i < 12; i++)
@@ -380,7 +386,7 @@ static void test_indirect_and_persistent(void)
     ind->operation = BLKIF_OP_INDIRECT;
     ind->indirect_op = BLKIF_OP_READ;
     ind->nr_segments = 12;
-    ind->sector_number = 200;   /* 200 + 96 > 256 */
+    ind->sector_number = 200; /* 200 + 96 > 256 */
     ind->indirect_grefs[0] = 10;
     publish();
     be_blk_dev_kick(&D);
@@ -437,7 +443,7 @@ static void test_readonly_and_submit_failure(void)
 static void test_notification_suppression(void)
 {
     setup(false, false);
-    S->rsp_event = 100;     /* the frontend does not want to hear yet */
+    S->rsp_event = 100; /* the frontend does not want to hear yet */
     rw(BLKIF_OP_READ, 0, 1, 1);
     publish();
     be_blk_dev_kick(&D);
@@ -461,13 +467,18 @@ static void test_notification_suppression(void)
 
 static void test_disk_specs(void)
 {
-    static const struct { const char *vdev; int64_t id; } ids[] = {
-        { "xvda", 51712 }, { "xvdb", 51728 }, { "xvdp", 51952 },
-        { "xvdq", (1LL << 28) | (16 << 8) }, { "xvda1", 51713 },
-        { "xvdaa", (1LL << 28) | (26 << 8) }, { "sda", 2048 },
-        { "hda", 768 }, { "hdc", 5632 }, { "51712", 51712 },
-        { "xvd", -EINVAL }, { "vda", -EINVAL }, { "xvdA", -EINVAL },
-        { "0", -EINVAL }, { "xvda1x", -EINVAL },
+    static const struct {
+        const char *vdev;
+        int64_t id;
+    } ids[] = {
+        { "xvda", 51712 },     { "xvdb", 51728 },
+        { "xvdp", 51952 },     { "xvdq", (1LL << 28) | (16 << 8) },
+        { "xvda1", 51713 },    { "xvdaa", (1LL << 28) | (26 << 8) },
+        { "sda", 2048 },       { "hda", 768 },
+        { "hdc", 5632 },       { "51712", 51712 },
+        { "xvd", -EINVAL },    { "vda", -EINVAL },
+        { "xvdA", -EINVAL },   { "0", -EINVAL },
+        { "xvda1x", -EINVAL },
     };
     struct disk_spec d;
     char err[256];
@@ -475,33 +486,37 @@ static void test_disk_specs(void)
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
         CU_ASSERT_EQUAL(disk_vdev_to_devid(ids[i].vdev), ids[i].id);
     CU_ASSERT_EQUAL(disk_parse_spec("format=raw, vdev=xvda, access=rw, "
-                                    "target=/tmp/a,b.img", &d, err,
-                                    sizeof(err)), 0);
+                                    "target=/tmp/a,b.img",
+                                    &d, err, sizeof(err)),
+                    0);
     CU_ASSERT_EQUAL(d.devid, 51712);
     CU_ASSERT(!d.readonly);
     CU_ASSERT_STRING_EQUAL(d.target, "/tmp/a,b.img");
     free(d.target);
-    CU_ASSERT_EQUAL(disk_parse_spec("/x.img,raw,xvdb,ro", &d, err,
-                                    sizeof(err)), 0);
+    CU_ASSERT_EQUAL(disk_parse_spec("/x.img,raw,xvdb,ro", &d, err, sizeof(err)),
+                    0);
     CU_ASSERT_EQUAL(d.devid, 51728);
     CU_ASSERT(d.readonly);
     CU_ASSERT_STRING_EQUAL(d.target, "/x.img");
     free(d.target);
-    CU_ASSERT_EQUAL(disk_parse_spec("format=qcow2, vdev=xvda, target=/x",
-                                    &d, err, sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(disk_parse_spec("format=qcow2, vdev=xvda, target=/x", &d,
+                                    err, sizeof(err)),
+                    -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "qcow2"));
-    CU_ASSERT_EQUAL(disk_parse_spec("vdev=xvda, access=rx, target=/x", &d,
-                                    err, sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(disk_parse_spec("vdev=xvda, access=rx, target=/x", &d, err,
+                                    sizeof(err)),
+                    -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "access"));
     CU_ASSERT_EQUAL(disk_parse_spec("vdev=xvda", &d, err, sizeof(err)),
                     -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "target"));
     CU_ASSERT_EQUAL(disk_parse_spec("target=/x", &d, err, sizeof(err)),
                     -EINVAL);
-    CU_ASSERT_EQUAL(disk_parse_spec("vdev=foo, target=/x", &d, err,
-                                    sizeof(err)), -EINVAL);
-    CU_ASSERT_EQUAL(disk_parse_spec("colour=red, vdev=xvda, target=/x", &d,
-                                    err, sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(
+        disk_parse_spec("vdev=foo, target=/x", &d, err, sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(disk_parse_spec("colour=red, vdev=xvda, target=/x", &d, err,
+                                    sizeof(err)),
+                    -EINVAL);
 }
 
 static const struct unit_test tests[] = {
@@ -513,7 +528,8 @@ static const struct unit_test tests[] = {
     { "ring: read and write reach the disk", test_read_write_data },
     { "ring: indirect + persistent grants", test_indirect_and_persistent },
     { "ring: flush is ordered", test_flush_ordering },
-    { "ring: read-only device, submit failure", test_readonly_and_submit_failure },
+    { "ring: read-only device, submit failure",
+      test_readonly_and_submit_failure },
     { "ring: notification suppression", test_notification_suppression },
     { "toolstack: disk specs and vdev numbers", test_disk_specs },
     { NULL, NULL },

@@ -37,39 +37,124 @@ struct good {
     const char *kernel;
     const char *cmdline;
     enum cfg_action poweroff, reboot, crash;
-    const char *warning;        /* the only warning expected, or NULL */
+    const char *warning; /* the only warning expected, or NULL */
 };
 
 static const struct good goods[] = {
-    { "name = \"hello\"\n" K, { NULL }, "hello", 128, 1, "/k.elf", "",
-      CFG_DESTROY, CFG_RESTART, CFG_DESTROY, NULL },
+    { "name = \"hello\"\n" K,
+      { NULL },
+      "hello",
+      128,
+      1,
+      "/k.elf",
+      "",
+      CFG_DESTROY,
+      CFG_RESTART,
+      CFG_DESTROY,
+      NULL },
     { "# a comment\n\nname='web-1.x' # trailing\nmemory = 256\n"
       "vcpus = 4\n" K "on_poweroff = 'preserve'\non_reboot = \"destroy\"\n"
-      "on_crash = 'restart'\n", { NULL }, "web-1.x", 256, 4, "/k.elf", "",
-      CFG_PRESERVE, CFG_DESTROY, CFG_RESTART, NULL },
-    { "name=\"a\"; memory=0x40; vcpus=\"2\"\n" K, { NULL }, "a", 64, 2,
-      "/k.elf", "", CFG_DESTROY, CFG_RESTART, CFG_DESTROY, NULL },
+      "on_crash = 'restart'\n",
+      { NULL },
+      "web-1.x",
+      256,
+      4,
+      "/k.elf",
+      "",
+      CFG_PRESERVE,
+      CFG_DESTROY,
+      CFG_RESTART,
+      NULL },
+    { "name=\"a\"; memory=0x40; vcpus=\"2\"\n" K,
+      { NULL },
+      "a",
+      64,
+      2,
+      "/k.elf",
+      "",
+      CFG_DESTROY,
+      CFG_RESTART,
+      CFG_DESTROY,
+      NULL },
     { "name = \"a\"\n" K "root = \"/dev/xvda1\"\nextra = \"console=hvc0\"\n",
-      { NULL }, "a", 128, 1, "/k.elf", "root=/dev/xvda1 console=hvc0",
-      CFG_DESTROY, CFG_RESTART, CFG_DESTROY, NULL },
-    { "name = \"a\"\n" K "extra = \"x=1\"\ncmdline = \"y=2\"\n", { NULL },
-      "a", 128, 1, "/k.elf", "y=2", CFG_DESTROY, CFG_RESTART, CFG_DESTROY,
+      { NULL },
+      "a",
+      128,
+      1,
+      "/k.elf",
+      "root=/dev/xvda1 console=hvc0",
+      CFG_DESTROY,
+      CFG_RESTART,
+      CFG_DESTROY,
+      NULL },
+    { "name = \"a\"\n" K "extra = \"x=1\"\ncmdline = \"y=2\"\n",
+      { NULL },
+      "a",
+      128,
+      1,
+      "/k.elf",
+      "y=2",
+      CFG_DESTROY,
+      CFG_RESTART,
+      CFG_DESTROY,
       "hello.cfg:4: warning: cmdline given: root and extra are ignored" },
-    { "name = \"a\"\n" K "extra = \"a\\tb\\\"c\\x41\"\n", { NULL }, "a", 128,
-      1, "/k.elf", "a\tb\"cA", CFG_DESTROY, CFG_RESTART, CFG_DESTROY, NULL },
-    { "name = \"a\"\nmemory = 64\nmemory = 96\n" K, { NULL }, "a", 96, 1,
-      "/k.elf", "", CFG_DESTROY, CFG_RESTART, CFG_DESTROY,
+    { "name = \"a\"\n" K "extra = \"a\\tb\\\"c\\x41\"\n",
+      { NULL },
+      "a",
+      128,
+      1,
+      "/k.elf",
+      "a\tb\"cA",
+      CFG_DESTROY,
+      CFG_RESTART,
+      CFG_DESTROY,
+      NULL },
+    { "name = \"a\"\nmemory = 64\nmemory = 96\n" K,
+      { NULL },
+      "a",
+      96,
+      1,
+      "/k.elf",
+      "",
+      CFG_DESTROY,
+      CFG_RESTART,
+      CFG_DESTROY,
       "hello.cfg:3: warning: memory set again (the value from line 2 is "
       "replaced)" },
     { "name = \"a\"\n" K "disk = [ 'phy:/dev/x,xvda,w',\n"
-      "        # comment inside\n  \"file:/y,xvdb,r\", ]\n", { NULL }, "a",
-      128, 1, "/k.elf", "", CFG_DESTROY, CFG_RESTART, CFG_DESTROY,
-      NULL },     /* disk is known (dev_disk.c checks it) */
+      "        # comment inside\n  \"file:/y,xvdb,r\", ]\n",
+      { NULL },
+      "a",
+      128,
+      1,
+      "/k.elf",
+      "",
+      CFG_DESTROY,
+      CFG_RESTART,
+      CFG_DESTROY,
+      NULL }, /* disk is known (dev_disk.c checks it) */
     { "name = \"a\"\nmemory = 64\n" K,
-      { "memory=512", "vcpus = 3", "kernel='rel/k.elf'" }, "a", 512, 3,
-      "rel/k.elf", "", CFG_DESTROY, CFG_RESTART, CFG_DESTROY, NULL },
-    { "name = \"a\"\n" K "type = \"pv\"\n", { "extra=\"quiet\"" }, "a", 128,
-      1, "/k.elf", "quiet", CFG_DESTROY, CFG_RESTART, CFG_DESTROY, NULL },
+      { "memory=512", "vcpus = 3", "kernel='rel/k.elf'" },
+      "a",
+      512,
+      3,
+      "rel/k.elf",
+      "",
+      CFG_DESTROY,
+      CFG_RESTART,
+      CFG_DESTROY,
+      NULL },
+    { "name = \"a\"\n" K "type = \"pv\"\n",
+      { "extra=\"quiet\"" },
+      "a",
+      128,
+      1,
+      "/k.elf",
+      "quiet",
+      CFG_DESTROY,
+      CFG_RESTART,
+      CFG_DESTROY,
+      NULL },
 };
 
 static void test_good(void)
@@ -112,11 +197,14 @@ struct bad {
 static const struct bad bads[] = {
     { N K "memory = \"lots\"\n", NULL,
       "hello.cfg:3: memory: expected an integer, got \"lots\"" },
-    { "memory = lots\n", NULL, "hello.cfg:1: memory: expected a value "
+    { "memory = lots\n", NULL,
+      "hello.cfg:1: memory: expected a value "
       "(\"string\", 'string', number or [ list ]), got 'lots'" },
-    { N K "vcpus = 33\n", NULL, "hello.cfg:3: vcpus: 33 is out of range "
+    { N K "vcpus = 33\n", NULL,
+      "hello.cfg:3: vcpus: 33 is out of range "
       "(1..32)" },
-    { N K "memory = 0\n", NULL, "hello.cfg:3: memory: 0 MiB is out of range "
+    { N K "memory = 0\n", NULL,
+      "hello.cfg:3: memory: 0 MiB is out of range "
       "(1..1048576)" },
     { N K "memory = [ 1 ]\n", NULL,
       "hello.cfg:3: memory: expected an integer, got a list" },
@@ -127,9 +215,11 @@ static const struct bad bads[] = {
       "hello.cfg:2: memory: unexpected 'MiB' after the value" },
     { "name = \"a b\"\n" K, NULL,
       "hello.cfg:1: name: character 2 is not one of [A-Za-z0-9_.-]" },
-    { "name = \"123\"\n" K, NULL, "hello.cfg:1: name: '123' is all digits "
+    { "name = \"123\"\n" K, NULL,
+      "hello.cfg:1: name: '123' is all digits "
       "and would be taken for a domain id" },
-    { "name = \"\"\n" K, NULL, "hello.cfg:1: name: must be 1..63 characters "
+    { "name = \"\"\n" K, NULL,
+      "hello.cfg:1: name: must be 1..63 characters "
       "long" },
     { K, NULL, "hello.cfg: name: required key missing" },
     { N, NULL, "hello.cfg: kernel: required key missing" },
@@ -138,7 +228,8 @@ static const struct bad bads[] = {
     { N K "on_crash = \"coredump-destroy\"\n", NULL,
       "hello.cfg:3: on_crash: 'coredump-destroy' is not supported by pvisor "
       "(use destroy, restart or preserve)" },
-    { N K "on_reboot = \"explode\"\n", NULL, "hello.cfg:3: on_reboot: "
+    { N K "on_reboot = \"explode\"\n", NULL,
+      "hello.cfg:3: on_reboot: "
       "expected destroy, restart or preserve, got \"explode\"" },
     { "name = \"abc\n", NULL,
       "hello.cfg:1: name: unterminated string (missing \")" },
@@ -146,22 +237,28 @@ static const struct bad bads[] = {
       "hello.cfg:3: extra: unterminated list (missing ])" },
     { N "extra = [ \"a\" \"b\" ]", NULL,
       "hello.cfg:2: extra: expected ',' or ']' in list, got '\"'" },
-    { N "extra = [ [ ] ]", NULL, "hello.cfg:2: extra: lists cannot be "
+    { N "extra = [ [ ] ]", NULL,
+      "hello.cfg:2: extra: lists cannot be "
       "nested" },
-    { "name \"x\"\n", NULL, "hello.cfg:1: name: expected '=' after the key, "
+    { "name \"x\"\n", NULL,
+      "hello.cfg:1: name: expected '=' after the key, "
       "got '\"'" },
-    { "\n\n3 = 4\n", NULL, "hello.cfg:3: expected a setting 'key = value', "
+    { "\n\n3 = 4\n", NULL,
+      "hello.cfg:3: expected a setting 'key = value', "
       "got '3'" },
     { N "extra = \"a\\qb\"\n", NULL,
       "hello.cfg:2: extra: unknown escape '\\q' in string" },
-    { N "extra = \"a\\x00\"\n", NULL, "hello.cfg:2: extra: bad \\x escape "
+    { N "extra = \"a\\x00\"\n", NULL,
+      "hello.cfg:2: extra: bad \\x escape "
       "in string (two hex digits, not 00)" },
     { N K "type = \"hvm\"\n", NULL,
       "hello.cfg:3: type: only type = \"pv\" is supported, got \"hvm\"" },
     /* A bare word on the command line is a string (xl does the same). */
-    { N K, "memory=lots", "<command line>:1: memory: expected an integer, "
+    { N K, "memory=lots",
+      "<command line>:1: memory: expected an integer, "
       "got \"lots\"" },
-    { N K, "memory", "<command line>:1: 'memory' is not a key=value "
+    { N K, "memory",
+      "<command line>:1: 'memory' is not a key=value "
       "setting" },
     { N K, "vcpus=0", "<command line>:1: vcpus: 0 is out of range (1..32)" },
 };
@@ -178,8 +275,8 @@ static void test_bad(void)
 
         CU_ASSERT_EQUAL(e, -EINVAL);
         if (strcmp(err, b->err) != 0)
-            fprintf(stderr, "\nbad config %zu:\n  got  %s\n  want %s\n", i,
-                    err, b->err);
+            fprintf(stderr, "\nbad config %zu:\n  got  %s\n  want %s\n", i, err,
+                    b->err);
         CU_ASSERT_STRING_EQUAL(err, b->err);
         cfg_domain_free(&d);
         cfg_free(&c);
@@ -219,8 +316,8 @@ static void test_files(void)
     /* An absolute kernel path stays as it is. */
     cfg_init(&c);
     CU_ASSERT_EQUAL(cfg_parse_file(&c, path, err, sizeof(err)), 0);
-    CU_ASSERT_EQUAL(cfg_apply_override(&c, "kernel=\"/abs/k\"", 1, err,
-                                       sizeof(err)), 0);
+    CU_ASSERT_EQUAL(
+        cfg_apply_override(&c, "kernel=\"/abs/k\"", 1, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(cfg_domain_from(&c, &d, err, sizeof(err)), 0);
     CU_ASSERT_STRING_EQUAL(d.kernel, "/abs/k");
     cfg_domain_free(&d);
@@ -234,8 +331,10 @@ static void test_files(void)
     cfg_init(&c);
     CU_ASSERT_EQUAL(cfg_parse_file(&c, path, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(cfg_domain_from(&c, &d, err, sizeof(err)), -EINVAL);
-    snprintf(want, sizeof(want), "%s:3: memory: expected an integer, got "
-             "\"lots\"", path);
+    snprintf(want, sizeof(want),
+             "%s:3: memory: expected an integer, got "
+             "\"lots\"",
+             path);
     CU_ASSERT_STRING_EQUAL(err, want);
     cfg_domain_free(&d);
     cfg_free(&c);
@@ -265,9 +364,11 @@ static void test_lookup_lists(void)
     struct cfg c;
 
     cfg_init(&c);
-    CU_ASSERT_EQUAL(cfg_parse_text(&c, "x.cfg", 1, "vif = [ 'mac=00:16:3e:0"
+    CU_ASSERT_EQUAL(cfg_parse_text(&c, "x.cfg", 1,
+                                   "vif = [ 'mac=00:16:3e:0"
                                    "0:00:01,bridge=br0', 7, ]\nvif=[]\n",
-                                   true, err, sizeof(err)), 0);
+                                   true, err, sizeof(err)),
+                    0);
     e = cfg_lookup(&c, "vif");
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_EQUAL(e->line, 2);
@@ -288,5 +389,8 @@ static const struct unit_test tests[] = {
 };
 
 const struct unit_suite unit_suite_cfg = {
-    .name = "cfg", .init = NULL, .cleanup = NULL, .tests = tests,
+    .name = "cfg",
+    .init = NULL,
+    .cleanup = NULL,
+    .tests = tests,
 };

@@ -12,10 +12,10 @@
 #include "pvguest.h"
 #include "unit.h"
 
-#define VB        0xffffffff80000000ull
-#define IMG_SIZE  0x3100u
-#define NOTE_OFF  0x200u
-#define MiB       (1ull << 20)
+#define VB       0xffffffff80000000ull
+#define IMG_SIZE 0x3100u
+#define NOTE_OFF 0x200u
+#define MiB      (1ull << 20)
 
 /* Which notes make_image writes. */
 enum { N_ENTRY = 1, N_HCALL = 2, N_VBASE = 4, N_STRINGS = 8, N_ALL = 15 };
@@ -24,7 +24,7 @@ struct img {
     uint8_t *buf;
     size_t size;
     Elf64_Ehdr *eh;
-    Elf64_Phdr *note, *text, *data;     /* phdrs 0, 1, 2 */
+    Elf64_Phdr *note, *text, *data; /* phdrs 0, 1, 2 */
 };
 
 static size_t put_note(uint8_t *p, const char *name, uint32_t type,
@@ -86,14 +86,21 @@ static void make_image(struct img *t, uint64_t vb, unsigned notes)
         n += put_note(p + NOTE_OFF + n, "Xen", 1, &entry, 8);
     if (notes & N_HCALL)
         n += put_note(p + NOTE_OFF + n, "Xen", 2, &hcall, 8);
-    *t->note = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = NOTE_OFF,
-                             .p_filesz = n, .p_align = 4 };
-    *t->text = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
-                             .p_offset = 0x1000, .p_vaddr = vb,
-                             .p_filesz = 0x2000, .p_memsz = 0x2000 };
-    *t->data = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-                             .p_offset = 0x3000, .p_vaddr = vb + 0x2000,
-                             .p_filesz = 0x100, .p_memsz = 0x3000 };
+    *t->note = (Elf64_Phdr){
+        .p_type = PT_NOTE, .p_offset = NOTE_OFF, .p_filesz = n, .p_align = 4
+    };
+    *t->text = (Elf64_Phdr){ .p_type = PT_LOAD,
+                             .p_flags = PF_R | PF_X,
+                             .p_offset = 0x1000,
+                             .p_vaddr = vb,
+                             .p_filesz = 0x2000,
+                             .p_memsz = 0x2000 };
+    *t->data = (Elf64_Phdr){ .p_type = PT_LOAD,
+                             .p_flags = PF_R | PF_W,
+                             .p_offset = 0x3000,
+                             .p_vaddr = vb + 0x2000,
+                             .p_filesz = 0x100,
+                             .p_memsz = 0x3000 };
     for (size_t i = 0x1000; i < IMG_SIZE; i++)
         p[i] = (uint8_t)(i * 13 + 1);
 }
@@ -152,67 +159,106 @@ static void test_section_notes(void)
     t.eh->e_shoff = IMG_SIZE - 8;
     CU_ASSERT_EQUAL(parse(&t, &img, err), -ENOEXEC);
     CU_ASSERT_STRING_EQUAL(err, "t.elf: section headers at 0x30f8 (2 "
-                           "entries) beyond end of file (size 0x3100)");
+                                "entries) beyond end of file (size 0x3100)");
     free(t.buf);
 }
 
 enum mut {
-    M_SHORT, M_MAGIC, M_CLASS, M_DATA, M_MACHINE, M_TYPE, M_PHENTSIZE,
-    M_NOPHDR, M_PHOFF, M_PHOFF_WRAP, M_SEG_FILE, M_SEG_WRAP, M_FILESZ,
-    M_OVERLAP, M_VWRAP, M_BELOW_VB, M_NO_ENTRY, M_ENTRY_DATA, M_NO_HCALL,
-    M_HCALL_ALIGN, M_HCALL_OUT, M_NOTE_TRUNC, M_NOTE_SIZE, M_VB_ALIGN,
+    M_SHORT,
+    M_MAGIC,
+    M_CLASS,
+    M_DATA,
+    M_MACHINE,
+    M_TYPE,
+    M_PHENTSIZE,
+    M_NOPHDR,
+    M_PHOFF,
+    M_PHOFF_WRAP,
+    M_SEG_FILE,
+    M_SEG_WRAP,
+    M_FILESZ,
+    M_OVERLAP,
+    M_VWRAP,
+    M_BELOW_VB,
+    M_NO_ENTRY,
+    M_ENTRY_DATA,
+    M_NO_HCALL,
+    M_HCALL_ALIGN,
+    M_HCALL_OUT,
+    M_NOTE_TRUNC,
+    M_NOTE_SIZE,
+    M_VB_ALIGN,
     M_NO_LOAD,
 };
 
 struct bad {
     enum mut m;
     int err;
-    const char *msg;        /* exact, or prefix when ending in '*' */
+    const char *msg; /* exact, or prefix when ending in '*' */
 };
 
 static const struct bad bads[] = {
-    { M_SHORT, -ENOEXEC, "t.elf: file too short for an ELF header (40 "
+    { M_SHORT, -ENOEXEC,
+      "t.elf: file too short for an ELF header (40 "
       "bytes)" },
     { M_MAGIC, -ENOEXEC, "t.elf: not an ELF file (bad magic)" },
     { M_CLASS, -ENOEXEC, "t.elf: ELF class 1, expected ELFCLASS64" },
-    { M_DATA, -ENOEXEC, "t.elf: ELF data encoding 2, expected little-"
+    { M_DATA, -ENOEXEC,
+      "t.elf: ELF data encoding 2, expected little-"
       "endian" },
     { M_MACHINE, -ENOEXEC, "t.elf: machine 3, expected x86_64 (62)" },
-    { M_TYPE, -ENOEXEC, "t.elf: ELF type 3, expected an executable "
+    { M_TYPE, -ENOEXEC,
+      "t.elf: ELF type 3, expected an executable "
       "(ET_EXEC)" },
     { M_PHENTSIZE, -ENOEXEC, "t.elf: program header size 32, expected 56" },
     { M_NOPHDR, -ENOEXEC, "t.elf: no program headers" },
-    { M_PHOFF, -ENOEXEC, "t.elf: program headers at 0x30f0 (3 entries) "
+    { M_PHOFF, -ENOEXEC,
+      "t.elf: program headers at 0x30f0 (3 entries) "
       "beyond end of file (size 0x3100)" },
-    { M_PHOFF_WRAP, -ENOEXEC, "t.elf: program headers at 0xfffffffffffffff0 "
+    { M_PHOFF_WRAP, -ENOEXEC,
+      "t.elf: program headers at 0xfffffffffffffff0 "
       "(3 entries) beyond end of file (size 0x3100)" },
-    { M_SEG_FILE, -ENOEXEC, "t.elf: segment 2: p_offset+p_filesz "
+    { M_SEG_FILE, -ENOEXEC,
+      "t.elf: segment 2: p_offset+p_filesz "
       "0x3000+0x1000 beyond end of file (size 0x3100)" },
-    { M_SEG_WRAP, -ENOEXEC, "t.elf: segment 2: p_offset+p_filesz "
+    { M_SEG_WRAP, -ENOEXEC,
+      "t.elf: segment 2: p_offset+p_filesz "
       "0xffffffffffffff00+0x100 beyond end of file (size 0x3100)" },
-    { M_FILESZ, -ENOEXEC, "t.elf: segment 2: p_filesz 0x4000 larger than "
+    { M_FILESZ, -ENOEXEC,
+      "t.elf: segment 2: p_filesz 0x4000 larger than "
       "p_memsz 0x3000" },
-    { M_OVERLAP, -ENOEXEC, "t.elf: segments 1 [0xffffffff80000000-"
+    { M_OVERLAP, -ENOEXEC,
+      "t.elf: segments 1 [0xffffffff80000000-"
       "0xffffffff80002000) and 2 [0xffffffff80001800-...) overlap" },
-    { M_VWRAP, -ENOEXEC, "t.elf: segment 2: p_vaddr+p_memsz "
+    { M_VWRAP, -ENOEXEC,
+      "t.elf: segment 2: p_vaddr+p_memsz "
       "0xfffffffffffff000+0x3000 wraps around" },
-    { M_BELOW_VB, -ENOEXEC, "t.elf: segment 2: p_vaddr 0x1000 below "
+    { M_BELOW_VB, -ENOEXEC,
+      "t.elf: segment 2: p_vaddr 0x1000 below "
       "virt_base 0xffffffff80000000" },
-    { M_NO_ENTRY, -ENOEXEC, "t.elf: no entry point (e_entry is 0 and no "
+    { M_NO_ENTRY, -ENOEXEC,
+      "t.elf: no entry point (e_entry is 0 and no "
       "Xen ENTRY note)" },
-    { M_ENTRY_DATA, -ENOEXEC, "t.elf: entry point 0xffffffff80002010 is not "
+    { M_ENTRY_DATA, -ENOEXEC,
+      "t.elf: entry point 0xffffffff80002010 is not "
       "inside an executable loaded segment" },
-    { M_NO_HCALL, -EINVAL, "t.elf: no Xen HYPERCALL_PAGE note (is this a "
+    { M_NO_HCALL, -EINVAL,
+      "t.elf: no Xen HYPERCALL_PAGE note (is this a "
       "Xen PV kernel?)" },
-    { M_HCALL_ALIGN, -EINVAL, "t.elf: hypercall page 0xffffffff80001008 is "
+    { M_HCALL_ALIGN, -EINVAL,
+      "t.elf: hypercall page 0xffffffff80001008 is "
       "not 4 KiB aligned" },
-    { M_HCALL_OUT, -EINVAL, "t.elf: hypercall page 0xffffffff80010000 is "
+    { M_HCALL_OUT, -EINVAL,
+      "t.elf: hypercall page 0xffffffff80010000 is "
       "not inside a loaded segment" },
-    { M_NOTE_TRUNC, -ENOEXEC, "t.elf: segment 0: note at offset 0x0 (name 4 "
+    { M_NOTE_TRUNC, -ENOEXEC,
+      "t.elf: segment 0: note at offset 0x0 (name 4 "
       "bytes, desc 4294967295 bytes) runs past the end*" },
-    { M_NOTE_SIZE, -EINVAL, "t.elf: segment 0: Xen note HYPERCALL_PAGE has "
+    { M_NOTE_SIZE, -EINVAL,
+      "t.elf: segment 0: Xen note HYPERCALL_PAGE has "
       "a 2-byte value (expected 4 or 8)" },
-    { M_VB_ALIGN, -EINVAL, "t.elf: virt_base 0xffffffff7ffff800 is not 4 "
+    { M_VB_ALIGN, -EINVAL,
+      "t.elf: virt_base 0xffffffff7ffff800 is not 4 "
       "KiB aligned" },
     { M_NO_LOAD, -ENOEXEC, "t.elf: no loadable segment" },
 };
@@ -222,25 +268,62 @@ static void mutate(struct img *t, enum mut m)
     uint64_t v;
 
     switch (m) {
-    case M_SHORT: t->size = 40; break;
-    case M_MAGIC: t->buf[1] = 'X'; break;
-    case M_CLASS: t->eh->e_ident[EI_CLASS] = ELFCLASS32; break;
-    case M_DATA: t->eh->e_ident[EI_DATA] = ELFDATA2MSB; break;
-    case M_MACHINE: t->eh->e_machine = EM_386; break;
-    case M_TYPE: t->eh->e_type = ET_DYN; break;
-    case M_PHENTSIZE: t->eh->e_phentsize = 32; break;
-    case M_NOPHDR: t->eh->e_phnum = 0; break;
-    case M_PHOFF: t->eh->e_phoff = IMG_SIZE - 16; break;
-    case M_PHOFF_WRAP: t->eh->e_phoff = ~0ull - 15; break;
-    case M_SEG_FILE: t->data->p_filesz = 0x1000; break;
-    case M_SEG_WRAP: t->data->p_offset = ~0ull - 0xff; break;
-    case M_FILESZ: t->data->p_filesz = 0x4000; break;
-    case M_OVERLAP: t->data->p_vaddr = VB + 0x1800; break;
-    case M_VWRAP: t->data->p_vaddr = ~0ull - 0xfff; break;
-    case M_BELOW_VB: t->data->p_vaddr = 0x1000; break;
-    case M_NO_ENTRY: t->eh->e_entry = 0; break;     /* image has no note */
-    case M_ENTRY_DATA: t->eh->e_entry = VB + 0x2010; break;
-    case M_NO_HCALL: break;
+    case M_SHORT:
+        t->size = 40;
+        break;
+    case M_MAGIC:
+        t->buf[1] = 'X';
+        break;
+    case M_CLASS:
+        t->eh->e_ident[EI_CLASS] = ELFCLASS32;
+        break;
+    case M_DATA:
+        t->eh->e_ident[EI_DATA] = ELFDATA2MSB;
+        break;
+    case M_MACHINE:
+        t->eh->e_machine = EM_386;
+        break;
+    case M_TYPE:
+        t->eh->e_type = ET_DYN;
+        break;
+    case M_PHENTSIZE:
+        t->eh->e_phentsize = 32;
+        break;
+    case M_NOPHDR:
+        t->eh->e_phnum = 0;
+        break;
+    case M_PHOFF:
+        t->eh->e_phoff = IMG_SIZE - 16;
+        break;
+    case M_PHOFF_WRAP:
+        t->eh->e_phoff = ~0ull - 15;
+        break;
+    case M_SEG_FILE:
+        t->data->p_filesz = 0x1000;
+        break;
+    case M_SEG_WRAP:
+        t->data->p_offset = ~0ull - 0xff;
+        break;
+    case M_FILESZ:
+        t->data->p_filesz = 0x4000;
+        break;
+    case M_OVERLAP:
+        t->data->p_vaddr = VB + 0x1800;
+        break;
+    case M_VWRAP:
+        t->data->p_vaddr = ~0ull - 0xfff;
+        break;
+    case M_BELOW_VB:
+        t->data->p_vaddr = 0x1000;
+        break;
+    case M_NO_ENTRY:
+        t->eh->e_entry = 0;
+        break; /* image has no note */
+    case M_ENTRY_DATA:
+        t->eh->e_entry = VB + 0x2010;
+        break;
+    case M_NO_HCALL:
+        break;
     case M_HCALL_ALIGN:
     case M_HCALL_OUT:
         v = m == M_HCALL_ALIGN ? VB + 0x1008 : VB + 0x10000;
@@ -287,10 +370,10 @@ static void test_bad(void)
         mutate(&t, b->m);
         e = parse(&t, &img, err);
         CU_ASSERT_EQUAL(e, b->err);
-        if (b->msg[n - 1] == '*' ? strncmp(err, b->msg, n - 1) != 0 :
-            strcmp(err, b->msg) != 0) {
-            fprintf(stderr, "\nbad image %zu:\n  got  %s\n  want %s\n", i,
-                    err, b->msg);
+        if (b->msg[n - 1] == '*' ? strncmp(err, b->msg, n - 1) != 0
+                                 : strcmp(err, b->msg) != 0) {
+            fprintf(stderr, "\nbad image %zu:\n  got  %s\n  want %s\n", i, err,
+                    b->msg);
             CU_FAIL("message");
         }
         free(t.buf);
@@ -316,18 +399,23 @@ static void test_layout_errors(void)
         int err;
         const char *msg;
     } cases[] = {
-        { VB, 64 * 1024, -ENOMEM, "t.elf: image needs 120 KiB but domain has "
+        { VB, 64 * 1024, -ENOMEM,
+          "t.elf: image needs 120 KiB but domain has "
           "64 KiB (kernel 20 KiB, p2m 4 KiB, stack 64 KiB, page tables 16 "
           "KiB)" },
-        { VB, 4 * MiB + 100, -EINVAL, "t.elf: memory size 0x400064 is not a "
+        { VB, 4 * MiB + 100, -EINVAL,
+          "t.elf: memory size 0x400064 is not a "
           "non-zero multiple of 4 KiB" },
-        { 0x00007f8000000000ull, 4 * MiB, -EINVAL, "t.elf: mapping memory at "
+        { 0x00007f8000000000ull, 4 * MiB, -EINVAL,
+          "t.elf: mapping memory at "
           "virt_base 0x7f8000000000-0x7f80003fffff overlaps pvisor's "
           "area 0x7f8000000000-0x7fffffffffff (L4 slot 255)" },
-        { 0xfffffffffff00000ull, 4 * MiB, -EINVAL, "t.elf: virt_base "
+        { 0xfffffffffff00000ull, 4 * MiB, -EINVAL,
+          "t.elf: virt_base "
           "0xfffffffffff00000 + memory 0x400000 wraps around the address "
           "space" },
-        { 0x00007ffffff00000ull, 4 * MiB, -EINVAL, "t.elf: mapping memory at "
+        { 0x00007ffffff00000ull, 4 * MiB, -EINVAL,
+          "t.elf: mapping memory at "
           "virt_base 0x7ffffff00000-0x8000002fffff leaves the "
           "canonical address space" },
     };
@@ -345,8 +433,8 @@ static void test_layout_errors(void)
             e = pvg_layout_plan(&img, cases[i].mem, &lay, err, sizeof(err));
             CU_ASSERT_EQUAL(e, cases[i].err);
             if (strcmp(err, cases[i].msg) != 0) {
-                fprintf(stderr, "\nlayout %zu:\n  got  %s\n  want %s\n", i,
-                        err, cases[i].msg);
+                fprintf(stderr, "\nlayout %zu:\n  got  %s\n  want %s\n", i, err,
+                        cases[i].msg);
                 CU_FAIL("message");
             }
         }
@@ -366,7 +454,8 @@ static void test_segment_outside_memory(void)
     CU_ASSERT_FATAL(parse(&t, &img, err) == 0);
     CU_ASSERT_EQUAL(pvg_layout_plan(&img, 8 * MiB, &lay, err, sizeof(err)),
                     -ENOMEM);
-    CU_ASSERT_STRING_EQUAL(err, "t.elf: segment at p_vaddr 0xffffffff81000000"
+    CU_ASSERT_STRING_EQUAL(err,
+                           "t.elf: segment at p_vaddr 0xffffffff81000000"
                            " (gpa 0x1000000, 0x3000 bytes) lies outside guest "
                            "memory (8192 KiB)");
     free(t.buf);
@@ -484,7 +573,7 @@ static void test_layout_unaligned_base(void)
 static void test_layout_low_and_top(void)
 {
     check_layout(0, 2 * MiB);
-    check_layout(0xffffffffffc00000ull, 4 * MiB);  /* ends at 2^64 */
+    check_layout(0xffffffffffc00000ull, 4 * MiB); /* ends at 2^64 */
 }
 
 static void test_plan_page_tables(void)
@@ -496,18 +585,19 @@ static void test_plan_page_tables(void)
 
     make_image(&t, VB, N_ALL);
     CU_ASSERT_FATAL(parse(&t, &img, err) == 0);
-    CU_ASSERT_EQUAL(pvg_layout_plan(&img, 1024 * MiB, &lay, err,
-                                    sizeof(err)), 0);
+    CU_ASSERT_EQUAL(pvg_layout_plan(&img, 1024 * MiB, &lay, err, sizeof(err)),
+                    0);
     CU_ASSERT_EQUAL(lay.nr_l3, 1);
     CU_ASSERT_EQUAL(lay.nr_l2, 1);
     CU_ASSERT_EQUAL(lay.nr_l1, 512);
     CU_ASSERT_EQUAL(lay.nr_pt_frames, 515);
     CU_ASSERT_EQUAL(lay.nr_p2m_frames, 512);
     /* 2 GiB is the most that fits above guest-kit's base. */
-    CU_ASSERT_EQUAL(pvg_layout_plan(&img, 2048 * MiB, &lay, err,
-                                    sizeof(err)), 0);
-    CU_ASSERT_EQUAL(pvg_layout_plan(&img, 2048 * MiB + 4096, &lay, err,
-                                    sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(pvg_layout_plan(&img, 2048 * MiB, &lay, err, sizeof(err)),
+                    0);
+    CU_ASSERT_EQUAL(
+        pvg_layout_plan(&img, 2048 * MiB + 4096, &lay, err, sizeof(err)),
+        -EINVAL);
     free(t.buf);
 }
 
@@ -535,7 +625,7 @@ static void test_load_file(void)
     CU_ASSERT_EQUAL(pvg_image_load(path, &img, err, sizeof(err)), -ENOEXEC);
     CU_ASSERT(strncmp(err, path, strlen(path)) == 0);
     CU_ASSERT(strstr(err, ": segment 2: p_offset+p_filesz 0x3000+0x100 "
-                     "beyond end of file (size 0x3080)") != NULL);
+                          "beyond end of file (size 0x3080)") != NULL);
     unlink(path);
     CU_ASSERT_EQUAL(pvg_image_load(path, &img, err, sizeof(err)), -ENOENT);
     CU_ASSERT(strstr(err, "No such file or directory") != NULL);
@@ -558,5 +648,8 @@ static const struct unit_test tests[] = {
 };
 
 const struct unit_suite unit_suite_elf = {
-    .name = "elf", .init = NULL, .cleanup = NULL, .tests = tests,
+    .name = "elf",
+    .init = NULL,
+    .cleanup = NULL,
+    .tests = tests,
 };

@@ -12,7 +12,7 @@
 #include "unit.h"
 
 #define MAX_PORTS 64
-#define G FAKE_SCRATCH_GPA
+#define G         FAKE_SCRATCH_GPA
 
 static struct hv_domain *dom;
 static struct shared_info *sh;
@@ -150,13 +150,12 @@ static void test_bind_errors(void)
     uint32_t a, b, p;
 
     setup();
-    CU_ASSERT_EQUAL(hv_evtchn_op(dom, EVTCHNOP_alloc_unbound, &au),
-                    -XEN_EPERM);
+    CU_ASSERT_EQUAL(hv_evtchn_op(dom, EVTCHNOP_alloc_unbound, &au), -XEN_EPERM);
     CU_ASSERT_EQUAL(bind_interdomain(0, &p), -XEN_EINVAL);
     CU_ASSERT_EQUAL(bind_interdomain(MAX_PORTS, &p), -XEN_EINVAL);
-    CU_ASSERT_EQUAL(bind_interdomain(5, &p), -XEN_EINVAL);   /* free */
+    CU_ASSERT_EQUAL(bind_interdomain(5, &p), -XEN_EINVAL); /* free */
     make_pair(&a, &b);
-    CU_ASSERT_EQUAL(bind_interdomain(a, &p), -XEN_EINVAL);   /* taken */
+    CU_ASSERT_EQUAL(bind_interdomain(a, &p), -XEN_EINVAL); /* taken */
     CU_ASSERT_EQUAL(hv_evtchn_op(dom, 99, &au), -XEN_ENOSYS);
     teardown();
 }
@@ -196,7 +195,7 @@ static void test_virq(void)
     setup();
     CU_ASSERT_EQUAL(bind_virq(VIRQ_TIMER, 0, &p0), 0);
     CU_ASSERT_EQUAL(bind_virq(VIRQ_TIMER, 0, &p), -XEN_EEXIST);
-    CU_ASSERT_EQUAL(bind_virq(VIRQ_TIMER, 1, &p1), 0);   /* per vCPU */
+    CU_ASSERT_EQUAL(bind_virq(VIRQ_TIMER, 1, &p1), 0); /* per vCPU */
     CU_ASSERT_NOT_EQUAL(p0, p1);
     CU_ASSERT_EQUAL(bind_virq(VIRQ_CONSOLE, 1, &p), -XEN_EINVAL);
     CU_ASSERT_EQUAL(bind_virq(NR_VIRQS, 0, &p), -XEN_EINVAL);
@@ -408,8 +407,8 @@ static void test_hypercall_path(void)
     bi.remote_port = au.port;
     bi.local_port = 0;
     memcpy(fake_gpa(dom, G + 0x100), &bi, sizeof(bi));
-    CU_ASSERT_EQUAL(evtchn_hc(EVTCHNOP_bind_interdomain,
-                              FAKE_VA(G + 0x100)), 0);
+    CU_ASSERT_EQUAL(evtchn_hc(EVTCHNOP_bind_interdomain, FAKE_VA(G + 0x100)),
+                    0);
     memcpy(&bi, fake_gpa(dom, G + 0x100), sizeof(bi));
     CU_ASSERT_EQUAL(bi.local_port, 2);
     guest_ack();
@@ -423,10 +422,12 @@ static void test_hypercall_path(void)
     /* pvisor_notify(port): a send without an argument struct. */
     guest_ack();
     CU_ASSERT_EQUAL(fake_hypercall(dom->vcpus[0], __HYPERVISOR_pvisor_notify,
-                                   au.port, 0, 0, 0, 0), 0);
+                                   au.port, 0, 0, 0, 0),
+                    0);
     CU_ASSERT_TRUE(pending(bi.local_port));
     CU_ASSERT_EQUAL(fake_hypercall(dom->vcpus[0], __HYPERVISOR_pvisor_notify,
-                                   1ULL << 32, 0, 0, 0, 0), -XEN_EINVAL);
+                                   1ULL << 32, 0, 0, 0, 0),
+                    -XEN_EINVAL);
 
     memset(&st, 0, sizeof(st));
     st.dom = DOMID_SELF;
@@ -449,8 +450,7 @@ static void test_hypercall_path(void)
     /* An OUT field on a read-only page: the port is allocated but the
      * guest is told the copy-out failed. */
     *fake_l1e(dom, FAKE_VA(G)) &= ~HV_PTE_RW;
-    CU_ASSERT_EQUAL(evtchn_hc(EVTCHNOP_alloc_unbound, FAKE_VA(G)),
-                    -XEN_EFAULT);
+    CU_ASSERT_EQUAL(evtchn_hc(EVTCHNOP_alloc_unbound, FAKE_VA(G)), -XEN_EFAULT);
     teardown();
 }
 
@@ -470,5 +470,8 @@ static const struct unit_test tests[] = {
 };
 
 const struct unit_suite unit_suite_evtchn = {
-    "evtchn", NULL, NULL, tests,
+    "evtchn",
+    NULL,
+    NULL,
+    tests,
 };

@@ -12,15 +12,15 @@
 #include "fake_domain.h"
 #include "unit.h"
 
-#define G FAKE_SCRATCH_GPA
-#define DATA_PFN 0x20u      /* a frame the guest grants */
+#define G        FAKE_SCRATCH_GPA
+#define DATA_PFN 0x20u /* a frame the guest grants */
 
 static struct hv_domain *dom;
 
 static struct grant_entry_v1 *gent(uint32_t ref)
 {
-    return (struct grant_entry_v1 *)(dom->priv +
-                                     HV_PRIV_GNT * HV_PAGE_SIZE) + ref;
+    return (struct grant_entry_v1 *)(dom->priv + HV_PRIV_GNT * HV_PAGE_SIZE) +
+           ref;
 }
 
 /* GNTTABOP_setup_table through the hypercall path. */
@@ -97,17 +97,17 @@ static void test_dom0_map_rules(void)
     } cases[] = {
         { "rw grant mapped rw", 0, GTF_permit_access, DATA_PFN, 8, true, 0,
           "" },
-        { "ro grant mapped ro", 0, GTF_permit_access | GTF_readonly,
-          DATA_PFN, 9, false, 0, "" },
-        { "ro grant mapped rw", 0, GTF_permit_access | GTF_readonly,
-          DATA_PFN, 10, true, -EPERM,
+        { "ro grant mapped ro", 0, GTF_permit_access | GTF_readonly, DATA_PFN,
+          9, false, 0, "" },
+        { "ro grant mapped rw", 0, GTF_permit_access | GTF_readonly, DATA_PFN,
+          10, true, -EPERM,
           "d7: grant ref 10: not granted to domain 0 for writing" },
         { "granted to another domain", 5, GTF_permit_access, DATA_PFN, 11,
           false, -EPERM, "d7: grant ref 11: not granted to domain 0" },
         { "not permitted", 0, GTF_invalid, DATA_PFN, 12, false, -EPERM,
           "d7: grant ref 12: not granted to domain 0" },
-        { "transfer entry", 0, GTF_accept_transfer, DATA_PFN, 13, false,
-          -EPERM, "d7: grant ref 13: not granted to domain 0" },
+        { "transfer entry", 0, GTF_accept_transfer, DATA_PFN, 13, false, -EPERM,
+          "d7: grant ref 13: not granted to domain 0" },
         { "frame beyond RAM", 0, GTF_permit_access, FAKE_PAGES + 3, 14, false,
           -EPERM, "d7: grant ref 14: frame outside the domain's memory" },
         { "ref beyond the table", 0, GTF_permit_access, DATA_PFN, 512, false,
@@ -155,17 +155,18 @@ static void test_batch_and_pins(void)
     grant(9, 0, DATA_PFN + 1, GTF_permit_access);
     grant(10, 4, DATA_PFN + 2, GTF_permit_access); /* not for dom0 */
     /* All or nothing: the bad third ref undoes the first two. */
-    CU_ASSERT_EQUAL(hv_gnttab_dom0_map(dom, refs, 3, true, frames, err,
-                                       sizeof(err)), -EPERM);
+    CU_ASSERT_EQUAL(
+        hv_gnttab_dom0_map(dom, refs, 3, true, frames, err, sizeof(err)),
+        -EPERM);
     CU_ASSERT_FALSE(gent(8)->flags & (GTF_reading | GTF_writing));
     CU_ASSERT_FALSE(gent(9)->flags & (GTF_reading | GTF_writing));
 
     /* Two maps of one ref: bits stay until the last unmap. */
-    CU_ASSERT_EQUAL(hv_gnttab_dom0_map(dom, refs, 2, true, frames, err,
-                                       sizeof(err)), 0);
+    CU_ASSERT_EQUAL(
+        hv_gnttab_dom0_map(dom, refs, 2, true, frames, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(frames[1], DATA_PFN + 1);
-    CU_ASSERT_EQUAL(hv_gnttab_dom0_map(dom, refs, 1, false, frames, err,
-                                       sizeof(err)), 0);
+    CU_ASSERT_EQUAL(
+        hv_gnttab_dom0_map(dom, refs, 1, false, frames, err, sizeof(err)), 0);
     hv_gnttab_dom0_unmap(dom, refs, 2, true);
     CU_ASSERT(gent(8)->flags & GTF_reading);
     CU_ASSERT_FALSE(gent(8)->flags & GTF_writing);
@@ -175,14 +176,12 @@ static void test_batch_and_pins(void)
      * bit is set) fails while dom0 still maps the grant. */
     uint16_t *flags = &gent(8)->flags;
     uint16_t expect = GTF_permit_access;
-    CU_ASSERT_FALSE(__atomic_compare_exchange_n(flags, &expect, 0, false,
-                                                __ATOMIC_SEQ_CST,
-                                                __ATOMIC_SEQ_CST));
+    CU_ASSERT_FALSE(__atomic_compare_exchange_n(
+        flags, &expect, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
     hv_gnttab_dom0_unmap(dom, refs, 1, false);
     expect = GTF_permit_access;
     CU_ASSERT(__atomic_compare_exchange_n(flags, &expect, 0, false,
-                                          __ATOMIC_SEQ_CST,
-                                          __ATOMIC_SEQ_CST));
+                                          __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
     teardown();
 }
 
@@ -217,8 +216,7 @@ static void test_copy(void)
     c.len = 14;
     c.flags = GNTCOPY_source_gref;
     CU_ASSERT_EQUAL(copy1(&c), GNTST_okay);
-    CU_ASSERT_STRING_EQUAL((char *)fake_gpa(dom, (DATA_PFN + 2) * 4096ULL +
-                                                     7),
+    CU_ASSERT_STRING_EQUAL((char *)fake_gpa(dom, (DATA_PFN + 2) * 4096ULL + 7),
                            "granted bytes");
     CU_ASSERT_FALSE(gent(8)->flags & (GTF_reading | GTF_writing));
 
@@ -272,8 +270,7 @@ static void test_query_and_version(void)
                                    GNTTABOP_set_version, FAKE_VA(G), 1, 0, 0),
                     -XEN_EINVAL);
     CU_ASSERT_EQUAL(fake_hypercall(dom->vcpus[0], __HYPERVISOR_grant_table_op,
-                                   GNTTABOP_map_grant_ref, FAKE_VA(G), 1, 0,
-                                   0),
+                                   GNTTABOP_map_grant_ref, FAKE_VA(G), 1, 0, 0),
                     -XEN_ENOSYS);
     /* add_to_physmap moves frame 0 into guest RAM. */
     CU_ASSERT_EQUAL(hv_gnttab_add_to_physmap(dom, 0, DATA_PFN + 5), 0);
@@ -287,8 +284,8 @@ static void test_query_and_version(void)
     uint32_t ref = 3;
     uint64_t frame;
     char err[128];
-    CU_ASSERT_EQUAL(hv_gnttab_dom0_map(dom, &ref, 1, false, &frame, err,
-                                       sizeof(err)), 0);
+    CU_ASSERT_EQUAL(
+        hv_gnttab_dom0_map(dom, &ref, 1, false, &frame, err, sizeof(err)), 0);
     CU_ASSERT(ram[3].flags & GTF_reading);
     hv_gnttab_dom0_unmap(dom, &ref, 1, false);
     teardown();
@@ -304,5 +301,8 @@ static const struct unit_test tests[] = {
 };
 
 const struct unit_suite unit_suite_gnttab = {
-    "gnttab", NULL, NULL, tests,
+    "gnttab",
+    NULL,
+    NULL,
+    tests,
 };

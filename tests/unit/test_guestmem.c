@@ -17,34 +17,34 @@
  * A 4 MiB fake guest RAM. Page tables come from a bump allocator starting
  * at page 1 (the L4); data frames are chosen by each mapping.
  */
-#define RAM_SIZE (4ULL << 20)
-#define PAGE HV_PAGE_SIZE
-#define FLAGS (HV_PTE_P | HV_PTE_RW | HV_PTE_U)
-#define L4_GPA 0x1000ULL
-#define TABLES_END 0x40000ULL     /* tables live in [L4_GPA, here) */
+#define RAM_SIZE   (4ULL << 20)
+#define PAGE       HV_PAGE_SIZE
+#define FLAGS      (HV_PTE_P | HV_PTE_RW | HV_PTE_U)
+#define L4_GPA     0x1000ULL
+#define TABLES_END 0x40000ULL /* tables live in [L4_GPA, here) */
 
 /* Mappings made by build(): */
-#define VA_A 0x0000000040000000ULL     /* -> frame 0x40000 */
-#define GPA_A 0x40000ULL
-#define VA_B (VA_A + PAGE)              /* -> frame 0x50000, not GPA_A+4K */
-#define GPA_B 0x50000ULL
-#define VA_RO (VA_A + 2 * PAGE)         /* -> frame 0x41000, no RW */
-#define GPA_RO 0x41000ULL
-#define VA_2M 0x0000000080000000ULL     /* 2 MiB PS page -> 0x200000 */
-#define GPA_2M 0x200000ULL
-#define VA_1G 0x00000000c0000000ULL     /* 1 GiB PS page -> 0 */
-#define VA_BIG 0x0000000100000000ULL    /* 257 pages -> 0x100000.. */
-#define GPA_BIG 0x100000ULL
+#define VA_A      0x0000000040000000ULL /* -> frame 0x40000 */
+#define GPA_A     0x40000ULL
+#define VA_B      (VA_A + PAGE) /* -> frame 0x50000, not GPA_A+4K */
+#define GPA_B     0x50000ULL
+#define VA_RO     (VA_A + 2 * PAGE) /* -> frame 0x41000, no RW */
+#define GPA_RO    0x41000ULL
+#define VA_2M     0x0000000080000000ULL /* 2 MiB PS page -> 0x200000 */
+#define GPA_2M    0x200000ULL
+#define VA_1G     0x00000000c0000000ULL /* 1 GiB PS page -> 0 */
+#define VA_BIG    0x0000000100000000ULL /* 257 pages -> 0x100000.. */
+#define GPA_BIG   0x100000ULL
 #define BIG_PAGES 257
-#define VA_HI 0xffffffff80000000ULL     /* -> frame 0x42000 */
-#define GPA_HI 0x42000ULL
-#define VA_S256 0xffff800000000000ULL   /* L4 slot 256 -> frame 0x43000 */
-#define GPA_S256 0x43000ULL
-#define VA_LAST 0xfffffffffffff000ULL   /* -> frame 0x44000 */
-#define GPA_LAST 0x44000ULL
-#define VA_ZERO 0x0ULL                  /* -> frame 0x45000 */
-#define GPA_ZERO 0x45000ULL
-#define GPA_PRIV 0x46000ULL             /* what slot 255 maps */
+#define VA_HI     0xffffffff80000000ULL /* -> frame 0x42000 */
+#define GPA_HI    0x42000ULL
+#define VA_S256   0xffff800000000000ULL /* L4 slot 256 -> frame 0x43000 */
+#define GPA_S256  0x43000ULL
+#define VA_LAST   0xfffffffffffff000ULL /* -> frame 0x44000 */
+#define GPA_LAST  0x44000ULL
+#define VA_ZERO   0x0ULL /* -> frame 0x45000 */
+#define GPA_ZERO  0x45000ULL
+#define GPA_PRIV  0x46000ULL /* what slot 255 maps */
 
 struct fake_as {
     struct hv_aspace as;
@@ -135,21 +135,20 @@ struct xlate_case {
     uint64_t gva;
     unsigned acc;
     enum edit edit;
-    int level;          /* which entry of gva's walk to edit */
-    uint64_t bits;      /* clear/set mask, or the new entry/cr3 */
+    int level;     /* which entry of gva's walk to edit */
+    uint64_t bits; /* clear/set mask, or the new entry/cr3 */
     int rc;
-    uint64_t gpa;       /* expected when rc == 0 */
+    uint64_t gpa; /* expected when rc == 0 */
 };
 
-#define U HV_ACC_USER
-#define W (HV_ACC_USER | HV_ACC_WRITE)
+#define U  HV_ACC_USER
+#define W  (HV_ACC_USER | HV_ACC_WRITE)
 #define EF (-XEN_EFAULT)
 
 static const struct xlate_case xlate_cases[] = {
     { "mapped read", VA_A + 0x123, U, E_NONE, 0, 0, 0, GPA_A + 0x123 },
     { "mapped write", VA_A + 0xfff, W, E_NONE, 0, 0, 0, GPA_A + 0xfff },
-    { "second page is its own frame", VA_B + 8, U, E_NONE, 0, 0, 0,
-      GPA_B + 8 },
+    { "second page is its own frame", VA_B + 8, U, E_NONE, 0, 0, 0, GPA_B + 8 },
     { "upper half", VA_HI + 0x10, W, E_NONE, 0, 0, 0, GPA_HI + 0x10 },
     { "L4 slot 256 is guest space", VA_S256 + 1, U, E_NONE, 0, 0, 0,
       GPA_S256 + 1 },
@@ -174,17 +173,16 @@ static const struct xlate_case xlate_cases[] = {
       GPA_A + 1 },
     { "non-canonical low", 0x0000800000000000ULL, U, E_NONE, 0, 0, EF, 0 },
     { "non-canonical high", 0xffff7fffffffffffULL, U, E_NONE, 0, 0, EF, 0 },
-    { "non-canonical bit 63 only", 0x8000000040000000ULL, U, E_NONE, 0, 0,
-      EF, 0 },
+    { "non-canonical bit 63 only", 0x8000000040000000ULL, U, E_NONE, 0, 0, EF,
+      0 },
     { "pvisor's slot, mapped", PV_PRIV_VA + 0x10, U, E_NONE, 0, 0, EF, 0 },
     { "pvisor's slot, supervisor", PV_PRIV_VA, 0, E_NONE, 0, 0, EF, 0 },
-    { "pvisor's slot, last byte", PV_PRIV_VA + (1ULL << 39) - 1, U, E_NONE,
-      0, 0, EF, 0 },
+    { "pvisor's slot, last byte", PV_PRIV_VA + (1ULL << 39) - 1, U, E_NONE, 0,
+      0, EF, 0 },
     { "cr3 beyond RAM", VA_A, U, E_CR3, 0, RAM_SIZE, EF, 0 },
-    { "L3 table beyond RAM", VA_A, U, E_REPLACE, 4, RAM_SIZE | FLAGS, EF,
+    { "L3 table beyond RAM", VA_A, U, E_REPLACE, 4, RAM_SIZE | FLAGS, EF, 0 },
+    { "L1 table far beyond RAM", VA_A, U, E_REPLACE, 2, HV_PTE_ADDR | FLAGS, EF,
       0 },
-    { "L1 table far beyond RAM", VA_A, U, E_REPLACE, 2,
-      HV_PTE_ADDR | FLAGS, EF, 0 },
     { "frame beyond RAM", VA_A, U, E_REPLACE, 1, RAM_SIZE | FLAGS, EF, 0 },
     { "frame is the last page", VA_A + 9, U, E_REPLACE, 1,
       (RAM_SIZE - PAGE) | FLAGS, 0, RAM_SIZE - PAGE + 9 },
@@ -193,8 +191,7 @@ static const struct xlate_case xlate_cases[] = {
       GPA_2M + 0x1fffff },
     { "2 MiB page beyond RAM", VA_2M, U, E_REPLACE, 2,
       RAM_SIZE | FLAGS | HV_PTE_PS, EF, 0 },
-    { "1 GiB page inside RAM", VA_1G + 0x3ff001, U, E_NONE, 0, 0, 0,
-      0x3ff001 },
+    { "1 GiB page inside RAM", VA_1G + 0x3ff001, U, E_NONE, 0, 0, 0, 0x3ff001 },
     { "1 GiB page past RAM", VA_1G + RAM_SIZE, U, E_NONE, 0, 0, EF, 0 },
     { "unmapped neighbour", VA_RO + PAGE, U, E_NONE, 0, 0, EF, 0 },
 };
@@ -272,7 +269,7 @@ static void test_page_crossing(void)
     build(&fas);
     for (int i = 0; i < 16; i++)
         in[i] = (uint8_t)(0xa0 + i);
-    memset(ram + GPA_A + PAGE, 0xee, 8);    /* the frame after GPA_A */
+    memset(ram + GPA_A + PAGE, 0xee, 8); /* the frame after GPA_A */
     CU_ASSERT_EQUAL(hv_aspace_write(&fas.as, VA_B - 8, in, 16), 0);
     CU_ASSERT_EQUAL(memcmp(ram + GPA_A + PAGE - 8, in, 8), 0);
     CU_ASSERT_EQUAL(memcmp(ram + GPA_B, in + 8, 8), 0);
@@ -283,8 +280,7 @@ static void test_page_crossing(void)
     CU_ASSERT_EQUAL(memcmp(out, in, 16), 0);
 
     /* Crossing from a writable page into a read-only one. */
-    CU_ASSERT_EQUAL(hv_aspace_write(&fas.as, VA_RO - 8, in, 16),
-                    -XEN_EFAULT);
+    CU_ASSERT_EQUAL(hv_aspace_write(&fas.as, VA_RO - 8, in, 16), -XEN_EFAULT);
     CU_ASSERT_EQUAL(hv_aspace_read(&fas.as, out, VA_RO - 8, 16), 0);
     /* Crossing into an unmapped page. */
     CU_ASSERT_EQUAL(hv_aspace_read(&fas.as, out, VA_RO + PAGE - 4, 8),
@@ -308,8 +304,7 @@ static void test_copy_wraps(void)
     CU_ASSERT_EQUAL(ram[GPA_ZERO], 0);
     CU_ASSERT_EQUAL(hv_aspace_read(&fas.as, buf, UINT64_MAX, 1), 0);
     CU_ASSERT_EQUAL(buf[0], 0x11);
-    CU_ASSERT_EQUAL(hv_aspace_read(&fas.as, buf, UINT64_MAX, 2),
-                    -XEN_EFAULT);
+    CU_ASSERT_EQUAL(hv_aspace_read(&fas.as, buf, UINT64_MAX, 2), -XEN_EFAULT);
 }
 
 static void test_copy_limits(void)
@@ -325,8 +320,7 @@ static void test_copy_limits(void)
     /* 257 pages are mapped, so only the limit refuses max + 1. */
     CU_ASSERT_EQUAL(hv_aspace_read(&fas.as, big, VA_BIG, max), 0);
     CU_ASSERT_EQUAL(memcmp(big, ram + GPA_BIG, max), 0);
-    CU_ASSERT_EQUAL(hv_aspace_read(&fas.as, big, VA_BIG, max + 1),
-                    -XEN_EFAULT);
+    CU_ASSERT_EQUAL(hv_aspace_read(&fas.as, big, VA_BIG, max + 1), -XEN_EFAULT);
     CU_ASSERT_EQUAL(hv_aspace_write(&fas.as, VA_BIG, big, max + 1),
                     -XEN_EFAULT);
     CU_ASSERT_EQUAL(hv_aspace_read(&fas.as, big, VA_BIG, SIZE_MAX),
@@ -387,5 +381,8 @@ static const struct unit_test tests[] = {
 };
 
 const struct unit_suite unit_suite_guestmem = {
-    "guestmem", suite_init, suite_cleanup, tests,
+    "guestmem",
+    suite_init,
+    suite_cleanup,
+    tests,
 };

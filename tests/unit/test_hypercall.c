@@ -18,10 +18,10 @@
 #include "fake_domain.h"
 #include "unit.h"
 
-#define G FAKE_SCRATCH_GPA
-#define VA(gpa) FAKE_VA(gpa)
-#define PTE(gpa) ((uint64_t)(gpa) | HV_PTE_P | HV_PTE_RW | HV_PTE_U)
-#define NONCANON 0x0000800000000000ULL
+#define G                     FAKE_SCRATCH_GPA
+#define VA(gpa)               FAKE_VA(gpa)
+#define PTE(gpa)              ((uint64_t)(gpa) | HV_PTE_P | HV_PTE_RW | HV_PTE_U)
+#define NONCANON              0x0000800000000000ULL
 #define HC(v, nr, a1, a2, a3) fake_hypercall(v, nr, a1, a2, a3, 0, 0)
 
 static struct hv_domain *dom;
@@ -67,14 +67,14 @@ static void test_xen_version(void)
                     (4 << 16) | 17);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_xen_version, XENVER_pagesize, 0, 0),
                     4096);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_xen_version, XENVER_extraversion,
-                       VA(G), 0), 0);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_xen_version, XENVER_extraversion, VA(G), 0), 0);
     CU_ASSERT_STRING_EQUAL((char *)fake_gpa(dom, G), ".0-pvisor");
     *fake_l1e(dom, VA(G + 0x1000)) = 0;
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_xen_version, XENVER_extraversion,
-                       VA(G + 0x1000), 0), -XEN_EFAULT);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_xen_version, 1000, 0, 0),
-                    -XEN_ENOSYS);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_xen_version, XENVER_extraversion, VA(G + 0x1000), 0),
+        -XEN_EFAULT);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_xen_version, 1000, 0, 0), -XEN_ENOSYS);
     teardown();
 }
 
@@ -84,8 +84,8 @@ static void test_console_write(void)
     static char big[5000];
 
     put(G, "hello, console", 14);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_console_io, CONSOLEIO_write, 14,
-                       VA(G)), 0);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_console_io, CONSOLEIO_write, 14, VA(G)),
+                    0);
     CU_ASSERT_EQUAL(dom->con.end, 14);
     CU_ASSERT_EQUAL(memcmp(dom->con.buf, "hello, console", 14), 0);
 
@@ -94,8 +94,9 @@ static void test_console_write(void)
     put(G + 0x2000 - 6, "ABCDEF", 6);
     put(G + 0x2000, "xxxxxx", 6);
     put(G + 0x8000, "GHIJKL", 6);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_console_io, CONSOLEIO_write, 12,
-                       VA(G + 0x2000 - 6)), 0);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_console_io, CONSOLEIO_write, 12, VA(G + 0x2000 - 6)),
+        0);
     CU_ASSERT_EQUAL(dom->con.end, 26);
     CU_ASSERT_EQUAL(memcmp(dom->con.buf + 14, "ABCDEFGHIJKL", 12), 0);
 
@@ -103,15 +104,15 @@ static void test_console_write(void)
     for (size_t i = 0; i < sizeof(big); i++)
         big[i] = (char)('a' + i % 26);
     put(G + 0x10000, big, sizeof(big));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_console_io, CONSOLEIO_write,
-                       sizeof(big), VA(G + 0x10000)), 0);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_console_io, CONSOLEIO_write, sizeof(big),
+                       VA(G + 0x10000)),
+                    0);
     CU_ASSERT_EQUAL(dom->con.end, 26 + sizeof(big));
     CU_ASSERT_EQUAL(memcmp(dom->con.buf + 26, big, sizeof(big)), 0);
 
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_console_io, CONSOLEIO_read, 10,
-                       VA(G)), 0);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_console_io, 99, 1, VA(G)),
-                    -XEN_ENOSYS);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_console_io, CONSOLEIO_read, 10, VA(G)),
+                    0);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_console_io, 99, 1, VA(G)), -XEN_ENOSYS);
     CU_ASSERT_EQUAL(dom->con.end, 26 + sizeof(big));
     teardown();
 }
@@ -122,12 +123,12 @@ static void test_console_bad(void)
         uint64_t buf, count;
         long rc;
     } cases[] = {
-        { VA(G + 0x3000), 4, -XEN_EFAULT },           /* unmapped */
-        { VA(G + 0x3000) - 2, 4, -XEN_EFAULT },       /* runs into it */
+        { VA(G + 0x3000), 4, -XEN_EFAULT },     /* unmapped */
+        { VA(G + 0x3000) - 2, 4, -XEN_EFAULT }, /* runs into it */
         { NONCANON, 4, -XEN_EFAULT },
-        { PV_PRIV_VA, 4, -XEN_EFAULT },               /* mapped below */
+        { PV_PRIV_VA, 4, -XEN_EFAULT }, /* mapped below */
         { PV_PRIV_VA + 0x800, 1, -XEN_EFAULT },
-        { UINT64_MAX - 1, 4, -XEN_EFAULT },           /* wraps */
+        { UINT64_MAX - 1, 4, -XEN_EFAULT }, /* wraps */
         { VA(G), HV_COPY_MAX + 1, -XEN_EINVAL },
         { VA(G), UINT64_MAX, -XEN_EINVAL },
     };
@@ -137,7 +138,8 @@ static void test_console_bad(void)
     fake_map_priv_slot(dom, G);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_console_io, CONSOLEIO_write,
-                           cases[i].count, cases[i].buf), cases[i].rc);
+                           cases[i].count, cases[i].buf),
+                        cases[i].rc);
     }
     /* A partial buffer may reach the console before the fault (as in Xen);
      * none of these can: their first byte is already bad, or the whole
@@ -204,16 +206,17 @@ static void test_shutdown_bad(void)
                     -XEN_EINVAL);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_sched_op, SCHEDOP_shutdown, 0, 0),
                     -XEN_EFAULT);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_sched_op, SCHEDOP_shutdown,
-                       NONCANON, 0), -XEN_EFAULT);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_sched_op, SCHEDOP_shutdown,
-                       PV_PRIV_VA, 0), -XEN_EFAULT);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_sched_op, SCHEDOP_shutdown, NONCANON, 0),
+                    -XEN_EFAULT);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_sched_op, SCHEDOP_shutdown, PV_PRIV_VA, 0),
+        -XEN_EFAULT);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_sched_op, SCHEDOP_poll, NONCANON, 0),
                     -XEN_EFAULT);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown,
-                       VA(G), 0), -XEN_EPERM);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_sched_op, 99, VA(G), 0),
-                    -XEN_ENOSYS);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, VA(G), 0),
+        -XEN_EPERM);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_sched_op, 99, VA(G), 0), -XEN_ENOSYS);
     CU_ASSERT_EQUAL(dom->state, HV_DOM_RUNNING);
     CU_ASSERT_FALSE(dom->action_pending);
     CU_ASSERT_EQUAL(dom->stops, 0);
@@ -272,21 +275,18 @@ static void test_multicall_bad(void)
     struct hv_vcpu *v = setup(1);
 
     mc_entry(0, __HYPERVISOR_xen_version, XENVER_version, 0, 0);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_multicall, VA(G), 257, 0),
-                    -XEN_EINVAL);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_multicall, VA(G), 257, 0), -XEN_EINVAL);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_multicall, VA(G), UINT64_MAX, 0),
                     -XEN_EINVAL);
     CU_ASSERT_EQUAL(mc_result(0), 0xdead); /* nothing ran */
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_multicall, VA(G), 0, 0), 0);
     CU_ASSERT_EQUAL(mc_result(0), 0xdead);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_multicall, NONCANON, 1, 0),
-                    -XEN_EFAULT);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_multicall, NONCANON, 1, 0), -XEN_EFAULT);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_multicall, PV_PRIV_VA, 1, 0),
                     -XEN_EFAULT);
     /* The list may not be written back: a read-only page faults. */
     *fake_l1e(dom, VA(G)) &= ~HV_PTE_RW;
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_multicall, VA(G), 1, 0),
-                    -XEN_EFAULT);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_multicall, VA(G), 1, 0), -XEN_EFAULT);
     CU_ASSERT_EQUAL(mc_result(0), 0xdead);
     teardown();
 }
@@ -317,7 +317,7 @@ static void test_trap_table(void)
     const struct trap_info good[] = {
         { 3, 3, FLAT_KERNEL_CS, h1 },
         { 14, 0, FLAT_KERNEL_CS, h2 },
-        { 2, 0, FLAT_KERNEL_CS, h3 },           /* NMI stays pvisor's */
+        { 2, 0, FLAT_KERNEL_CS, h3 }, /* NMI stays pvisor's */
         { 0x80, 3, 0, h4 },
     };
     const uint64_t stubs = PV_PRIV_VA + HV_PRIV_STUBS * HV_PAGE_SIZE;
@@ -361,7 +361,7 @@ static void test_trap_table_bad(void)
         { { 3, 0, FLAT_KERNEL_CS, PV_PRIV_VA + 0x100 }, -XEN_EINVAL },
         { { 3, 0, FLAT_KERNEL_CS, PV_PRIV_VA }, -XEN_EINVAL },
         { { 3, 0, FLAT_KERNEL_CS, NONCANON }, -XEN_EINVAL },
-        { { 3, 0, 0x10, FAKE_VIRT_BASE }, -XEN_EINVAL },   /* ring-0 cs */
+        { { 3, 0, 0x10, FAKE_VIRT_BASE }, -XEN_EINVAL }, /* ring-0 cs */
         { { 3, 0, FLAT_KERNEL_CS, FAKE_VIRT_BASE }, 0 },
     };
     struct hv_vcpu *v = setup(1);
@@ -371,14 +371,13 @@ static void test_trap_table_bad(void)
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_trap_table, PV_PRIV_VA, 0, 0),
                     -XEN_EFAULT);
     *fake_l1e(dom, VA(G + 0x3000)) = 0;
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_trap_table, VA(G + 0x3000), 0,
-                       0), -XEN_EFAULT);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_trap_table, VA(G + 0x3000), 0, 0),
+                    -XEN_EFAULT);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         put_traps(&cases[i].ti, 1);
         CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_trap_table, VA(G), 0, 0),
                         cases[i].rc);
-        CU_ASSERT_EQUAL(v->trap_handler[3],
-                        cases[i].rc ? 0 : FAKE_VIRT_BASE);
+        CU_ASSERT_EQUAL(v->trap_handler[3], cases[i].rc ? 0 : FAKE_VIRT_BASE);
     }
     teardown();
 }
@@ -392,24 +391,29 @@ static void test_update_va_mapping(void)
     char buf[8];
 
     put(G + 0x9000, "newframe", 8);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping, va,
-                       PTE(G + 0x9000), UVMF_INVLPG | UVMF_LOCAL), 0);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping, va, PTE(G + 0x9000),
+                       UVMF_INVLPG | UVMF_LOCAL),
+                    0);
     CU_ASSERT_EQUAL(*l1e, PTE(G + 0x9000));
     CU_ASSERT_EQUAL(hv_copy_from_guest(v, buf, va, 8), 0);
     CU_ASSERT_EQUAL(memcmp(buf, "newframe", 8), 0);
     CU_ASSERT_EQUAL(atomic_load(&v1->tlb_flush), 0);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping, va, old,
-                       UVMF_TLB_FLUSH | UVMF_ALL), 0);
+                       UVMF_TLB_FLUSH | UVMF_ALL),
+                    0);
     CU_ASSERT_EQUAL(*l1e, old);
     CU_ASSERT_EQUAL(atomic_load(&v1->tlb_flush), 1);
 
     /* Frames outside guest RAM are refused; the entry stays. */
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping, va,
-                       PTE(FAKE_MEM_SIZE), 0), -XEN_EPERM);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping, va,
-                       PTE(HV_PRIV_GPA), 0), -XEN_EPERM);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping, va,
-                       PTE(HV_PTE_ADDR), 0), -XEN_EPERM);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_update_va_mapping, va, PTE(FAKE_MEM_SIZE), 0),
+        -XEN_EPERM);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_update_va_mapping, va, PTE(HV_PRIV_GPA), 0),
+        -XEN_EPERM);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_update_va_mapping, va, PTE(HV_PTE_ADDR), 0),
+        -XEN_EPERM);
     CU_ASSERT_EQUAL(*l1e, old);
     /* A non-present entry may hold anything: it maps nothing. */
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping, va, 0, 0), 0);
@@ -417,16 +421,18 @@ static void test_update_va_mapping(void)
 
     /* pvisor's slot, even when the guest maps it; odd addresses. */
     fake_map_priv_slot(dom, G);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping, PV_PRIV_VA,
-                       PTE(G), 0), -XEN_EINVAL);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_update_va_mapping, PV_PRIV_VA, PTE(G), 0),
+        -XEN_EINVAL);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping,
                        PV_PRIV_VA + HV_PRIV_IDT * HV_PAGE_SIZE, PTE(G), 0),
                     -XEN_EINVAL);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping, NONCANON, PTE(G),
-                       0), -XEN_EINVAL);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping, NONCANON, PTE(G), 0),
+                    -XEN_EINVAL);
     /* No L1 table maps the VA right above guest RAM. */
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_update_va_mapping,
-                       VA(FAKE_MEM_SIZE), PTE(G), 0), -XEN_EINVAL);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_update_va_mapping, VA(FAKE_MEM_SIZE), PTE(G), 0),
+        -XEN_EINVAL);
     teardown();
 }
 
@@ -445,7 +451,8 @@ static void test_mmu_update(void)
     put(G, req, sizeof(req));
     put(G + 0x100, &done, sizeof(done));
     CU_ASSERT_EQUAL(fake_hypercall(v, __HYPERVISOR_mmu_update, VA(G), 2,
-                                   done_va, DOMID_SELF, 0), -XEN_EPERM);
+                                   done_va, DOMID_SELF, 0),
+                    -XEN_EPERM);
     memcpy(&done, fake_gpa(dom, G + 0x100), sizeof(done));
     CU_ASSERT_EQUAL(done, 1);
     CU_ASSERT_EQUAL(*(uint64_t *)fake_gpa(dom, e0), PTE(G + 0x9000));
@@ -457,8 +464,8 @@ static void test_mmu_update(void)
     } cases[] = {
         { (e0 + 4) | MMU_NORMAL_PT_UPDATE, 0, -XEN_EINVAL },
         { FAKE_MEM_SIZE | MMU_NORMAL_PT_UPDATE, 0, -XEN_EINVAL },
-        { (FAKE_L4_GPA + PV_PRIV_L4_SLOT * 8) | MMU_NORMAL_PT_UPDATE,
-          PTE(G), -XEN_EPERM },
+        { (FAKE_L4_GPA + PV_PRIV_L4_SLOT * 8) | MMU_NORMAL_PT_UPDATE, PTE(G),
+          -XEN_EPERM },
         { e0 | MMU_PT_UPDATE_PRESERVE_AD, PTE(G), 0 },
         { ((G + 0x5000) >> 12 << 12) | MMU_MACHPHYS_UPDATE, 5, 0 },
         { FAKE_MEM_SIZE | MMU_MACHPHYS_UPDATE, 5, -XEN_EINVAL },
@@ -474,17 +481,20 @@ static void test_mmu_update(void)
         CU_ASSERT_EQUAL(done, cases[i].rc ? 0 : 1);
     }
     CU_ASSERT_EQUAL(*(uint64_t *)fake_gpa(dom, e0), PTE(G));
-    CU_ASSERT_EQUAL(fake_hypercall(v, __HYPERVISOR_mmu_update, VA(G), 4097,
-                                   0, DOMID_SELF, 0), -XEN_EINVAL);
-    CU_ASSERT_EQUAL(fake_hypercall(v, __HYPERVISOR_mmu_update, VA(G), 1, 0,
-                                   3, 0), -XEN_EPERM);
-    CU_ASSERT_EQUAL(fake_hypercall(v, __HYPERVISOR_mmu_update, NONCANON, 1,
-                                   0, DOMID_SELF, 0), -XEN_EFAULT);
+    CU_ASSERT_EQUAL(fake_hypercall(v, __HYPERVISOR_mmu_update, VA(G), 4097, 0,
+                                   DOMID_SELF, 0),
+                    -XEN_EINVAL);
+    CU_ASSERT_EQUAL(
+        fake_hypercall(v, __HYPERVISOR_mmu_update, VA(G), 1, 0, 3, 0),
+        -XEN_EPERM);
+    CU_ASSERT_EQUAL(fake_hypercall(v, __HYPERVISOR_mmu_update, NONCANON, 1, 0,
+                                   DOMID_SELF, 0),
+                    -XEN_EFAULT);
     teardown();
 }
 
-static long mmuext1(struct hv_vcpu *v, unsigned cmd, uint64_t a1,
-                    uint64_t a2, uint32_t *done)
+static long mmuext1(struct hv_vcpu *v, unsigned cmd, uint64_t a1, uint64_t a2,
+                    uint32_t *done)
 {
     struct mmuext_op op;
     long rc;
@@ -520,24 +530,24 @@ static void test_mmuext_op(void)
 
     memset(fake_gpa(dom, pa), 0x33, HV_PAGE_SIZE);
     memset(fake_gpa(dom, pb), 0x44, HV_PAGE_SIZE);
-    CU_ASSERT_EQUAL(mmuext1(v, MMUEXT_COPY_PAGE, pa >> 12, pb >> 12, &done),
-                    0);
+    CU_ASSERT_EQUAL(mmuext1(v, MMUEXT_COPY_PAGE, pa >> 12, pb >> 12, &done), 0);
     CU_ASSERT_EQUAL(((uint8_t *)fake_gpa(dom, pa))[HV_PAGE_SIZE - 1], 0x44);
     CU_ASSERT_EQUAL(mmuext1(v, MMUEXT_CLEAR_PAGE, pa >> 12, 0, &done), 0);
     CU_ASSERT_EQUAL(((uint8_t *)fake_gpa(dom, pa))[0], 0);
     CU_ASSERT_EQUAL(((uint8_t *)fake_gpa(dom, pa))[HV_PAGE_SIZE - 1], 0);
     CU_ASSERT_EQUAL(mmuext1(v, MMUEXT_CLEAR_PAGE, FAKE_PAGES, 0, &done),
                     -XEN_EINVAL);
-    CU_ASSERT_EQUAL(mmuext1(v, MMUEXT_COPY_PAGE, pa >> 12, FAKE_PAGES,
-                            &done), -XEN_EINVAL);
+    CU_ASSERT_EQUAL(mmuext1(v, MMUEXT_COPY_PAGE, pa >> 12, FAKE_PAGES, &done),
+                    -XEN_EINVAL);
     CU_ASSERT_EQUAL(mmuext1(v, 99, 0, 0, &done), -XEN_ENOSYS);
     CU_ASSERT_EQUAL(done, 0);
 
     CU_ASSERT_EQUAL(atomic_load(&dom->vcpus[1]->tlb_flush), 0);
     CU_ASSERT_EQUAL(mmuext1(v, MMUEXT_TLB_FLUSH_ALL, 0, 0, &done), 0);
     CU_ASSERT_EQUAL(atomic_load(&dom->vcpus[1]->tlb_flush), 1);
-    CU_ASSERT_EQUAL(fake_hypercall(v, __HYPERVISOR_mmuext_op, VA(G), 1, 0,
-                                   5, 0), -XEN_EPERM);
+    CU_ASSERT_EQUAL(
+        fake_hypercall(v, __HYPERVISOR_mmuext_op, VA(G), 1, 0, 5, 0),
+        -XEN_EPERM);
     teardown();
 }
 
@@ -555,26 +565,33 @@ static void test_memory_op(void)
     } __attribute__((packed)) e820;
 
     put(G, &self, sizeof(self));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_reservation,
-                       VA(G), 0), FAKE_PAGES);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, XENMEM_current_reservation,
-                       VA(G), 0), FAKE_PAGES);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_gpfn,
-                       VA(G), 0), FAKE_PAGES - 1);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_reservation, VA(G), 0),
+        FAKE_PAGES);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_memory_op, XENMEM_current_reservation, VA(G), 0),
+        FAKE_PAGES);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_gpfn, VA(G), 0),
+        FAKE_PAGES - 1);
     put(G, &me, sizeof(me));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_reservation,
-                       VA(G), 0), FAKE_PAGES);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_reservation, VA(G), 0),
+        FAKE_PAGES);
     put(G, &other, sizeof(other));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_reservation,
-                       VA(G), 0), -XEN_EPERM);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_reservation,
-                       NONCANON, 0), -XEN_EFAULT);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_ram_page, 0,
-                       0), FAKE_PAGES - 1);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_reservation, VA(G), 0),
+        -XEN_EPERM);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_reservation, NONCANON, 0),
+        -XEN_EFAULT);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_memory_op, XENMEM_maximum_ram_page, 0, 0),
+        FAKE_PAGES - 1);
 
     put(G + 0x100, &map, sizeof(map));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, XENMEM_memory_map,
-                       VA(G + 0x100), 0), 0);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_memory_op, XENMEM_memory_map, VA(G + 0x100), 0), 0);
     memcpy(&map, fake_gpa(dom, G + 0x100), sizeof(map));
     CU_ASSERT_EQUAL(map.nr_entries, 1);
     memcpy(&e820, fake_gpa(dom, G + 0x200), sizeof(e820));
@@ -583,10 +600,10 @@ static void test_memory_op(void)
     CU_ASSERT_EQUAL(e820.type, 1);
     map.nr_entries = 0;
     put(G + 0x100, &map, sizeof(map));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, XENMEM_memory_map,
-                       VA(G + 0x100), 0), -XEN_EINVAL);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, 1000, VA(G), 0),
-                    -XEN_ENOSYS);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_memory_op, XENMEM_memory_map, VA(G + 0x100), 0),
+        -XEN_EINVAL);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_memory_op, 1000, VA(G), 0), -XEN_ENOSYS);
     teardown();
 }
 
@@ -594,14 +611,16 @@ static void test_segment_base(void)
 {
     struct hv_vcpu *v = setup(1);
 
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_segment_base, SEGBASE_FS,
-                       NONCANON, 0), -XEN_EINVAL);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_set_segment_base, SEGBASE_FS, NONCANON, 0),
+        -XEN_EINVAL);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_segment_base, SEGBASE_GS_KERNEL,
-                       0xffff7fffffffffffULL, 0), -XEN_EINVAL);
+                       0xffff7fffffffffffULL, 0),
+                    -XEN_EINVAL);
     CU_ASSERT_EQUAL(v->fs_base, 0);
     CU_ASSERT_EQUAL(v->gs_base_kernel, 0);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_segment_base, SEGBASE_GS_USER,
-                       VA(G), 0), 0);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_set_segment_base, SEGBASE_GS_USER, VA(G), 0), 0);
     CU_ASSERT_EQUAL(v->gs_base_user, VA(G));
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_segment_base, 9, VA(G), 0),
                     -XEN_EINVAL);
@@ -617,21 +636,22 @@ static void test_vcpu_op(void)
                     -XEN_ENOENT);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_up, PV_MAX_VCPUS, 0),
                     -XEN_ENOENT);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_is_up, UINT64_MAX,
-                       0), -XEN_ENOENT);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_is_up, UINT64_MAX, 0),
+                    -XEN_ENOENT);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_is_up, 0, 0), 1);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0), 0);
     /* vCPU 1 has no register context yet. */
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_up, 1, 0),
-                    -XEN_EINVAL);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_up, 1, 0), -XEN_EINVAL);
     CU_ASSERT_FALSE(dom->vcpus[1]->online);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_initialise, 1,
-                       NONCANON), -XEN_EFAULT);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, NONCANON),
+                    -XEN_EFAULT);
     put(G, &p, sizeof(p));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0,
-                       VA(G)), -XEN_EINVAL);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer,
-                       1, VA(G)), -XEN_EINVAL);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0, VA(G)),
+        -XEN_EINVAL);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 1, VA(G)),
+        -XEN_EINVAL);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_vcpu_op, 99, 0, 0), -XEN_ENOSYS);
     teardown();
 }
@@ -641,13 +661,12 @@ static void test_callbacks(void)
     struct hv_vcpu *v = setup(1);
     struct callback_register reg;
 
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_callbacks, PV_PRIV_VA + 0x40, 0,
-                       0), -XEN_EINVAL);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_callbacks, PV_PRIV_VA + 0x40, 0, 0),
+                    -XEN_EINVAL);
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_callbacks, VA(G), NONCANON, 0),
                     -XEN_EINVAL);
     CU_ASSERT_EQUAL(v->event_callback, 0);
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_callbacks, VA(G), VA(G + 16), 0),
-                    0);
+    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_callbacks, VA(G), VA(G + 16), 0), 0);
     CU_ASSERT_EQUAL(v->event_callback, VA(G));
     CU_ASSERT_EQUAL(v->failsafe_callback, VA(G + 16));
 
@@ -655,20 +674,24 @@ static void test_callbacks(void)
     reg.type = CALLBACKTYPE_event;
     reg.address = PV_PRIV_VA;
     put(G + 0x100, &reg, sizeof(reg));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_callback_op, CALLBACKOP_register,
-                       VA(G + 0x100), 0), -XEN_EINVAL);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_callback_op, CALLBACKOP_register, VA(G + 0x100), 0),
+        -XEN_EINVAL);
     reg.address = VA(G + 32);
     reg.type = CALLBACKTYPE_nmi;
     put(G + 0x100, &reg, sizeof(reg));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_callback_op, CALLBACKOP_register,
-                       VA(G + 0x100), 0), -XEN_EINVAL);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_callback_op, CALLBACKOP_register, VA(G + 0x100), 0),
+        -XEN_EINVAL);
     reg.type = CALLBACKTYPE_event;
     put(G + 0x100, &reg, sizeof(reg));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_callback_op, CALLBACKOP_register,
-                       VA(G + 0x100), 0), 0);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_callback_op, CALLBACKOP_register, VA(G + 0x100), 0),
+        0);
     CU_ASSERT_EQUAL(v->event_callback, VA(G + 32));
-    CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_callback_op, CALLBACKOP_register,
-                       NONCANON, 0), -XEN_EFAULT);
+    CU_ASSERT_EQUAL(
+        HC(v, __HYPERVISOR_callback_op, CALLBACKOP_register, NONCANON, 0),
+        -XEN_EFAULT);
     teardown();
 }
 
@@ -677,9 +700,15 @@ static void test_iret(void)
     struct hv_vcpu *v = setup(1);
     struct shared_info *sh = fake_shared(dom);
     struct iret_context ic = {
-        .rax = 0x1111, .r11 = 0x2222, .rcx = 0x3333, .flags = 0,
-        .rip = VA(G + 0x500), .cs = FLAT_KERNEL_CS, .rflags = 0x200 | 0x1,
-        .rsp = VA(G + 0x800), .ss = FLAT_KERNEL_SS64,
+        .rax = 0x1111,
+        .r11 = 0x2222,
+        .rcx = 0x3333,
+        .flags = 0,
+        .rip = VA(G + 0x500),
+        .cs = FLAT_KERNEL_CS,
+        .rflags = 0x200 | 0x1,
+        .rsp = VA(G + 0x800),
+        .ss = FLAT_KERNEL_SS64,
     };
 
     sh->vcpu_info[0].evtchn_upcall_mask = 1;
@@ -762,5 +791,8 @@ static const struct unit_test tests[] = {
 };
 
 const struct unit_suite unit_suite_hypercall = {
-    "hypercall", NULL, NULL, tests,
+    "hypercall",
+    NULL,
+    NULL,
+    tests,
 };

@@ -12,15 +12,15 @@ struct insn_case {
     uint8_t b[8];
     size_t n;
     int rc;
-    const char *text;       /* exact, when rc == 0 */
+    const char *text; /* exact, when rc == 0 */
     bool privileged;
-    const char *hint;       /* substring of the hint */
+    const char *hint; /* substring of the hint */
     unsigned len;
 };
 
-#define B(...) { __VA_ARGS__ }, sizeof((uint8_t[]){ __VA_ARGS__ })
+#define B(...)        { __VA_ARGS__ }, sizeof((uint8_t[]){ __VA_ARGS__ })
 #define PRIV(t, h, l) 0, t, true, h, l
-#define NOT_PRIV -1, NULL, false, NULL, 0
+#define NOT_PRIV      -1, NULL, false, NULL, 0
 
 static const struct insn_case insn_cases[] = {
     { B(0xf4), PRIV("hlt", "SCHEDOP_block", 1) },
@@ -63,10 +63,10 @@ static const struct insn_case insn_cases[] = {
     { B(0x0f, 0x23, 0xc0), PRIV("mov ..., %dr", "set_debugreg", 3) },
     /* Prefixes are skipped and counted. */
     { B(0x66, 0xf4), PRIV("hlt", "SCHEDOP_block", 2) },
-    { B(0x48, 0x0f, 0x22, 0xd8), PRIV("mov ..., %cr3", "MMUEXT_NEW_BASEPTR",
-                                      4) },
-    { B(0x66, 0x48, 0x0f, 0x20, 0xd8), PRIV("mov %cr3, ...",
-                                            "MMUEXT_NEW_BASEPTR", 5) },
+    { B(0x48, 0x0f, 0x22, 0xd8),
+      PRIV("mov ..., %cr3", "MMUEXT_NEW_BASEPTR", 4) },
+    { B(0x66, 0x48, 0x0f, 0x20, 0xd8),
+      PRIV("mov %cr3, ...", "MMUEXT_NEW_BASEPTR", 5) },
     { B(0xf3, 0x2e, 0x0f, 0x09), PRIV("wbinvd", "FLUSH_CACHE", 4) },
     { B(0x66, 0xe7, 0xe4), PRIV("out port 0xe4", "console_io", 3) },
     /* Notable but not privileged. */
@@ -75,15 +75,15 @@ static const struct insn_case insn_cases[] = {
     { B(0x90), NOT_PRIV },
     { B(0x48, 0x89, 0xc8), NOT_PRIV },
     { B(0xc3), NOT_PRIV },
-    { B(0x0f, 0xa2), NOT_PRIV },                 /* cpuid */
-    { B(0x0f, 0x31), NOT_PRIV },                 /* rdtsc */
-    { B(0x0f, 0x01, 0xf9), NOT_PRIV },           /* rdtscp */
-    { B(0x0f, 0x01, 0xd0), NOT_PRIV },           /* xgetbv, not lgdt */
-    { B(0x0f, 0x01, 0xd8), NOT_PRIV },           /* vmrun, not lidt */
-    { B(0x0f, 0x01, 0x00), NOT_PRIV },           /* sgdt */
-    { B(0x0f, 0x01, 0x08), NOT_PRIV },           /* sidt */
-    { B(0x0f, 0x00, 0xc0), NOT_PRIV },           /* sldt */
-    { B(0x0f), NOT_PRIV },                       /* truncated */
+    { B(0x0f, 0xa2), NOT_PRIV },       /* cpuid */
+    { B(0x0f, 0x31), NOT_PRIV },       /* rdtsc */
+    { B(0x0f, 0x01, 0xf9), NOT_PRIV }, /* rdtscp */
+    { B(0x0f, 0x01, 0xd0), NOT_PRIV }, /* xgetbv, not lgdt */
+    { B(0x0f, 0x01, 0xd8), NOT_PRIV }, /* vmrun, not lidt */
+    { B(0x0f, 0x01, 0x00), NOT_PRIV }, /* sgdt */
+    { B(0x0f, 0x01, 0x08), NOT_PRIV }, /* sidt */
+    { B(0x0f, 0x00, 0xc0), NOT_PRIV }, /* sldt */
+    { B(0x0f), NOT_PRIV },             /* truncated */
     { B(0x66), NOT_PRIV },
     { B(0x48), NOT_PRIV },
     { B(0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66), NOT_PRIV },
@@ -110,9 +110,10 @@ static void test_decode_table(void)
                  strstr(o.hint, c->hint) && o.len == c->len;
         }
         if (!ok)
-            fprintf(stderr, "\n  case %zu (%02x %02x %02x): rc %d '%s' "
-                    "len %u\n", i, c->b[0], c->b[1], c->b[2], rc, o.text,
-                    o.len);
+            fprintf(stderr,
+                    "\n  case %zu (%02x %02x %02x): rc %d '%s' "
+                    "len %u\n",
+                    i, c->b[0], c->b[1], c->b[2], rc, o.text, o.len);
     }
 }
 
@@ -139,7 +140,8 @@ static void test_time_scale(void)
     static const uint64_t hz[] = {
         1000000000ULL, 2500000000ULL, 3000000000ULL, 100000000ULL,
         4200000000ULL, 2000000000ULL, 1999999999ULL, 2000000001ULL,
-        1000000001ULL, 3579545ULL, 32768ULL, 19200000ULL, 5600000000ULL,
+        1000000001ULL, 3579545ULL,    32768ULL,      19200000ULL,
+        5600000000ULL,
     };
 
     for (size_t i = 0; i < sizeof(hz) / sizeof(hz[0]); i++) {
@@ -154,8 +156,7 @@ static void test_time_scale(void)
         CU_ASSERT(err <= 1000); /* 1 ppm */
         /* Ten seconds stay within 1 ppm as well. */
         ns = scale(hz[i] * 10, mul, shift);
-        err = ns > 10000000000ULL ? ns - 10000000000ULL
-                                  : 10000000000ULL - ns;
+        err = ns > 10000000000ULL ? ns - 10000000000ULL : 10000000000ULL - ns;
         CU_ASSERT(err <= 10000);
         if (err > 10000)
             fprintf(stderr, "\n  %llu Hz: mul %u shift %d -> %llu ns\n",
@@ -192,5 +193,8 @@ static const struct unit_test tests[] = {
 };
 
 const struct unit_suite unit_suite_insn = {
-    "insn", NULL, NULL, tests,
+    "insn",
+    NULL,
+    NULL,
+    tests,
 };

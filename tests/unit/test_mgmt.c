@@ -11,7 +11,7 @@
 #include "pvctrl.h"
 #include "unit.h"
 
-static int sp[2];               /* sp[0]: client end, sp[1]: fake pvisor */
+static int sp[2]; /* sp[0]: client end, sp[1]: fake pvisor */
 
 static void open_pair(void)
 {
@@ -102,7 +102,12 @@ static void test_frame_roundtrip(void)
     close_pair();
 }
 
-struct big { int fd; uint8_t *p; size_t len; int rc; };
+struct big {
+    int fd;
+    uint8_t *p;
+    size_t len;
+    int rc;
+};
 
 static void *big_sender(void *arg)
 {
@@ -175,27 +180,23 @@ static void test_frame_bad(void)
 
     open_pair();
     send_raw(sp[1], zero, sizeof(zero), NULL, 0);
-    CU_ASSERT_EQUAL(pvc_frame_recv(sp[0], &buf, &len, NULL, 0, NULL),
-                    -EPROTO);
+    CU_ASSERT_EQUAL(pvc_frame_recv(sp[0], &buf, &len, NULL, 0, NULL), -EPROTO);
     send_raw(sp[1], huge, sizeof(huge), NULL, 0);
-    CU_ASSERT_EQUAL(pvc_frame_recv(sp[0], &buf, &len, NULL, 0, NULL),
-                    -EPROTO);
+    CU_ASSERT_EQUAL(pvc_frame_recv(sp[0], &buf, &len, NULL, 0, NULL), -EPROTO);
     close_pair();
 
     open_pair();
     send_raw(sp[1], part, sizeof(part), NULL, 0);
     close(sp[1]);
     sp[1] = -1;
-    CU_ASSERT_EQUAL(pvc_frame_recv(sp[0], &buf, &len, NULL, 0, NULL),
-                    -EPROTO);
+    CU_ASSERT_EQUAL(pvc_frame_recv(sp[0], &buf, &len, NULL, 0, NULL), -EPROTO);
     close_pair();
 
     open_pair();
-    send_raw(sp[1], part, 2, NULL, 0);          /* half a header */
+    send_raw(sp[1], part, 2, NULL, 0); /* half a header */
     close(sp[1]);
     sp[1] = -1;
-    CU_ASSERT_EQUAL(pvc_frame_recv(sp[0], &buf, &len, NULL, 0, NULL),
-                    -EPROTO);
+    CU_ASSERT_EQUAL(pvc_frame_recv(sp[0], &buf, &len, NULL, 0, NULL), -EPROTO);
     close_pair();
 
     open_pair();
@@ -213,12 +214,12 @@ static struct pvc_handle *client(void)
 
     open_pair();
     CU_ASSERT_FATAL(pvc_open_fd(sp[0], &h) == 0);
-    sp[0] = -1;                 /* owned by h now */
+    sp[0] = -1; /* owned by h now */
     return h;
 }
 
-static void hello_response(uint64_t id, uint32_t proto,
-                           Pvmgmt__HelloReply *hr, Pvmgmt__Response *r)
+static void hello_response(uint64_t id, uint32_t proto, Pvmgmt__HelloReply *hr,
+                           Pvmgmt__Response *r)
 {
     *r = (Pvmgmt__Response)PVMGMT__RESPONSE__INIT;
     *hr = (Pvmgmt__HelloReply)PVMGMT__HELLO_REPLY__INIT;
@@ -466,8 +467,7 @@ static void test_socket_path(void)
     CU_ASSERT_STRING_EQUAL(buf, "/tmp/x/pvisor.sock");
     memset(longdir, 'a', sizeof(longdir) - 1);
     longdir[sizeof(longdir) - 1] = '\0';
-    CU_ASSERT_EQUAL(pvc_socket_path(longdir, buf, sizeof(buf)),
-                    -ENAMETOOLONG);
+    CU_ASSERT_EQUAL(pvc_socket_path(longdir, buf, sizeof(buf)), -ENAMETOOLONG);
     CU_ASSERT_EQUAL(pvc_open("/nonexistent-pvisor-dir", &h), -ENOENT);
     CU_ASSERT_PTR_NULL(h);
 }
@@ -494,5 +494,8 @@ static const struct unit_test tests[] = {
 };
 
 const struct unit_suite unit_suite_mgmt = {
-    .name = "mgmt", .init = suite_init, .cleanup = NULL, .tests = tests,
+    .name = "mgmt",
+    .init = suite_init,
+    .cleanup = NULL,
+    .tests = tests,
 };

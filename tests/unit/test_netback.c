@@ -14,7 +14,7 @@
 
 /* ---- a fake guest: granted pages, a TAP that records ---- */
 
-#define DOMID 7
+#define DOMID  7
 #define NPAGES 8
 
 static uint8_t *pages[NPAGES]; /* gref i -> pages[i] */
@@ -339,7 +339,7 @@ static int capture(void *ctx, const void *frame, size_t len)
 
 static const uint8_t my_mac[6] = { 0x00, 0x16, 0x3e, 0, 0, 2 };
 static const uint8_t peer_mac[6] = { 0x00, 0x16, 0x3e, 0, 0, 3 };
-#define MY_IP GK_IPV4(10, 0, 0, 2)
+#define MY_IP   GK_IPV4(10, 0, 0, 2)
 #define PEER_IP GK_IPV4(10, 0, 0, 3)
 
 static void net_setup(void)

@@ -55,7 +55,7 @@ static const struct store_transport mem_tp = {
 struct tc {
     struct store_conn *c;
     struct mem *m;
-    char ev[64][128];           /* "path|token|" */
+    char ev[64][128]; /* "path|token|" */
     int nev;
     char reply[XENSTORE_PAYLOAD_MAX + 64];
 };
@@ -98,8 +98,7 @@ static void collect(struct tc *t)
         const char *p = m->out + off + sizeof(h);
         if (h.type == XS_WATCH_EVENT) {
             if (t->nev < 64)
-                render(t->ev[t->nev++], p, h.len > 120 ? 120 : h.len,
-                       false);
+                render(t->ev[t->nev++], p, h.len > 120 ? 120 : h.len, false);
         } else {
             render(t->reply, p, h.len, h.type == XS_ERROR);
         }
@@ -120,8 +119,8 @@ static void push_raw(struct tc *t, const void *p, size_t len)
     m->in_len += len;
 }
 
-static void push_msg(struct tc *t, uint32_t type, uint32_t tx,
-                     const char *p, size_t len)
+static void push_msg(struct tc *t, uint32_t type, uint32_t tx, const char *p,
+                     size_t len)
 {
     struct xsd_sockmsg h = { type, 42, tx, (uint32_t)len };
 
@@ -211,9 +210,9 @@ static void reset(void)
 /* ---- basic semantics, table driven ---- */
 
 struct step {
-    uint32_t domid;             /* which client */
+    uint32_t domid; /* which client */
     uint32_t type;
-    const char *a, *b, *c;      /* args (WRITE: path, value) */
+    const char *a, *b, *c; /* args (WRITE: path, value) */
     const char *want;
 };
 
@@ -223,15 +222,18 @@ static void run_steps(const struct step *s, size_t n)
     static const uint32_t ids[8] = { 0, 5, 6, 7 };
 
     for (size_t i = 0; i < n; i++) {
-        int k = s[i].domid == 0 ? 0 : s[i].domid == 5 ? 1 :
-                s[i].domid == 6 ? 2 : 3;
+        int k = s[i].domid == 0   ? 0
+                : s[i].domid == 5 ? 1
+                : s[i].domid == 6 ? 2
+                                  : 3;
         if (!cl[k]) {
             cl[k] = malloc(sizeof(struct tc));
             tc_init(cl[k], ids[k]);
         }
-        const char *got = s[i].type == XS_WRITE ?
-            wr(cl[k], 0, s[i].a, s[i].b) :
-            op(cl[k], s[i].type, 0, s[i].a, s[i].b, s[i].c, NULL);
+        const char *got =
+            s[i].type == XS_WRITE
+                ? wr(cl[k], 0, s[i].a, s[i].b)
+                : op(cl[k], s[i].type, 0, s[i].a, s[i].b, s[i].c, NULL);
         if (strcmp(got, s[i].want) != 0)
             fprintf(stderr, "\n  step %zu: got '%s' want '%s'\n", i, got,
                     s[i].want);
@@ -247,7 +249,7 @@ static void test_basic(void)
         { 0, XS_READ, "/a", NULL, NULL, "!ENOENT" },
         { 0, XS_WRITE, "/a/b/c", "v1", NULL, "OK|" },
         { 0, XS_READ, "/a/b/c", NULL, NULL, "v1" },
-        { 0, XS_READ, "/a/b", NULL, NULL, "" },     /* implicit parent */
+        { 0, XS_READ, "/a/b", NULL, NULL, "" }, /* implicit parent */
         { 0, XS_DIRECTORY, "/a", NULL, NULL, "b|" },
         { 0, XS_WRITE, "/a/b/a", "", NULL, "OK|" },
         { 0, XS_DIRECTORY, "/a/b", NULL, NULL, "a|c|" },
@@ -297,8 +299,7 @@ static void test_perms(void)
         { 7, XS_WRITE, "/local/domain/5/data/x", "w", NULL, "OK|" },
         { 7, XS_READ, "/local/domain/5/data/x", NULL, NULL, "!EACCES" },
         { 6, XS_READ, "/local/domain/5/data/x", NULL, NULL, "w" },
-        { 6, XS_SET_PERMS, "/local/domain/5/data/x", "b6", NULL,
-          "!EACCES" },
+        { 6, XS_SET_PERMS, "/local/domain/5/data/x", "b6", NULL, "!EACCES" },
         { 5, XS_SET_PERMS, "data/x", "n6", NULL, "!EPERM" },
         { 5, XS_SET_PERMS, "data/x", "x5", NULL, "!EINVAL" },
         { 5, XS_WRITE, "/tool/x", "1", NULL, "!EACCES" },
@@ -327,15 +328,15 @@ static void test_watch(void)
     tc_init(&g5, 5);
     tc_init(&g6, 6);
     EQ(op(&d0, XS_WATCH, 0, "/a", "tok", NULL), "OK|");
-    EQ(pop_ev(&d0), "/a|tok|");             /* initial event */
+    EQ(pop_ev(&d0), "/a|tok|"); /* initial event */
     EQ(op(&d0, XS_WATCH, 0, "/a", "tok", NULL), "!EEXIST");
     EQ(op(&d0, XS_WATCH, 0, "/a/b/c", "deep", NULL), "OK|");
     pop_ev(&d0);
     EQ(wr(&d0, 0, "/a/b", "1"), "OK|");
-    EQ(pop_ev(&d0), "/a/b|tok|");           /* child of the watch */
-    EQ(pop_ev(&d0), "");                    /* not the deeper watch */
+    EQ(pop_ev(&d0), "/a/b|tok|"); /* child of the watch */
+    EQ(pop_ev(&d0), "");          /* not the deeper watch */
     EQ(wr(&d0, 0, "/ab", "1"), "OK|");
-    EQ(pop_ev(&d0), "");                    /* a sibling prefix */
+    EQ(pop_ev(&d0), ""); /* a sibling prefix */
     EQ(wr(&d0, 0, "/a", "x"), "OK|");
     EQ(pop_ev(&d0), "/a|tok|");
     EQ(op(&d0, XS_SET_PERMS, 0, "/a", "n0", "r5", NULL), "OK|");
@@ -384,7 +385,7 @@ static void test_txn(void)
     EQ(op(&b, XS_WATCH, 0, "/t", "w", NULL), "OK|");
     b.nev = 0;
     EQ(wr(&a, 0, "/t/x", "0"), "OK|");
-    rd(&b, 0, "/t");                        /* collects that event */
+    rd(&b, 0, "/t"); /* collects that event */
     b.nev = 0;
     strcpy(id1, op(&a, XS_TRANSACTION_START, 0, "", NULL));
     t1 = (uint32_t)atoi(id1);
@@ -394,21 +395,19 @@ static void test_txn(void)
     /* A sibling under a parent this transaction created itself must not
      * count as a conflict with the main tree. */
     EQ(wr(&a, t1, "/t/new/sib", "s"), "OK|");
-    EQ(rd(&a, t1, "/t/x"), "1");            /* sees its own write */
-    EQ(rd(&a, 0, "/t/x"), "0");             /* others do not */
+    EQ(rd(&a, t1, "/t/x"), "1"); /* sees its own write */
+    EQ(rd(&a, 0, "/t/x"), "0");  /* others do not */
     EQ(rd(&b, 0, "/t/new/deep"), "!ENOENT");
-    EQ(pop_ev(&b), "");                     /* nothing fired yet */
+    EQ(pop_ev(&b), ""); /* nothing fired yet */
     EQ(op(&a, XS_TRANSACTION_END, t1, "T", NULL), "OK|");
     EQ(rd(&b, 0, "/t/x"), "1");
     EQ(rd(&b, 0, "/t/new/deep"), "n");
-    CU_ASSERT_EQUAL(b.nev, 3);              /* fired at commit */
+    CU_ASSERT_EQUAL(b.nev, 3); /* fired at commit */
     b.nev = 0;
 
     /* Conflict: both read and write /t/x; the second commit fails. */
-    t1 = (uint32_t)atoi(strcpy(id1, op(&a, XS_TRANSACTION_START, 0, "",
-                                       NULL)));
-    t2 = (uint32_t)atoi(strcpy(id2, op(&b, XS_TRANSACTION_START, 0, "",
-                                       NULL)));
+    t1 = (uint32_t)atoi(strcpy(id1, op(&a, XS_TRANSACTION_START, 0, "", NULL)));
+    t2 = (uint32_t)atoi(strcpy(id2, op(&b, XS_TRANSACTION_START, 0, "", NULL)));
     EQ(rd(&a, t1, "/t/x"), "1");
     EQ(rd(&b, t2, "/t/x"), "1");
     EQ(wr(&a, t1, "/t/x", "2"), "OK|");
@@ -458,8 +457,10 @@ static void test_quota(void)
     char big[64];
 
     reset();
-    st->quota = (struct store_quota){ .nodes = 4, .watches = 2,
-                                      .transactions = 1, .value_size = 16,
+    st->quota = (struct store_quota){ .nodes = 4,
+                                      .watches = 2,
+                                      .transactions = 1,
+                                      .value_size = 16,
                                       .perms = 2 };
     tc_init(&d0, 0);
     tc_init(&g, 5);
@@ -470,11 +471,11 @@ static void test_quota(void)
     EQ(wr(&g, 0, "v", big), "!ENOSPC");
     big[16] = '\0';
     EQ(wr(&g, 0, "v", big), "OK|");
-    EQ(wr(&g, 0, "a/b", ""), "OK|");        /* 4 nodes incl. the dir */
+    EQ(wr(&g, 0, "a/b", ""), "OK|"); /* 4 nodes incl. the dir */
     EQ(wr(&g, 0, "c", ""), "!ENOSPC");
     EQ(op(&g, XS_RM, 0, "a", NULL), "OK|");
     EQ(wr(&g, 0, "c", ""), "OK|");
-    EQ(wr(&d0, 0, "/local/domain/5/x/y/z", big), "OK|");  /* dom0 */
+    EQ(wr(&d0, 0, "/local/domain/5/x/y/z", big), "OK|"); /* dom0 */
     EQ(op(&g, XS_WATCH, 0, "w1", "t", NULL), "OK|");
     EQ(op(&g, XS_WATCH, 0, "w2", "t", NULL), "OK|");
     EQ(op(&g, XS_WATCH, 0, "w3", "t", NULL), "!E2BIG");
@@ -497,10 +498,10 @@ static void test_malformed(void)
     push_msg(&t, XS_TYPE_COUNT, 0, "", 0);
     run(&t);
     EQ(t.reply, "!ENOSYS");
-    push_msg(&t, 20, 0, "", 0);             /* the withdrawn number */
+    push_msg(&t, 20, 0, "", 0); /* the withdrawn number */
     run(&t);
     EQ(t.reply, "!ENOSYS");
-    push_msg(&t, XS_READ, 0, "/local", 6);  /* no NUL */
+    push_msg(&t, XS_READ, 0, "/local", 6); /* no NUL */
     run(&t);
     EQ(t.reply, "!EINVAL");
     push_msg(&t, XS_READ, 0, "", 0);
@@ -509,7 +510,7 @@ static void test_malformed(void)
     push_msg(&t, XS_MKDIR, 0, "/x\0junk", 7);
     run(&t);
     EQ(t.reply, "!EINVAL");
-    push_msg(&t, XS_WATCH, 0, "/x\0tok", 6);   /* token without NUL */
+    push_msg(&t, XS_WATCH, 0, "/x\0tok", 6); /* token without NUL */
     run(&t);
     EQ(t.reply, "!EINVAL");
     push_msg(&t, XS_GET_DOMAIN_PATH, 0, "1x\0", 3);
@@ -616,8 +617,7 @@ static void g_put(struct xenstore_domain_interface *in, const void *p,
     in->req_prod += (uint32_t)len;
 }
 
-static size_t g_get(struct xenstore_domain_interface *in, char *buf,
-                    size_t max)
+static size_t g_get(struct xenstore_domain_interface *in, char *buf, size_t max)
 {
     size_t n = 0;
 
@@ -729,5 +729,8 @@ static const struct unit_test tests[] = {
 };
 
 const struct unit_suite unit_suite_store = {
-    "store", setup, teardown, tests,
+    "store",
+    setup,
+    teardown,
+    tests,
 };

@@ -109,7 +109,7 @@ static void test_rw(void)
 static void test_big_directory(void)
 {
     struct xs_handle *h = xs_open(0);
-    enum { N = 300 };   /* ~9 KiB of names, > XENSTORE_PAYLOAD_MAX */
+    enum { N = 300 }; /* ~9 KiB of names, > XENSTORE_PAYLOAD_MAX */
     char path[64];
     unsigned n = 0;
     char **dir;
@@ -145,7 +145,7 @@ static void test_watch(void)
 
     CU_ASSERT_FATAL(h && w);
     CU_ASSERT_TRUE(xs_watch(w, "/wt", "tok"));
-    ev = xs_read_watch(w, &n);              /* the initial event */
+    ev = xs_read_watch(w, &n); /* the initial event */
     CU_ASSERT_FATAL(ev != NULL);
     CU_ASSERT_EQUAL(n, 2);
     CU_ASSERT_STRING_EQUAL(ev[XS_WATCH_PATH], "/wt");
@@ -199,7 +199,7 @@ static void test_txn(void)
     free(v);
     tb = xs_transaction_start(b);
     CU_ASSERT_TRUE(xs_write(b, tb, "/tx/k", "c", 1));
-    CU_ASSERT_TRUE(xs_transaction_end(b, tb, true));    /* abort */
+    CU_ASSERT_TRUE(xs_transaction_end(b, tb, true)); /* abort */
     v = xs_read(a, XBT_NULL, "/tx/k", NULL);
     CU_ASSERT_STRING_EQUAL(v, "a");
     free(v);
@@ -234,5 +234,8 @@ static const struct unit_test tests[] = {
 };
 
 const struct unit_suite unit_suite_store_client = {
-    "store-client", start_daemon, stop_daemon, tests,
+    "store-client",
+    start_daemon,
+    stop_daemon,
+    tests,
 };

@@ -12,8 +12,8 @@ struct unit_test {
 
 struct unit_suite {
     const char *name;
-    CU_InitializeFunc init;     /* may be NULL */
-    CU_CleanupFunc cleanup;     /* may be NULL */
+    CU_InitializeFunc init;        /* may be NULL */
+    CU_CleanupFunc cleanup;        /* may be NULL */
     const struct unit_test *tests; /* terminated by { NULL, NULL } */
 };
 

@@ -12,12 +12,12 @@
  * The TSS I/O bitmap lets CPL3 reach exactly these ports; any other port
  * raises #GP inside the guest.
  */
-#define PV_PORT_HYPERCALL   0xe4    /* 32-bit out: eax = hypercall number */
-#define PV_PORT_TRAP        0xe8    /* pvisor's default exception stubs */
-#define PV_PORT_NOTIFY      0xec    /* fast notify: eax = event channel port */
+#define PV_PORT_HYPERCALL 0xe4 /* 32-bit out: eax = hypercall number */
+#define PV_PORT_TRAP      0xe8 /* pvisor's default exception stubs */
+#define PV_PORT_NOTIFY    0xec /* fast notify: eax = event channel port */
 
 #define PV_HYPERCALL_STUB_SIZE 32
-#define PV_HYPERCALL_MAX       128  /* stubs in one 4 KiB page */
+#define PV_HYPERCALL_MAX       128 /* stubs in one 4 KiB page */
 
 /*
  * Extension hypercalls (numbers Xen leaves unused).
@@ -38,8 +38,8 @@
  * tables, so pvisor cannot use them. Supervisor-only except the default
  * exception stubs. Guests must leave L4 slot 255 alone.
  */
-#define PV_PRIV_VA          0x00007f8000000000ULL
-#define PV_PRIV_L4_SLOT     255
+#define PV_PRIV_VA      0x00007f8000000000ULL
+#define PV_PRIV_L4_SLOT 255
 
 /* Guest virtual base that guest-kit kernels link at (from their ELF note). */
 #define PV_GUESTKIT_VIRT_BASE 0xffffffff80000000ULL
@@ -52,9 +52,9 @@
  */
 #define PV_SHUTDOWN_CODE_SHIFT 8
 #define PV_SHUTDOWN_REASON(reason, code) \
-    ((uint32_t)(reason) | ((uint32_t)((code) & 0xff) << PV_SHUTDOWN_CODE_SHIFT))
+    ((uint32_t)(reason) | ((uint32_t)((code)&0xff) << PV_SHUTDOWN_CODE_SHIFT))
 
 /* Upper bound on vCPUs per domain (shared_info holds 32 vcpu_info). */
-#define PV_MAX_VCPUS        32
+#define PV_MAX_VCPUS 32
 
 #endif /* PVISOR_ABI_PVABI_PVISOR_H */

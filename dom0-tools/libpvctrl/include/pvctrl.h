@@ -17,13 +17,13 @@
  * A handle is not thread-safe; use one per thread.
  */
 
-#define PVC_DEFAULT_RUN_DIR   "/run/pvisor"
-#define PVC_SOCKET_NAME       "pvisor.sock"
-#define PVC_PROTOCOL_VERSION  1u
-#define PVC_FRAME_MAX         (16u * 1024 * 1024)
-#define PVC_MAX_FDS           16      /* fds accepted with one frame */
-#define PVC_DOMID_ALL         0xffffffffu
-#define PVC_NAME_MAX          63      /* domain names, as pvisor enforces */
+#define PVC_DEFAULT_RUN_DIR  "/run/pvisor"
+#define PVC_SOCKET_NAME      "pvisor.sock"
+#define PVC_PROTOCOL_VERSION 1u
+#define PVC_FRAME_MAX        (16u * 1024 * 1024)
+#define PVC_MAX_FDS          16 /* fds accepted with one frame */
+#define PVC_DOMID_ALL        0xffffffffu
+#define PVC_NAME_MAX         63 /* domain names, as pvisor enforces */
 
 struct pvc_handle;
 
@@ -40,7 +40,7 @@ struct pvc_vcpu_info {
 
 struct pvc_domain_info {
     uint32_t domid;
-    char name[PVC_NAME_MAX + 1];     /* non-printable bytes replaced by '?' */
+    char name[PVC_NAME_MAX + 1]; /* non-printable bytes replaced by '?' */
     Pvmgmt__DomainState state;
     Pvmgmt__ShutdownReason shutdown_reason;
     uint32_t shutdown_code;
@@ -49,9 +49,9 @@ struct pvc_domain_info {
     uint32_t vcpus_online;
     uint64_t cpu_time_ns;
     uint64_t uptime_ns;
-    char *crash_report;              /* malloc'd, "" when none; sanitized */
+    char *crash_report; /* malloc'd, "" when none; sanitized */
     size_t nr_vcpu;
-    struct pvc_vcpu_info *vcpu;      /* malloc'd array of nr_vcpu */
+    struct pvc_vcpu_info *vcpu; /* malloc'd array of nr_vcpu */
     Pvmgmt__Action on_poweroff;
     Pvmgmt__Action on_reboot;
     Pvmgmt__Action on_crash;
@@ -77,14 +77,14 @@ struct pvc_host_info {
 };
 
 struct pvc_create_args {
-    const char *name;                /* required */
-    uint64_t memory_kb;              /* multiple of 4, >= 1024 */
-    uint32_t vcpus;                  /* 1..32 */
+    const char *name;   /* required */
+    uint64_t memory_kb; /* multiple of 4, >= 1024 */
+    uint32_t vcpus;     /* 1..32 */
     Pvmgmt__Action on_poweroff;
     Pvmgmt__Action on_reboot;
     Pvmgmt__Action on_crash;
-    const char *cmdline;             /* may be NULL */
-    uint32_t max_evtchn;             /* 0 = pvisor's default */
+    const char *cmdline; /* may be NULL */
+    uint32_t max_evtchn; /* 0 = pvisor's default */
 };
 
 struct pvc_setup_args {
@@ -100,12 +100,12 @@ struct pvc_setup_args {
 };
 
 struct pvc_console_chunk {
-    uint8_t *data;                   /* malloc'd, len bytes (may be NULL) */
+    uint8_t *data; /* malloc'd, len bytes (may be NULL) */
     size_t len;
-    uint64_t next_offset;            /* pass as offset to the next read */
-    uint64_t first_offset;           /* oldest byte pvisor still holds */
+    uint64_t next_offset;  /* pass as offset to the next read */
+    uint64_t first_offset; /* oldest byte pvisor still holds */
     Pvmgmt__DomainState state;
-    bool gone;                       /* domain destroyed */
+    bool gone; /* domain destroyed */
 };
 
 /* ---- connection ---- */
@@ -157,8 +157,8 @@ int pvc_frame_send(int fd, const void *buf, size_t len);
  * end of stream before any byte is -ECONNRESET, in the middle of a frame
  * -EPROTO. fds and nr_fds may be NULL/0 when none are expected.
  */
-int pvc_frame_recv(int fd, uint8_t **buf, size_t *len, int *fds,
-                   size_t max_fds, size_t *nr_fds);
+int pvc_frame_recv(int fd, uint8_t **buf, size_t *len, int *fds, size_t max_fds,
+                   size_t *nr_fds);
 
 /*
  * Sends req (its version and id are filled in here) and waits for the
@@ -171,8 +171,7 @@ int pvc_frame_recv(int fd, uint8_t **buf, size_t *len, int *fds,
  * text in pvc_last_error(); *resp is still set then.
  */
 int pvc_call(struct pvc_handle *h, Pvmgmt__Request *req,
-             Pvmgmt__Response **resp, int *fds, size_t max_fds,
-             size_t *nr_fds);
+             Pvmgmt__Response **resp, int *fds, size_t max_fds, size_t *nr_fds);
 
 /* ---- typed requests ---- */
 
@@ -181,8 +180,8 @@ int pvc_call(struct pvc_handle *h, Pvmgmt__Request *req,
  * speaks PVC_PROTOCOL_VERSION. Stores pvisor's version string (truncated)
  * in version if it is not NULL. Returns 0, -EPROTONOSUPPORT or -errno.
  */
-int pvc_hello(struct pvc_handle *h, const char *client_name,
-              char *version, size_t version_len);
+int pvc_hello(struct pvc_handle *h, const char *client_name, char *version,
+              size_t version_len);
 
 /* Creates a paused, unbuilt domain; stores its id in *domid. */
 int pvc_domain_create(struct pvc_handle *h, const struct pvc_create_args *a,
@@ -215,8 +214,7 @@ void pvc_domain_info_clear(struct pvc_domain_info *info);
  * Resolves dom (a decimal domid or a domain name) to a domid that exists
  * now. Returns 0, -ESRCH (no such domain; see pvc_last_error) or -errno.
  */
-int pvc_domain_resolve(struct pvc_handle *h, const char *dom,
-                       uint32_t *domid);
+int pvc_domain_resolve(struct pvc_handle *h, const char *dom, uint32_t *domid);
 
 /* Fills *info with pvisor's host information. */
 int pvc_host_info(struct pvc_handle *h, struct pvc_host_info *info);
@@ -226,8 +224,8 @@ int pvc_host_info(struct pvc_handle *h, struct pvc_host_info *info);
  * may be NULL when empty), its length and the offset to continue from.
  * clear asks pvisor to drop the log up to what it returns.
  */
-int pvc_dmesg(struct pvc_handle *h, uint64_t offset, bool clear,
-              uint8_t **data, size_t *len, uint64_t *next_offset);
+int pvc_dmesg(struct pvc_handle *h, uint64_t offset, bool clear, uint8_t **data,
+              size_t *len, uint64_t *next_offset);
 
 /*
  * Reads console output of domid from absolute offset, waiting up to
@@ -247,8 +245,8 @@ void pvc_console_chunk_free(struct pvc_console_chunk *c);
  * (free with pvc_domain_info_clear); on timeout the state is still a
  * live one.
  */
-int pvc_domain_wait(struct pvc_handle *h, uint32_t domid,
-                    uint32_t timeout_ms, struct pvc_domain_info *info);
+int pvc_domain_wait(struct pvc_handle *h, uint32_t domid, uint32_t timeout_ms,
+                    struct pvc_domain_info *info);
 
 /*
  * Receives domid's memory memfd (caller closes *fd and maps it

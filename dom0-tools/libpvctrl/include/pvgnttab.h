@@ -34,14 +34,14 @@ int pvgnttab_unmap(pvgnttab *h, void *start, uint32_t count);
 
 struct pvgnttab_copy_seg {
     struct {
-        int is_ref;            /* 1: ref+domid, 0: local virt */
+        int is_ref; /* 1: ref+domid, 0: local virt */
         uint32_t domid;
         uint32_t ref;
         void *virt;
         uint16_t offset;
     } source, dest;
     uint16_t len;
-    int16_t status;            /* OUT: GNTST_* */
+    int16_t status; /* OUT: GNTST_* */
 };
 /* Copy segments between dom0 buffers and granted pages. 0 or -errno;
  * per-segment status in segs[i].status. */

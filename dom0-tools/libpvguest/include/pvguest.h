@@ -16,36 +16,36 @@
  * name ("hello.elf: segment 2: ...").
  */
 
-#define PVG_PAGE_SIZE        4096u
-#define PVG_MAX_SEGMENTS     16      /* PT_LOAD segments with memsz > 0 */
-#define PVG_MAX_PHDRS        256
-#define PVG_STACK_SIZE       (64u * 1024)
-#define PVG_CMDLINE_MAX      1024    /* start_info.cmd_line incl. NUL */
-#define PVG_ERR_MAX          256     /* a sufficient err buffer size */
+#define PVG_PAGE_SIZE    4096u
+#define PVG_MAX_SEGMENTS 16 /* PT_LOAD segments with memsz > 0 */
+#define PVG_MAX_PHDRS    256
+#define PVG_STACK_SIZE   (64u * 1024)
+#define PVG_CMDLINE_MAX  1024 /* start_info.cmd_line incl. NUL */
+#define PVG_ERR_MAX      256  /* a sufficient err buffer size */
 
 struct pvg_segment {
-    uint64_t offset;                 /* in the file */
+    uint64_t offset; /* in the file */
     uint64_t filesz;
     uint64_t vaddr;
     uint64_t memsz;
-    uint32_t flags;                  /* PF_X | PF_W | PF_R */
+    uint32_t flags; /* PF_X | PF_W | PF_R */
 };
 
 /* A parsed and validated image. The strings are NUL-terminated. */
 struct pvg_image {
-    char name[128];                  /* for messages */
-    const uint8_t *data;             /* the file's bytes */
+    char name[128];      /* for messages */
+    const uint8_t *data; /* the file's bytes */
     size_t size;
-    uint8_t *owned;                  /* set when pvg_image_load read it */
+    uint8_t *owned; /* set when pvg_image_load read it */
     size_t nr_segments;
-    struct pvg_segment seg[PVG_MAX_SEGMENTS];  /* sorted by vaddr */
-    uint64_t entry;                  /* ENTRY note, else e_entry */
-    uint64_t hypercall_page;         /* VA, from HYPERCALL_PAGE */
-    uint64_t virt_base;              /* VIRT_BASE note, else 0 */
-    uint64_t paddr_offset;           /* PADDR_OFFSET note, informational */
+    struct pvg_segment seg[PVG_MAX_SEGMENTS]; /* sorted by vaddr */
+    uint64_t entry;                           /* ENTRY note, else e_entry */
+    uint64_t hypercall_page;                  /* VA, from HYPERCALL_PAGE */
+    uint64_t virt_base;                       /* VIRT_BASE note, else 0 */
+    uint64_t paddr_offset; /* PADDR_OFFSET note, informational */
     bool has_paddr_offset;
-    uint64_t image_start;            /* lowest segment VA, page aligned */
-    uint64_t image_end;              /* end of highest segment, rounded up */
+    uint64_t image_start; /* lowest segment VA, page aligned */
+    uint64_t image_end;   /* end of highest segment, rounded up */
     char guest_os[64];
     char xen_version[32];
     char loader[32];
@@ -54,27 +54,27 @@ struct pvg_image {
 
 /* Where pvg_build put everything; guest-physical unless named _va. */
 struct pvg_layout {
-    uint64_t mem_size;               /* bytes of guest RAM */
+    uint64_t mem_size; /* bytes of guest RAM */
     uint64_t nr_pages;
     uint64_t virt_base;
     uint64_t image_start_gpa;
-    uint64_t image_end_gpa;          /* page aligned */
+    uint64_t image_end_gpa; /* page aligned */
     uint64_t start_info_gpa;
     uint64_t console_gpa;
     uint64_t store_gpa;
     uint64_t shared_info_gpa;
     uint64_t p2m_gpa;
     uint64_t nr_p2m_frames;
-    uint64_t stack_gpa;              /* bottom of the boot stack */
-    uint64_t pt_base_gpa;            /* the L4, first page-table page */
+    uint64_t stack_gpa;   /* bottom of the boot stack */
+    uint64_t pt_base_gpa; /* the L4, first page-table page */
     uint64_t nr_pt_frames;
     uint64_t nr_l3, nr_l2, nr_l1;
-    uint64_t first_free_gpa;         /* pt_base_gpa + nr_pt_frames pages */
+    uint64_t first_free_gpa; /* pt_base_gpa + nr_pt_frames pages */
     uint64_t hypercall_page_gpa;
     uint64_t entry_va;
-    uint64_t stack_va;               /* top of the boot stack (initial rsp) */
-    uint64_t start_info_va;          /* initial rsi */
-    bool cmdline_truncated;          /* cmd_line cut at 1023 bytes */
+    uint64_t stack_va;      /* top of the boot stack (initial rsp) */
+    uint64_t start_info_va; /* initial rsi */
+    bool cmdline_truncated; /* cmd_line cut at 1023 bytes */
 };
 
 /*

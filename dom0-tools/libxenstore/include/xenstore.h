@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pvabi/io/xs_wire.h"   /* XS_WATCH_PATH, XS_WATCH_TOKEN, ... */
+#include "pvabi/io/xs_wire.h" /* XS_WATCH_PATH, XS_WATCH_TOKEN, ... */
 
 /*
  * Same signatures and semantics as Xen's libxenstore. Functions returning
@@ -23,9 +23,9 @@
 
 #define XBT_NULL 0
 
-#define XS_OPEN_READONLY    (1UL << 0)  /* accepted; the daemon decides */
-#define XS_OPEN_SOCKETONLY  (1UL << 1)  /* accepted; always a socket */
-#define XS_UNWATCH_FILTER   (1UL << 2)  /* xs_unwatch drops queued events */
+#define XS_OPEN_READONLY   (1UL << 0) /* accepted; the daemon decides */
+#define XS_OPEN_SOCKETONLY (1UL << 1) /* accepted; always a socket */
+#define XS_UNWATCH_FILTER  (1UL << 2) /* xs_unwatch drops queued events */
 
 struct xs_handle;
 typedef uint32_t xs_transaction_t;
@@ -34,7 +34,7 @@ enum xs_perm_type {
     XS_PERM_NONE = 0,
     XS_PERM_READ = 1,
     XS_PERM_WRITE = 2,
-    XS_PERM_ENOENT_OK = 4,      /* internal to Xen's daemon; unused here */
+    XS_PERM_ENOENT_OK = 4, /* internal to Xen's daemon; unused here */
     XS_PERM_OWNER = 8,
 };
 
@@ -44,7 +44,7 @@ struct xs_permissions {
 };
 
 /* Length of "r<domid>\0" for any domid. */
-#define MAX_STRLEN(x) ((sizeof(x) * 8 + 2) / 3 + 2)
+#define MAX_STRLEN(x)  ((sizeof(x) * 8 + 2) / 3 + 2)
 #define XS_PERM_STRLEN (MAX_STRLEN(unsigned int) + 1)
 
 /* Connects to the daemon. NULL with errno on failure. */
@@ -58,8 +58,8 @@ struct xs_handle *xs_domain_open(void);
 void xs_daemon_close(struct xs_handle *h);
 
 /* The children of path; *num their count. */
-char **xs_directory(struct xs_handle *h, xs_transaction_t t,
-                    const char *path, unsigned int *num);
+char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path,
+                    unsigned int *num);
 /* The value of path (NUL added, not counted in *len; len may be NULL). */
 void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path,
               unsigned int *len);
@@ -72,8 +72,7 @@ bool xs_mkdir(struct xs_handle *h, xs_transaction_t t, const char *path);
 bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path);
 /* The permission list of path: [0] is owner and everyone's default. */
 struct xs_permissions *xs_get_permissions(struct xs_handle *h,
-                                          xs_transaction_t t,
-                                          const char *path,
+                                          xs_transaction_t t, const char *path,
                                           unsigned int *num);
 bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t,
                         const char *path, struct xs_permissions *perms,

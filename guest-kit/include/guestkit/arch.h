@@ -42,7 +42,7 @@ static inline uint64_t gk_rdtsc(void)
 {
     uint32_t lo, hi;
 
-    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
     return ((uint64_t)hi << 32) | lo;
 }
 
@@ -56,13 +56,17 @@ static inline unsigned gk_ffs64(uint64_t x)
 static inline void gk_set_bit(unsigned long nr, volatile void *addr)
 {
     __asm__ volatile("lock; btsq %1, %0"
-                     : "+m"(*(volatile uint64_t *)addr) : "r"(nr) : "memory");
+                     : "+m"(*(volatile uint64_t *)addr)
+                     : "r"(nr)
+                     : "memory");
 }
 
 static inline void gk_clear_bit(unsigned long nr, volatile void *addr)
 {
     __asm__ volatile("lock; btrq %1, %0"
-                     : "+m"(*(volatile uint64_t *)addr) : "r"(nr) : "memory");
+                     : "+m"(*(volatile uint64_t *)addr)
+                     : "r"(nr)
+                     : "memory");
 }
 
 static inline int gk_test_and_clear_bit(unsigned long nr, volatile void *addr)
@@ -71,7 +75,8 @@ static inline int gk_test_and_clear_bit(unsigned long nr, volatile void *addr)
 
     __asm__ volatile("lock; btrq %2, %0; setc %1"
                      : "+m"(*(volatile uint64_t *)addr), "=qm"(old)
-                     : "r"(nr) : "memory", "cc");
+                     : "r"(nr)
+                     : "memory", "cc");
     return old;
 }
 
@@ -81,7 +86,8 @@ static inline int gk_test_and_set_bit(unsigned long nr, volatile void *addr)
 
     __asm__ volatile("lock; btsq %2, %0; setc %1"
                      : "+m"(*(volatile uint64_t *)addr), "=qm"(old)
-                     : "r"(nr) : "memory", "cc");
+                     : "r"(nr)
+                     : "memory", "cc");
     return old;
 }
 

@@ -21,15 +21,15 @@
 struct gk_blk;
 
 struct gk_blk_info {
-    uint32_t devid;             /* 51712 for xvda */
+    uint32_t devid; /* 51712 for xvda */
     uint64_t sectors;
-    uint32_t sector_size;       /* 512 */
-    uint32_t info;              /* VDISK_* bits */
+    uint32_t sector_size; /* 512 */
+    uint32_t info;        /* VDISK_* bits */
     int readonly;
-    int flush;                  /* 1: flush-cache or barrier offered */
+    int flush; /* 1: flush-cache or barrier offered */
     int discard;
-    int persistent;             /* persistent grants in use */
-    uint32_t max_segs;          /* pages per ring request (11 or indirect) */
+    int persistent;    /* persistent grants in use */
+    uint32_t max_segs; /* pages per ring request (11 or indirect) */
 };
 
 /*
@@ -60,11 +60,11 @@ enum gk_blk_op { GK_BLK_READ, GK_BLK_WRITE, GK_BLK_FLUSH, GK_BLK_DISCARD };
 struct gk_blk_io {
     enum gk_blk_op op;
     uint64_t sector;
-    uint64_t nr_sectors;        /* READ/WRITE/DISCARD */
-    void *buf;                  /* nr_sectors * 512 bytes, any alignment */
+    uint64_t nr_sectors; /* READ/WRITE/DISCARD */
+    void *buf;           /* nr_sectors * 512 bytes, any alignment */
     void (*done)(struct gk_blk_io *io);
-    void *arg;                  /* for the caller */
-    int status;                 /* OUT */
+    void *arg;  /* for the caller */
+    int status; /* OUT */
     /* private */
     unsigned int pending;
     struct gk_blk_io *next_done;

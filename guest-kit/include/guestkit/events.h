@@ -20,8 +20,7 @@ typedef void (*gk_evtchn_handler_t)(evtchn_port_t port, void *data);
  * NULL: then only gk_wait_event() sees the event). The port starts
  * unmasked. Returns the port or a negative Xen errno.
  */
-int gk_evtchn_bind_virq(uint32_t virq, gk_evtchn_handler_t handler,
-                        void *data);
+int gk_evtchn_bind_virq(uint32_t virq, gk_evtchn_handler_t handler, void *data);
 
 /* Bind an IPI port to the calling vCPU; others gk_evtchn_send() to it. */
 int gk_evtchn_bind_ipi(gk_evtchn_handler_t handler, void *data);

@@ -50,7 +50,7 @@ int gk_end_access(grant_ref_t ref);
  */
 int gk_gnttab_grant_ref(grant_ref_t ref, domid_t domid, uint64_t pfn,
                         int readonly);
-int gk_gnttab_alloc_ref(void);          /* ref or -XEN_ENOSPC */
+int gk_gnttab_alloc_ref(void); /* ref or -XEN_ENOSPC */
 void gk_gnttab_free_ref(grant_ref_t ref);
 
 /* Current flags of one of our entries (GTF_*), for diagnostics. */

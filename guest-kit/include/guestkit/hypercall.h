@@ -31,87 +31,87 @@ extern char hypercall_page[4096];
  * variables are bound, so no argument expression can disturb r10/r8.
  */
 #define GK_HCALL_ASM(nr) "call hypercall_page + %c[gk_off]"
-#define GK_HCALL_OFF(nr) [gk_off] "i"((nr) * PV_HYPERCALL_STUB_SIZE)
+#define GK_HCALL_OFF(nr) [gk_off] "i"((nr)*PV_HYPERCALL_STUB_SIZE)
 
-#define _gk_hypercall0(nr)                                                  \
-    ({                                                                      \
-        long gk_ret_;                                                       \
-        __asm__ volatile(GK_HCALL_ASM(nr)                                   \
-                         : "=a"(gk_ret_)                                    \
-                         : GK_HCALL_OFF(nr)                                 \
-                         : "memory");                                       \
-        gk_ret_;                                                            \
+#define _gk_hypercall0(nr)                  \
+    ({                                      \
+        long gk_ret_;                       \
+        __asm__ volatile(GK_HCALL_ASM(nr)   \
+                         : "=a"(gk_ret_)    \
+                         : GK_HCALL_OFF(nr) \
+                         : "memory");       \
+        gk_ret_;                            \
     })
 
-#define _gk_hypercall1(nr, a1)                                              \
-    ({                                                                      \
-        unsigned long gk_a1_ = (unsigned long)(a1);                         \
-        long gk_ret_;                                                       \
-        __asm__ volatile(GK_HCALL_ASM(nr)                                   \
-                         : "=a"(gk_ret_)                                    \
-                         : GK_HCALL_OFF(nr), "D"(gk_a1_)                    \
-                         : "memory");                                       \
-        gk_ret_;                                                            \
+#define _gk_hypercall1(nr, a1)                           \
+    ({                                                   \
+        unsigned long gk_a1_ = (unsigned long)(a1);      \
+        long gk_ret_;                                    \
+        __asm__ volatile(GK_HCALL_ASM(nr)                \
+                         : "=a"(gk_ret_)                 \
+                         : GK_HCALL_OFF(nr), "D"(gk_a1_) \
+                         : "memory");                    \
+        gk_ret_;                                         \
     })
 
-#define _gk_hypercall2(nr, a1, a2)                                          \
-    ({                                                                      \
-        unsigned long gk_a1_ = (unsigned long)(a1);                         \
-        unsigned long gk_a2_ = (unsigned long)(a2);                         \
-        long gk_ret_;                                                       \
-        __asm__ volatile(GK_HCALL_ASM(nr)                                   \
-                         : "=a"(gk_ret_)                                    \
-                         : GK_HCALL_OFF(nr), "D"(gk_a1_), "S"(gk_a2_)       \
-                         : "memory");                                       \
-        gk_ret_;                                                            \
+#define _gk_hypercall2(nr, a1, a2)                                    \
+    ({                                                                \
+        unsigned long gk_a1_ = (unsigned long)(a1);                   \
+        unsigned long gk_a2_ = (unsigned long)(a2);                   \
+        long gk_ret_;                                                 \
+        __asm__ volatile(GK_HCALL_ASM(nr)                             \
+                         : "=a"(gk_ret_)                              \
+                         : GK_HCALL_OFF(nr), "D"(gk_a1_), "S"(gk_a2_) \
+                         : "memory");                                 \
+        gk_ret_;                                                      \
     })
 
-#define _gk_hypercall3(nr, a1, a2, a3)                                      \
-    ({                                                                      \
-        unsigned long gk_a1_ = (unsigned long)(a1);                         \
-        unsigned long gk_a2_ = (unsigned long)(a2);                         \
-        unsigned long gk_a3_ = (unsigned long)(a3);                         \
-        long gk_ret_;                                                       \
-        __asm__ volatile(GK_HCALL_ASM(nr)                                   \
-                         : "=a"(gk_ret_)                                    \
-                         : GK_HCALL_OFF(nr), "D"(gk_a1_), "S"(gk_a2_),      \
-                           "d"(gk_a3_)                                      \
-                         : "memory");                                       \
-        gk_ret_;                                                            \
+#define _gk_hypercall3(nr, a1, a2, a3)                                 \
+    ({                                                                 \
+        unsigned long gk_a1_ = (unsigned long)(a1);                    \
+        unsigned long gk_a2_ = (unsigned long)(a2);                    \
+        unsigned long gk_a3_ = (unsigned long)(a3);                    \
+        long gk_ret_;                                                  \
+        __asm__ volatile(GK_HCALL_ASM(nr)                              \
+                         : "=a"(gk_ret_)                               \
+                         : GK_HCALL_OFF(nr), "D"(gk_a1_), "S"(gk_a2_), \
+                           "d"(gk_a3_)                                 \
+                         : "memory");                                  \
+        gk_ret_;                                                       \
     })
 
-#define _gk_hypercall4(nr, a1, a2, a3, a4)                                  \
-    ({                                                                      \
-        unsigned long gk_a1_ = (unsigned long)(a1);                         \
-        unsigned long gk_a2_ = (unsigned long)(a2);                         \
-        unsigned long gk_a3_ = (unsigned long)(a3);                         \
-        unsigned long gk_a4_ = (unsigned long)(a4);                         \
-        register unsigned long gk_r10_ __asm__("r10") = gk_a4_;             \
-        long gk_ret_;                                                       \
-        __asm__ volatile(GK_HCALL_ASM(nr)                                   \
-                         : "=a"(gk_ret_)                                    \
-                         : GK_HCALL_OFF(nr), "D"(gk_a1_), "S"(gk_a2_),      \
-                           "d"(gk_a3_), "r"(gk_r10_)                        \
-                         : "memory");                                       \
-        gk_ret_;                                                            \
+#define _gk_hypercall4(nr, a1, a2, a3, a4)                             \
+    ({                                                                 \
+        unsigned long gk_a1_ = (unsigned long)(a1);                    \
+        unsigned long gk_a2_ = (unsigned long)(a2);                    \
+        unsigned long gk_a3_ = (unsigned long)(a3);                    \
+        unsigned long gk_a4_ = (unsigned long)(a4);                    \
+        register unsigned long gk_r10_ __asm__("r10") = gk_a4_;        \
+        long gk_ret_;                                                  \
+        __asm__ volatile(GK_HCALL_ASM(nr)                              \
+                         : "=a"(gk_ret_)                               \
+                         : GK_HCALL_OFF(nr), "D"(gk_a1_), "S"(gk_a2_), \
+                           "d"(gk_a3_), "r"(gk_r10_)                   \
+                         : "memory");                                  \
+        gk_ret_;                                                       \
     })
 
-#define _gk_hypercall5(nr, a1, a2, a3, a4, a5)                              \
-    ({                                                                      \
-        unsigned long gk_a1_ = (unsigned long)(a1);                         \
-        unsigned long gk_a2_ = (unsigned long)(a2);                         \
-        unsigned long gk_a3_ = (unsigned long)(a3);                         \
-        unsigned long gk_a4_ = (unsigned long)(a4);                         \
-        unsigned long gk_a5_ = (unsigned long)(a5);                         \
-        register unsigned long gk_r10_ __asm__("r10") = gk_a4_;             \
-        register unsigned long gk_r8_ __asm__("r8") = gk_a5_;               \
-        long gk_ret_;                                                       \
-        __asm__ volatile(GK_HCALL_ASM(nr)                                   \
-                         : "=a"(gk_ret_)                                    \
-                         : GK_HCALL_OFF(nr), "D"(gk_a1_), "S"(gk_a2_),      \
-                           "d"(gk_a3_), "r"(gk_r10_), "r"(gk_r8_)           \
-                         : "memory");                                       \
-        gk_ret_;                                                            \
+#define _gk_hypercall5(nr, a1, a2, a3, a4, a5)                         \
+    ({                                                                 \
+        unsigned long gk_a1_ = (unsigned long)(a1);                    \
+        unsigned long gk_a2_ = (unsigned long)(a2);                    \
+        unsigned long gk_a3_ = (unsigned long)(a3);                    \
+        unsigned long gk_a4_ = (unsigned long)(a4);                    \
+        unsigned long gk_a5_ = (unsigned long)(a5);                    \
+        register unsigned long gk_r10_ __asm__("r10") = gk_a4_;        \
+        register unsigned long gk_r8_ __asm__("r8") = gk_a5_;          \
+        long gk_ret_;                                                  \
+        __asm__ volatile(GK_HCALL_ASM(nr)                              \
+                         : "=a"(gk_ret_)                               \
+                         : GK_HCALL_OFF(nr), "D"(gk_a1_), "S"(gk_a2_), \
+                           "d"(gk_a3_), "r"(gk_r10_), "r"(gk_r8_)      \
+                         : "memory");                                  \
+        gk_ret_;                                                       \
     })
 
 /*
@@ -128,8 +128,8 @@ static inline long HYPERVISOR_set_trap_table(const struct trap_info *table)
 
 /* Apply `count` page-table updates; *done (may be NULL) gets the count done. */
 static inline long HYPERVISOR_mmu_update(struct mmu_update *req,
-                                         unsigned int count,
-                                         unsigned int *done, domid_t dom)
+                                         unsigned int count, unsigned int *done,
+                                         domid_t dom)
 {
     return _gk_hypercall4(__HYPERVISOR_mmu_update, req, count, done, dom);
 }
@@ -139,8 +139,7 @@ static inline long HYPERVISOR_set_callbacks(unsigned long event,
                                             unsigned long failsafe,
                                             unsigned long syscall)
 {
-    return _gk_hypercall3(__HYPERVISOR_set_callbacks, event, failsafe,
-                          syscall);
+    return _gk_hypercall3(__HYPERVISOR_set_callbacks, event, failsafe, syscall);
 }
 
 /* XENMEM_* operations. */
@@ -157,8 +156,7 @@ static inline long HYPERVISOR_multicall(struct multicall_entry *calls,
 }
 
 /* Write the L1 entry mapping `va` (which must have an L1 table). */
-static inline long HYPERVISOR_update_va_mapping(unsigned long va,
-                                                uint64_t pte,
+static inline long HYPERVISOR_update_va_mapping(unsigned long va, uint64_t pte,
                                                 unsigned long flags)
 {
     return _gk_hypercall3(__HYPERVISOR_update_va_mapping, va, pte, flags);
@@ -194,7 +192,8 @@ HYPERVISOR_iret(const struct iret_context *ctx)
 {
     __asm__ volatile("mov %0, %%rsp\n\t"
                      "jmp hypercall_page + %c[gk_off]"
-                     : : "r"(ctx), GK_HCALL_OFF(__HYPERVISOR_iret)
+                     :
+                     : "r"(ctx), GK_HCALL_OFF(__HYPERVISOR_iret)
                      : "memory");
     __builtin_unreachable();
 }
@@ -214,8 +213,8 @@ static inline long HYPERVISOR_set_segment_base(unsigned int which,
 
 /* MMUEXT_* operations (TLB flushes, pinning, new base pointer). */
 static inline long HYPERVISOR_mmuext_op(struct mmuext_op *op,
-                                        unsigned int count,
-                                        unsigned int *done, domid_t dom)
+                                        unsigned int count, unsigned int *done,
+                                        domid_t dom)
 {
     return _gk_hypercall4(__HYPERVISOR_mmuext_op, op, count, done, dom);
 }

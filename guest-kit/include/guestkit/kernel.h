@@ -48,13 +48,13 @@ __attribute__((noreturn)) void gk_reboot(void);
 __attribute__((noreturn)) void gk_crash(void);
 
 /* Print "PANIC: ..." with the vCPU and thread, then crash. */
-__attribute__((noreturn, format(printf, 1, 2)))
-void gk_panic(const char *fmt, ...);
+__attribute__((noreturn, format(printf, 1, 2))) void gk_panic(const char *fmt,
+                                                              ...);
 
-#define GK_BUG_ON(cond)                                                     \
-    do {                                                                    \
-        if (cond)                                                           \
-            gk_panic("BUG_ON(%s) at %s:%d", #cond, __FILE__, __LINE__);     \
+#define GK_BUG_ON(cond)                                                 \
+    do {                                                                \
+        if (cond)                                                       \
+            gk_panic("BUG_ON(%s) at %s:%d", #cond, __FILE__, __LINE__); \
     } while (0)
 
 #define GK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -8,19 +8,19 @@
 
 #include <pvabi/pvisor.h>
 
-#define GK_PAGE_SHIFT   12
-#define GK_PAGE_SIZE    (1UL << GK_PAGE_SHIFT)
-#define GK_PAGE_MASK    (~(GK_PAGE_SIZE - 1))
-#define GK_VIRT_BASE    PV_GUESTKIT_VIRT_BASE
+#define GK_PAGE_SHIFT 12
+#define GK_PAGE_SIZE  (1UL << GK_PAGE_SHIFT)
+#define GK_PAGE_MASK  (~(GK_PAGE_SIZE - 1))
+#define GK_VIRT_BASE  PV_GUESTKIT_VIRT_BASE
 
 /* Page table entry bits for gk_map_page(). */
-#define GK_PTE_P        (1ULL << 0)     /* present */
-#define GK_PTE_RW       (1ULL << 1)     /* writable */
-#define GK_PTE_US       (1ULL << 2)     /* user: the kernel runs at CPL3 */
-#define GK_PTE_A        (1ULL << 5)
-#define GK_PTE_D        (1ULL << 6)
-#define GK_PTE_NX       (1ULL << 63)
-#define GK_PTE_DEFAULT  (GK_PTE_P | GK_PTE_RW | GK_PTE_US | GK_PTE_A | GK_PTE_D)
+#define GK_PTE_P       (1ULL << 0) /* present */
+#define GK_PTE_RW      (1ULL << 1) /* writable */
+#define GK_PTE_US      (1ULL << 2) /* user: the kernel runs at CPL3 */
+#define GK_PTE_A       (1ULL << 5)
+#define GK_PTE_D       (1ULL << 6)
+#define GK_PTE_NX      (1ULL << 63)
+#define GK_PTE_DEFAULT (GK_PTE_P | GK_PTE_RW | GK_PTE_US | GK_PTE_A | GK_PTE_D)
 
 /*
  * All RAM is mapped at GK_VIRT_BASE (va = base + pfn * 4096) and machine

@@ -22,10 +22,10 @@
  * Functions return 0 or a negative Xen errno.
  */
 
-#define GK_ETH_ALEN 6
-#define GK_ETH_HLEN 14
-#define GK_NET_MTU 1500
-#define GK_ETH_FRAME_MAX (GK_ETH_HLEN + GK_NET_MTU)
+#define GK_ETH_ALEN        6
+#define GK_ETH_HLEN        14
+#define GK_NET_MTU         1500
+#define GK_ETH_FRAME_MAX   (GK_ETH_HLEN + GK_NET_MTU)
 #define GK_UDP_MAX_PAYLOAD (GK_NET_MTU - 20 - 8)
 
 #define GK_IPV4(a, b, c, d)                                                 \

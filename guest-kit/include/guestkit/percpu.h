@@ -7,10 +7,10 @@
  * Offsets used by the assembly entry code (arch/x86_64/entry.S). The
  * struct below pins them with static assertions.
  */
-#define GK_CPU_SELF         0
-#define GK_CPU_VCPU_INFO    8
-#define GK_CPU_UPCALLS      16
-#define GK_CPU_FIXUPS       24
+#define GK_CPU_SELF      0
+#define GK_CPU_VCPU_INFO 8
+#define GK_CPU_UPCALLS   16
+#define GK_CPU_FIXUPS    24
 
 #ifndef __ASSEMBLER__
 
@@ -27,20 +27,20 @@ struct gk_thread;
  * vcpu_info with a %gs-relative load.
  */
 struct gk_cpu {
-    struct gk_cpu *self;            /* %gs:0 */
-    struct vcpu_info *vcpu_info;    /* this vCPU's slot in shared_info */
-    uint64_t upcalls;               /* event upcalls taken */
-    uint64_t fixups;                /* re-enable races fixed up */
-    uint32_t id;                    /* vCPU number */
-    volatile uint32_t online;       /* set once the vCPU runs its scheduler */
-    struct gk_thread *current;      /* running thread */
-    uint64_t trap_depth;            /* nested fatal traps (for the dump) */
+    struct gk_cpu *self;         /* %gs:0 */
+    struct vcpu_info *vcpu_info; /* this vCPU's slot in shared_info */
+    uint64_t upcalls;            /* event upcalls taken */
+    uint64_t fixups;             /* re-enable races fixed up */
+    uint32_t id;                 /* vCPU number */
+    volatile uint32_t online;    /* set once the vCPU runs its scheduler */
+    struct gk_thread *current;   /* running thread */
+    uint64_t trap_depth;         /* nested fatal traps (for the dump) */
 };
 
 _Static_assert(__builtin_offsetof(struct gk_cpu, self) == GK_CPU_SELF,
                "gk_cpu.self");
-_Static_assert(__builtin_offsetof(struct gk_cpu, vcpu_info) ==
-               GK_CPU_VCPU_INFO, "gk_cpu.vcpu_info");
+_Static_assert(__builtin_offsetof(struct gk_cpu, vcpu_info) == GK_CPU_VCPU_INFO,
+               "gk_cpu.vcpu_info");
 _Static_assert(__builtin_offsetof(struct gk_cpu, upcalls) == GK_CPU_UPCALLS,
                "gk_cpu.upcalls");
 _Static_assert(__builtin_offsetof(struct gk_cpu, fixups) == GK_CPU_FIXUPS,

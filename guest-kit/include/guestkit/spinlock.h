@@ -10,7 +10,10 @@ typedef struct {
     volatile uint32_t locked;
 } gk_spinlock_t;
 
-#define GK_SPINLOCK_INIT { 0 }
+#define GK_SPINLOCK_INIT \
+    {                    \
+        0                \
+    }
 
 /* Initialise an unlocked lock. */
 static inline void gk_spin_init(gk_spinlock_t *l)

@@ -5,9 +5,9 @@
 
 #include <stdint.h>
 
-#define GK_NSEC_PER_USEC    ((uint64_t)1000)
-#define GK_NSEC_PER_MSEC    ((uint64_t)1000000)
-#define GK_NSEC_PER_SEC     ((uint64_t)1000000000)
+#define GK_NSEC_PER_USEC ((uint64_t)1000)
+#define GK_NSEC_PER_MSEC ((uint64_t)1000000)
+#define GK_NSEC_PER_SEC  ((uint64_t)1000000000)
 
 /*
  * Nanoseconds of system time (since the domain was created), read from

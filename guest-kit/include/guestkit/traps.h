@@ -6,27 +6,27 @@
 #include <stdint.h>
 
 /* x86 exception vectors. */
-#define GK_TRAP_DE   0   /* divide error */
-#define GK_TRAP_DB   1   /* debug */
-#define GK_TRAP_NMI  2
-#define GK_TRAP_BP   3   /* breakpoint */
-#define GK_TRAP_OF   4   /* overflow */
-#define GK_TRAP_BR   5   /* bound range */
-#define GK_TRAP_UD   6   /* invalid opcode */
-#define GK_TRAP_NM   7   /* device not available */
-#define GK_TRAP_DF   8   /* double fault */
-#define GK_TRAP_TS   10  /* invalid TSS */
-#define GK_TRAP_NP   11  /* segment not present */
-#define GK_TRAP_SS   12  /* stack fault */
-#define GK_TRAP_GP   13  /* general protection */
-#define GK_TRAP_PF   14  /* page fault */
-#define GK_TRAP_MF   16  /* x87 error */
-#define GK_TRAP_AC   17  /* alignment check */
-#define GK_TRAP_MC   18  /* machine check */
-#define GK_TRAP_XM   19  /* SIMD error */
-#define GK_TRAP_VE   20  /* virtualization exception */
-#define GK_TRAP_CP   21  /* control protection */
-#define GK_NR_TRAPS  22
+#define GK_TRAP_DE  0 /* divide error */
+#define GK_TRAP_DB  1 /* debug */
+#define GK_TRAP_NMI 2
+#define GK_TRAP_BP  3  /* breakpoint */
+#define GK_TRAP_OF  4  /* overflow */
+#define GK_TRAP_BR  5  /* bound range */
+#define GK_TRAP_UD  6  /* invalid opcode */
+#define GK_TRAP_NM  7  /* device not available */
+#define GK_TRAP_DF  8  /* double fault */
+#define GK_TRAP_TS  10 /* invalid TSS */
+#define GK_TRAP_NP  11 /* segment not present */
+#define GK_TRAP_SS  12 /* stack fault */
+#define GK_TRAP_GP  13 /* general protection */
+#define GK_TRAP_PF  14 /* page fault */
+#define GK_TRAP_MF  16 /* x87 error */
+#define GK_TRAP_AC  17 /* alignment check */
+#define GK_TRAP_MC  18 /* machine check */
+#define GK_TRAP_XM  19 /* SIMD error */
+#define GK_TRAP_VE  20 /* virtualization exception */
+#define GK_TRAP_CP  21 /* control protection */
+#define GK_NR_TRAPS 22
 
 /*
  * Registers at the time of an exception. The part from `rip` on is the

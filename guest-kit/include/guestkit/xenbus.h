@@ -73,8 +73,8 @@ int gk_xenbus_read_int(gk_xbt_t t, const char *path, long *val);
 int gk_xenbus_write(gk_xbt_t t, const char *path, const char *value);
 
 /* gk_xenbus_write with a printf-formatted value (up to 255 bytes). */
-__attribute__((format(printf, 3, 4)))
-int gk_xenbus_printf(gk_xbt_t t, const char *path, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) int
+gk_xenbus_printf(gk_xbt_t t, const char *path, const char *fmt, ...);
 
 /* Create `path` with an empty value (no error if it exists). */
 int gk_xenbus_mkdir(gk_xbt_t t, const char *path);
@@ -128,8 +128,8 @@ int gk_xenbus_transaction(int (*fn)(gk_xbt_t t, void *arg), void *arg);
  * queue on the watch until gk_xenbus_wait_watch() takes them.
  */
 struct gk_xenbus_watch;
-typedef void (*gk_xenbus_watch_fn)(struct gk_xenbus_watch *w,
-                                   const char *path, void *data);
+typedef void (*gk_xenbus_watch_fn)(struct gk_xenbus_watch *w, const char *path,
+                                   void *data);
 
 /* Register a watch on `path`; *out receives its handle. */
 int gk_xenbus_watch(const char *path, gk_xenbus_watch_fn fn, void *data,

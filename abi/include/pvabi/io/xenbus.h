@@ -10,15 +10,15 @@
  * Initialised (front end published them) -> Connected -> Closing -> Closed.
  */
 enum xenbus_state {
-    XenbusStateUnknown       = 0,
-    XenbusStateInitialising  = 1,
-    XenbusStateInitWait      = 2,   /* early setup done, waiting for peer */
-    XenbusStateInitialised   = 3,   /* waiting for the peer to connect */
-    XenbusStateConnected     = 4,
-    XenbusStateClosing       = 5,   /* shutting down (error or unplug) */
-    XenbusStateClosed        = 6,
+    XenbusStateUnknown = 0,
+    XenbusStateInitialising = 1,
+    XenbusStateInitWait = 2,    /* early setup done, waiting for peer */
+    XenbusStateInitialised = 3, /* waiting for the peer to connect */
+    XenbusStateConnected = 4,
+    XenbusStateClosing = 5, /* shutting down (error or unplug) */
+    XenbusStateClosed = 6,
     XenbusStateReconfiguring = 7,
-    XenbusStateReconfigured  = 8
+    XenbusStateReconfigured = 8
 };
 typedef enum xenbus_state XenbusState;
 
