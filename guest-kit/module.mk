@@ -10,6 +10,7 @@ GK_EXAMPLES := hello ticker smp bad-insn bad-ptr vchan-server vchan-client \
 	xs-demo echo
 GK_EXAMPLES += blkcheck
 GK_EXAMPLES += pingd
+GK_EXAMPLES += skelfront
 
 $(BUILD)/guest/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -25,3 +25,6 @@ include dom0-tools/backends/blkback.mk
 
 # pv-netback (its own fragment).
 include dom0-tools/backends/netback.mk
+
+# pv-skelback, the tutorial's example backend (its own fragment).
+include dom0-tools/backends/skelback.mk

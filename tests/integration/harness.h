@@ -49,6 +49,7 @@ extern const struct integ_suite integ_suite_store;
 extern const struct integ_suite integ_suite_console;
 extern const struct integ_suite integ_suite_block;
 extern const struct integ_suite integ_suite_net;
+extern const struct integ_suite integ_suite_skel;
 extern const struct integ_hooks integ_hooks_net;
 
 /* Paths and per-test state. All paths are absolute. */
