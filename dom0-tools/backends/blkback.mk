@@ -10,7 +10,8 @@ BLKBACK_CORE_OBJS := $(BLKBACK_CORE_SRCS:%.c=$(BUILD)/%.o)
 BLKBACK_OBJS := $(BUILD)/dom0-tools/backends/blkback_main.o \
 	$(BUILD)/dom0-tools/backends/blkback_vbd.o \
 	$(BUILD)/dom0-tools/backends/blkback_io.o \
-	$(BUILD)/dom0-tools/backends/be_common.o $(BLKBACK_CORE_OBJS)
+	$(BUILD)/dom0-tools/backends/be_common.o \
+	$(BUILD)/dom0-tools/backends/be_xs.o $(BLKBACK_CORE_OBJS)
 
 $(BUILD)/bin/pv-blkback: $(BLKBACK_OBJS) $(PVCTRL_OBJS) $(XS_OBJS) \
 		$(PVMGMT_OBJ)

@@ -15,51 +15,11 @@
 #include <pvabi/io/xenbus.h>
 
 #include "be_common.h"
+#include "be_xs.h"
 #include "blkback_daemon.h"
 #include "xenstore.h"
 
 #define BE_ROOT "/local/domain/0/backend/vbd"
-
-static char *rd(struct bbd *bd, const char *dir, const char *key)
-{
-    char path[BB_PATH_MAX + 64];
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    return xs_read(bd->xs, XBT_NULL, path, NULL);
-}
-
-/* A decimal key; dflt when missing or not a number. */
-static long rd_long(struct bbd *bd, const char *dir, const char *key, long dflt)
-{
-    char *s = rd(bd, dir, key), *end;
-    long v = dflt;
-
-    if (s) {
-        errno = 0;
-        long x = strtol(s, &end, 10);
-        if (!errno && end != s && !*end)
-            v = x;
-        free(s);
-    }
-    return v;
-}
-
-static bool wr(struct bbd *bd, xs_transaction_t t, const char *dir,
-               const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static bool wr(struct bbd *bd, xs_transaction_t t, const char *dir,
-               const char *key, const char *fmt, ...)
-{
-    char path[BB_PATH_MAX + 64], val[256];
-    va_list ap;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    return xs_write(bd->xs, t, path, val, (unsigned)strlen(val));
-}
 
 static void set_state(struct bb_vbd *v, int state)
 {
@@ -67,7 +27,8 @@ static void set_state(struct bb_vbd *v, int state)
         return;
     be_info("d%u vbd %u: state %d -> %d", v->domid, v->devid, v->state, state);
     v->state = state;
-    if (!v->gone && !wr(v->bd, XBT_NULL, v->be, "state", "%d", state))
+    if (!v->gone &&
+        !be_xs_printf(v->bd->xs, XBT_NULL, v->be, "state", "%d", state))
         be_warn("d%u vbd %u: writing state: %s", v->domid, v->devid,
                 strerror(errno));
 }
@@ -85,8 +46,8 @@ static void fail_dev(struct bb_vbd *v, const char *fmt, ...)
     va_end(ap);
     be_err("d%u vbd %u: %s", v->domid, v->devid, msg);
     if (!v->gone) {
-        wr(v->bd, XBT_NULL, v->be, "hotplug-error", "%s", msg);
-        wr(v->bd, XBT_NULL, v->be, "hotplug-status", "error");
+        be_xs_printf(v->bd->xs, XBT_NULL, v->be, "hotplug-error", "%s", msg);
+        be_xs_printf(v->bd->xs, XBT_NULL, v->be, "hotplug-status", "error");
     }
 }
 
@@ -153,24 +114,26 @@ static int advertise(struct bb_vbd *v)
 
         if (t == XBT_NULL)
             return -errno;
-        ok = wr(bd, t, v->be, "sectors", "%llu",
-                (unsigned long long)v->lim.sectors) &&
-             wr(bd, t, v->be, "sector-size", "512") &&
-             wr(bd, t, v->be, "physical-sector-size", "512") &&
-             wr(bd, t, v->be, "info", "%u",
-                v->lim.readonly ? VDISK_READONLY : 0) &&
-             wr(bd, t, v->be, "feature-flush-cache", "1") &&
-             wr(bd, t, v->be, "feature-barrier", "1") &&
-             wr(bd, t, v->be, "feature-persistent", "1") &&
-             wr(bd, t, v->be, "feature-max-indirect-segments", "%u",
-                v->lim.max_indirect_segs) &&
-             wr(bd, t, v->be, "feature-discard", "%d", v->lim.discard) &&
-             wr(bd, t, v->be, "hotplug-status", "connected") &&
-             wr(bd, t, v->be, "state", "%d", XenbusStateInitWait);
+        ok = be_xs_printf(bd->xs, t, v->be, "sectors", "%llu",
+                          (unsigned long long)v->lim.sectors) &&
+             be_xs_printf(bd->xs, t, v->be, "sector-size", "512") &&
+             be_xs_printf(bd->xs, t, v->be, "physical-sector-size", "512") &&
+             be_xs_printf(bd->xs, t, v->be, "info", "%u",
+                          v->lim.readonly ? VDISK_READONLY : 0) &&
+             be_xs_printf(bd->xs, t, v->be, "feature-flush-cache", "1") &&
+             be_xs_printf(bd->xs, t, v->be, "feature-barrier", "1") &&
+             be_xs_printf(bd->xs, t, v->be, "feature-persistent", "1") &&
+             be_xs_printf(bd->xs, t, v->be, "feature-max-indirect-segments",
+                          "%u", v->lim.max_indirect_segs) &&
+             be_xs_printf(bd->xs, t, v->be, "feature-discard", "%d",
+                          v->lim.discard) &&
+             be_xs_printf(bd->xs, t, v->be, "hotplug-status", "connected") &&
+             be_xs_printf(bd->xs, t, v->be, "state", "%d", XenbusStateInitWait);
         if (ok && v->lim.discard)
-            ok = wr(bd, t, v->be, "discard-granularity", "4096") &&
-                 wr(bd, t, v->be, "discard-alignment", "0") &&
-                 wr(bd, t, v->be, "discard-secure", "0");
+            ok =
+                be_xs_printf(bd->xs, t, v->be, "discard-granularity", "4096") &&
+                be_xs_printf(bd->xs, t, v->be, "discard-alignment", "0") &&
+                be_xs_printf(bd->xs, t, v->be, "discard-secure", "0");
         if (!ok) {
             int e = errno;
             xs_transaction_end(bd->xs, t, true);
@@ -205,9 +168,9 @@ static struct bb_vbd *vbd_new(struct bbd *bd, uint32_t domid, uint32_t devid)
     v->state = XenbusStateInitialising;
     snprintf(v->be, sizeof(v->be), BE_ROOT "/%u/%u", domid, devid);
     v->lim.max_indirect_segs = BE_BLK_MAX_INDIRECT_SEGS;
-    fe = rd(bd, v->be, "frontend");
-    params = rd(bd, v->be, "params");
-    mode = rd(bd, v->be, "mode");
+    fe = be_xs_read(bd->xs, v->be, "frontend");
+    params = be_xs_read(bd->xs, v->be, "params");
+    mode = be_xs_read(bd->xs, v->be, "mode");
     if (!fe || !params) {
         /* the toolstack is still writing the directory: next event */
         free(v);
@@ -245,11 +208,12 @@ out:
 static int connect_ring(struct bb_vbd *v)
 {
     struct bbd *bd = v->bd;
-    long ref = rd_long(bd, v->fe, "ring-ref", -1);
-    long port = rd_long(bd, v->fe, "event-channel", -1);
-    long order = rd_long(bd, v->fe, "ring-page-order", 0);
-    char *proto = rd(bd, v->fe, "protocol");
-    bool persistent = rd_long(bd, v->fe, "feature-persistent", 0) == 1;
+    long ref = be_xs_read_long(bd->xs, v->fe, "ring-ref", -1);
+    long port = be_xs_read_long(bd->xs, v->fe, "event-channel", -1);
+    long order = be_xs_read_long(bd->xs, v->fe, "ring-page-order", 0);
+    char *proto = be_xs_read(bd->xs, v->fe, "protocol");
+    bool persistent =
+        be_xs_read_long(bd->xs, v->fe, "feature-persistent", 0) == 1;
     int e;
 
     if (proto && strcmp(proto, XEN_IO_PROTO_ABI_NATIVE) != 0) {
@@ -357,14 +321,14 @@ void bb_vbd_update(struct bb_vbd *v)
         be_err("d%u vbd %u: frontend published impossible ring indices; "
                "disconnecting it",
                v->domid, v->devid);
-        wr(bd, XBT_NULL, v->be, "error", "bogus ring indices");
+        be_xs_printf(bd->xs, XBT_NULL, v->be, "error", "bogus ring indices");
         set_state(v, XenbusStateClosing);
         v->dev.stopping = true;
     }
-    online = rd_long(bd, v->be, "online", 1);
+    online = be_xs_read_long(bd->xs, v->be, "online", 1);
     if (v->fd < 0 && online)
         return; /* failed to open; stays Closed */
-    fe = (int)rd_long(bd, v->fe, "state", XenbusStateUnknown);
+    fe = (int)be_xs_read_long(bd->xs, v->fe, "state", XenbusStateUnknown);
     v->fe_state = fe;
     if (fe != XenbusStateConnected)
         v->fe_seen_unconnected = true;
@@ -384,7 +348,8 @@ void bb_vbd_update(struct bb_vbd *v)
          * we were Closed before (a failed open, a frontend that closed
          * the device first) */
         if (v->state == XenbusStateClosed &&
-            rd_long(bd, v->be, "state", XenbusStateClosed) != XenbusStateClosed)
+            be_xs_read_long(bd->xs, v->be, "state", XenbusStateClosed) !=
+                XenbusStateClosed)
             v->state = XenbusStateClosing;
         if (v->state < XenbusStateClosing)
             set_state(v, XenbusStateClosing);
@@ -457,53 +422,22 @@ static struct bb_vbd *find(struct bbd *bd, uint32_t domid, uint32_t devid)
     return NULL;
 }
 
-static bool parse_u32(const char *s, uint32_t *out)
+static void found(void *ctx, uint32_t domid, uint32_t devid)
 {
-    char *end;
-    unsigned long x;
+    struct bbd *bd = ctx;
+    struct bb_vbd *v = find(bd, domid, devid);
 
-    errno = 0;
-    x = strtoul(s, &end, 10);
-    if (errno || end == s || *end || x > UINT32_MAX)
-        return false;
-    *out = (uint32_t)x;
-    return true;
+    if (!v)
+        v = vbd_new(bd, domid, devid);
+    if (v)
+        v->seen_scan = true;
 }
 
 void bb_rescan(struct bbd *bd, bool released)
 {
-    unsigned int nd = 0;
-    char **doms = xs_directory(bd->xs, XBT_NULL, BE_ROOT, &nd);
     struct bb_vbd *v, *next;
 
-    for (unsigned int i = 0; doms && i < nd; i++) {
-        uint32_t domid, devid;
-        char path[BB_PATH_MAX];
-        unsigned int ndev = 0;
-        char **devs;
-
-        if (!parse_u32(doms[i], &domid))
-            continue;
-        snprintf(path, sizeof(path), BE_ROOT "/%u", domid);
-        if (released && !xs_is_domain_introduced(bd->xs, domid)) {
-            /* the domain is gone; its toolstack may be gone too */
-            be_info("d%u: domain released, removing %s", domid, path);
-            xs_rm(bd->xs, XBT_NULL, path);
-            continue;
-        }
-        devs = xs_directory(bd->xs, XBT_NULL, path, &ndev);
-        for (unsigned int j = 0; devs && j < ndev; j++) {
-            if (!parse_u32(devs[j], &devid))
-                continue;
-            v = find(bd, domid, devid);
-            if (!v)
-                v = vbd_new(bd, domid, devid);
-            if (v)
-                v->seen_scan = true;
-        }
-        free(devs);
-    }
-    free(doms);
+    be_scan_devices(bd->xs, BE_ROOT, released, found, bd);
     for (v = bd->vbds; v; v = next) {
         next = v->next;
         if (!v->seen_scan && !v->gone) {

@@ -8,7 +8,8 @@ NETBACK_CORE_OBJS := $(BUILD)/dom0-tools/backends/netback_ring.o
 NETBACK_OBJS := $(BUILD)/dom0-tools/backends/netback_main.o \
 	$(BUILD)/dom0-tools/backends/netback_vif.o \
 	$(BUILD)/dom0-tools/backends/netback_tap.o \
-	$(BUILD)/dom0-tools/backends/be_common.o $(NETBACK_CORE_OBJS)
+	$(BUILD)/dom0-tools/backends/be_common.o \
+	$(BUILD)/dom0-tools/backends/be_xs.o $(NETBACK_CORE_OBJS)
 
 $(BUILD)/bin/pv-netback: $(NETBACK_OBJS) $(PVCTRL_OBJS) $(XS_OBJS) \
 		$(PVMGMT_OBJ)

@@ -12,6 +12,7 @@
 #include <pvabi/io/xenbus.h>
 
 #include "be_common.h"
+#include "be_xs.h"
 #include "netback_daemon.h"
 #include "netback_tap.h"
 #include "xenstore.h"
@@ -59,53 +60,14 @@ static const struct be_net_ops nb_ops = {
 
 /* ---- xenstore helpers ---- */
 
-static char *rd(struct nbd *nd, const char *dir, const char *key)
-{
-    char path[NB_PATH_MAX + 64];
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    return xs_read(nd->xs, XBT_NULL, path, NULL);
-}
-
-static long rd_long(struct nbd *nd, const char *dir, const char *key, long dflt)
-{
-    char *s = rd(nd, dir, key), *end;
-    long v = dflt;
-
-    if (s) {
-        errno = 0;
-        long x = strtol(s, &end, 10);
-        if (!errno && end != s && !*end)
-            v = x;
-        free(s);
-    }
-    return v;
-}
-
-static bool wr(struct nbd *nd, xs_transaction_t t, const char *dir,
-               const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static bool wr(struct nbd *nd, xs_transaction_t t, const char *dir,
-               const char *key, const char *fmt, ...)
-{
-    char path[NB_PATH_MAX + 64], val[256];
-    va_list ap;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    return xs_write(nd->xs, t, path, val, (unsigned)strlen(val));
-}
-
 static void set_state(struct nb_vif *v, int state)
 {
     if (v->state == state)
         return;
     be_info("d%u vif %u: state %d -> %d", v->domid, v->devid, v->state, state);
     v->state = state;
-    if (!v->gone && !wr(v->nd, XBT_NULL, v->be, "state", "%d", state))
+    if (!v->gone &&
+        !be_xs_printf(v->nd->xs, XBT_NULL, v->be, "state", "%d", state))
         be_warn("d%u vif %u: writing state: %s", v->domid, v->devid,
                 strerror(errno));
 }
@@ -123,8 +85,8 @@ static void fail_dev(struct nb_vif *v, const char *fmt, ...)
     va_end(ap);
     be_err("d%u vif %u: %s", v->domid, v->devid, msg);
     if (!v->gone) {
-        wr(v->nd, XBT_NULL, v->be, "hotplug-error", "%s", msg);
-        wr(v->nd, XBT_NULL, v->be, "hotplug-status", "error");
+        be_xs_printf(v->nd->xs, XBT_NULL, v->be, "hotplug-error", "%s", msg);
+        be_xs_printf(v->nd->xs, XBT_NULL, v->be, "hotplug-status", "error");
     }
 }
 
@@ -186,17 +148,18 @@ static int advertise(struct nb_vif *v)
 
         if (t == XBT_NULL)
             return -errno;
-        ok = wr(nd, t, v->be, "feature-rx-copy", "1") &&
-             wr(nd, t, v->be, "feature-rx-flip", "0") &&
-             wr(nd, t, v->be, "feature-sg", "1") &&
-             wr(nd, t, v->be, "feature-gso-tcpv4", "0") &&
-             wr(nd, t, v->be, "feature-gso-tcpv6", "0") &&
-             wr(nd, t, v->be, "feature-ipv6-csum-offload", "0") &&
-             wr(nd, t, v->be, "feature-split-event-channels", "0") &&
-             wr(nd, t, v->be, "feature-multicast-control", "0") &&
-             wr(nd, t, v->be, "vifname", "%s", v->ifname) &&
-             wr(nd, t, v->be, "hotplug-status", "connected") &&
-             wr(nd, t, v->be, "state", "%d", XenbusStateInitWait);
+        ok = be_xs_printf(nd->xs, t, v->be, "feature-rx-copy", "1") &&
+             be_xs_printf(nd->xs, t, v->be, "feature-rx-flip", "0") &&
+             be_xs_printf(nd->xs, t, v->be, "feature-sg", "1") &&
+             be_xs_printf(nd->xs, t, v->be, "feature-gso-tcpv4", "0") &&
+             be_xs_printf(nd->xs, t, v->be, "feature-gso-tcpv6", "0") &&
+             be_xs_printf(nd->xs, t, v->be, "feature-ipv6-csum-offload", "0") &&
+             be_xs_printf(nd->xs, t, v->be, "feature-split-event-channels",
+                          "0") &&
+             be_xs_printf(nd->xs, t, v->be, "feature-multicast-control", "0") &&
+             be_xs_printf(nd->xs, t, v->be, "vifname", "%s", v->ifname) &&
+             be_xs_printf(nd->xs, t, v->be, "hotplug-status", "connected") &&
+             be_xs_printf(nd->xs, t, v->be, "state", "%d", XenbusStateInitWait);
         if (!ok) {
             int e = errno;
             xs_transaction_end(nd->xs, t, true);
@@ -232,15 +195,15 @@ static struct nb_vif *vif_new(struct nbd *nd, uint32_t domid, uint32_t devid)
     v->src.vif = v;
     v->state = XenbusStateInitialising;
     snprintf(v->be, sizeof(v->be), BE_ROOT "/%u/%u", domid, devid);
-    fe = rd(nd, v->be, "frontend");
+    fe = be_xs_read(nd->xs, v->be, "frontend");
     if (!fe) {
         /* the toolstack is still writing the directory: next event */
         free(v);
         return NULL;
     }
     snprintf(v->fe, sizeof(v->fe), "%s", fe);
-    bridge = rd(nd, v->be, "bridge");
-    vifname = rd(nd, v->be, "vifname");
+    bridge = be_xs_read(nd->xs, v->be, "bridge");
+    vifname = be_xs_read(nd->xs, v->be, "vifname");
     if (vifname && vifname[0])
         snprintf(v->ifname, sizeof(v->ifname), "%s", vifname);
     else
@@ -277,11 +240,11 @@ static struct nb_vif *vif_new(struct nbd *nd, uint32_t domid, uint32_t devid)
 static int connect_rings(struct nb_vif *v)
 {
     struct nbd *nd = v->nd;
-    long tx = rd_long(nd, v->fe, "tx-ring-ref", -1);
-    long rx = rd_long(nd, v->fe, "rx-ring-ref", -1);
-    long port = rd_long(nd, v->fe, "event-channel", -1);
-    long copy = rd_long(nd, v->fe, "request-rx-copy", 0);
-    bool notify = rd_long(nd, v->fe, "feature-rx-notify", 0) == 1;
+    long tx = be_xs_read_long(nd->xs, v->fe, "tx-ring-ref", -1);
+    long rx = be_xs_read_long(nd->xs, v->fe, "rx-ring-ref", -1);
+    long port = be_xs_read_long(nd->xs, v->fe, "event-channel", -1);
+    long copy = be_xs_read_long(nd->xs, v->fe, "request-rx-copy", 0);
+    bool notify = be_xs_read_long(nd->xs, v->fe, "feature-rx-notify", 0) == 1;
     uint32_t refs[2];
     int e;
 
@@ -391,14 +354,14 @@ static void vif_update(struct nb_vif *v)
         be_err("d%u vif %u: frontend published impossible ring indices; "
                "disconnecting it",
                v->domid, v->devid);
-        wr(nd, XBT_NULL, v->be, "error", "bogus ring indices");
+        be_xs_printf(nd->xs, XBT_NULL, v->be, "error", "bogus ring indices");
         disconnect(v);
         set_state(v, XenbusStateClosing);
     }
-    online = rd_long(nd, v->be, "online", 1);
+    online = be_xs_read_long(nd->xs, v->be, "online", 1);
     if (v->tapfd < 0 && online)
         return; /* setup failed; stays Closed */
-    fe = (int)rd_long(nd, v->fe, "state", XenbusStateUnknown);
+    fe = (int)be_xs_read_long(nd->xs, v->fe, "state", XenbusStateUnknown);
     if (fe != XenbusStateConnected)
         v->fe_seen_unconnected = true;
     if (!online) {
@@ -415,8 +378,10 @@ static void vif_update(struct nb_vif *v)
          * failed setup, a frontend that closed first).
          */
         if (v->state == XenbusStateClosed &&
-            rd_long(nd, v->be, "state", XenbusStateClosed) != XenbusStateClosed)
-            wr(nd, XBT_NULL, v->be, "state", "%d", XenbusStateClosed);
+            be_xs_read_long(nd->xs, v->be, "state", XenbusStateClosed) !=
+                XenbusStateClosed)
+            be_xs_printf(nd->xs, XBT_NULL, v->be, "state", "%d",
+                         XenbusStateClosed);
         return;
     }
     switch (fe) {
@@ -474,52 +439,22 @@ static struct nb_vif *find(struct nbd *nd, uint32_t domid, uint32_t devid)
     return NULL;
 }
 
-static bool parse_u32(const char *s, uint32_t *out)
+static void found(void *ctx, uint32_t domid, uint32_t devid)
 {
-    char *end;
-    unsigned long x;
+    struct nbd *nd = ctx;
+    struct nb_vif *v = find(nd, domid, devid);
 
-    errno = 0;
-    x = strtoul(s, &end, 10);
-    if (errno || end == s || *end || x > UINT32_MAX)
-        return false;
-    *out = (uint32_t)x;
-    return true;
+    if (!v)
+        v = vif_new(nd, domid, devid);
+    if (v)
+        v->seen_scan = true;
 }
 
 void nb_rescan(struct nbd *nd, bool released)
 {
-    unsigned int ndoms = 0;
-    char **doms = xs_directory(nd->xs, XBT_NULL, BE_ROOT, &ndoms);
     struct nb_vif *v, *next;
 
-    for (unsigned int i = 0; doms && i < ndoms; i++) {
-        uint32_t domid, devid;
-        char path[NB_PATH_MAX];
-        unsigned int ndev = 0;
-        char **devs;
-
-        if (!parse_u32(doms[i], &domid))
-            continue;
-        snprintf(path, sizeof(path), BE_ROOT "/%u", domid);
-        if (released && !xs_is_domain_introduced(nd->xs, domid)) {
-            be_info("d%u: domain released, removing %s", domid, path);
-            xs_rm(nd->xs, XBT_NULL, path);
-            continue;
-        }
-        devs = xs_directory(nd->xs, XBT_NULL, path, &ndev);
-        for (unsigned int j = 0; devs && j < ndev; j++) {
-            if (!parse_u32(devs[j], &devid))
-                continue;
-            v = find(nd, domid, devid);
-            if (!v)
-                v = vif_new(nd, domid, devid);
-            if (v)
-                v->seen_scan = true;
-        }
-        free(devs);
-    }
-    free(doms);
+    be_scan_devices(nd->xs, BE_ROOT, released, found, nd);
     for (v = nd->vifs; v; v = next) {
         next = v->next;
         if (!v->seen_scan && !v->gone) {

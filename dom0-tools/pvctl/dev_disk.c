@@ -385,43 +385,6 @@ void disk_forget_all(struct xs_handle *xs, uint32_t domid)
     xs_rm(xs, XBT_NULL, path);
 }
 
-static long read_long(struct xs_handle *xs, const char *dir, const char *key,
-                      long dflt)
-{
-    char path[160], *s, *end;
-    long v = dflt;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    s = xs_read(xs, XBT_NULL, path, NULL);
-    if (s) {
-        long x = strtol(s, &end, 10);
-        if (end != s && !*end)
-            v = x;
-        free(s);
-    }
-    return v;
-}
-
-/* Opens pvisor (to resolve DOM) and the store. */
-static int open_both(const char *cmd, const char *dom, struct pvc_handle **h,
-                     struct xs_handle **xs, uint32_t *domid)
-{
-    *xs = NULL;
-    if (pvctl_connect(cmd, h))
-        return -1;
-    if (pvctl_resolve(cmd, *h, dom, domid))
-        return -1;
-    *xs = pvctl_xs_open(cmd, false);
-    if (!*xs) {
-        pvctl_err(cmd,
-                  "xenstore not available: %s (is pvstored running? "
-                  "'pvhost start' starts it)",
-                  strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 int pvctl_cmd_block_attach(int argc, char **argv)
 {
     static const char *const CMD = "block-attach";
@@ -440,7 +403,7 @@ int pvctl_cmd_block_attach(int argc, char **argv)
         pvctl_err(CMD, "'%s': %s", argv[2], err);
         return PVCTL_ERR;
     }
-    if (open_both(CMD, argv[1], &h, &xs, &domid) == 0 &&
+    if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid) == 0 &&
         disk_attach(CMD, xs, domid, &d) == 0)
         rc = PVCTL_OK;
     free(d.target);
@@ -475,7 +438,7 @@ int pvctl_cmd_block_detach(int argc, char **argv)
         pvctl_err(CMD, "'%s' is not a device name or number", argv[2]);
         return PVCTL_ERR;
     }
-    if (open_both(CMD, argv[1], &h, &xs, &domid))
+    if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid))
         goto out;
     snprintf(fe, sizeof(fe), FE_FMT, domid, (unsigned)devid);
     snprintf(be, sizeof(be), BE_FMT, domid, (unsigned)devid);
@@ -492,7 +455,7 @@ int pvctl_cmd_block_detach(int argc, char **argv)
         goto out;
     }
     while (waited < DETACH_TIMEOUT_MS) {
-        state = read_long(xs, be, "state", 6);
+        state = pvctl_xs_read_long(xs, be, "state", 6);
         if (state == 6)
             break;
         sleep_ms(20);
@@ -527,7 +490,7 @@ int pvctl_cmd_block_list(int argc, char **argv)
         return PVCTL_OK;
     if (argc < 2)
         return pvctl_usage(CMD);
-    if (open_both(CMD, argv[1], &h, &xs, &domid))
+    if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid))
         goto out;
     snprintf(dir, sizeof(dir), "/local/domain/%u/device/vbd", domid);
     devs = xs_directory(xs, XBT_NULL, dir, &n);
@@ -539,11 +502,12 @@ int pvctl_cmd_block_list(int argc, char **argv)
         snprintf(key, sizeof(key), "%s/backend", fe);
         be = xs_read(xs, XBT_NULL, key, NULL);
         printf("%-10s %-3ld %-6s %-5ld %-6ld %-8ld %-8ld %s\n", devs[i],
-               read_long(xs, fe, "backend-id", -1), devs[i],
-               read_long(xs, fe, "state", -1),
-               read_long(xs, fe, "event-channel", -1),
-               read_long(xs, fe, "ring-ref", -1),
-               be ? read_long(xs, be, "state", -1) : -1, be ? be : "-");
+               pvctl_xs_read_long(xs, fe, "backend-id", -1), devs[i],
+               pvctl_xs_read_long(xs, fe, "state", -1),
+               pvctl_xs_read_long(xs, fe, "event-channel", -1),
+               pvctl_xs_read_long(xs, fe, "ring-ref", -1),
+               be ? pvctl_xs_read_long(xs, be, "state", -1) : -1,
+               be ? be : "-");
         free(be);
     }
     rc = PVCTL_OK;

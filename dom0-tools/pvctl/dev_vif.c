@@ -377,48 +377,6 @@ void vif_forget_all(struct xs_handle *xs, uint32_t domid)
     xs_rm(xs, XBT_NULL, path);
 }
 
-static char *read_str(struct xs_handle *xs, const char *dir, const char *key)
-{
-    char path[160];
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    return xs_read(xs, XBT_NULL, path, NULL);
-}
-
-static long read_long(struct xs_handle *xs, const char *dir, const char *key,
-                      long dflt)
-{
-    char *s = read_str(xs, dir, key), *end;
-    long v = dflt;
-
-    if (s) {
-        long x = strtol(s, &end, 10);
-        if (end != s && !*end)
-            v = x;
-        free(s);
-    }
-    return v;
-}
-
-static int open_both(const char *cmd, const char *dom, struct pvc_handle **h,
-                     struct xs_handle **xs, uint32_t *domid)
-{
-    *xs = NULL;
-    if (pvctl_connect(cmd, h))
-        return -1;
-    if (pvctl_resolve(cmd, *h, dom, domid))
-        return -1;
-    *xs = pvctl_xs_open(cmd, false);
-    if (!*xs) {
-        pvctl_err(cmd,
-                  "xenstore not available: %s (is pvstored running? "
-                  "'pvhost start' starts it)",
-                  strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 int pvctl_cmd_network_attach(int argc, char **argv)
 {
     static const char *const CMD = "network-attach";
@@ -437,7 +395,7 @@ int pvctl_cmd_network_attach(int argc, char **argv)
         pvctl_err(CMD, "'%s': %s", argv[2], err);
         return PVCTL_ERR;
     }
-    if (open_both(CMD, argv[1], &h, &xs, &domid) == 0 &&
+    if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid) == 0 &&
         vif_attach(CMD, xs, domid, &v) == 0) {
         printf("%u\n", v.devid);
         rc = PVCTL_OK;
@@ -468,7 +426,7 @@ static int find_dev(struct xs_handle *xs, uint32_t domid, const char *dev,
     devs = xs_directory(xs, XBT_NULL, dir, &n);
     for (unsigned int i = 0; devs && i < n && rc; i++) {
         snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
-        char *mac = read_str(xs, fe, "mac");
+        char *mac = pvctl_xs_read_key(xs, fe, "mac");
         if (mac && !strcasecmp(mac, dev) && pvctl_parse_u32(devs[i], devid))
             rc = 0;
         free(mac);
@@ -491,7 +449,7 @@ int pvctl_cmd_network_detach(int argc, char **argv)
         return PVCTL_OK;
     if (argc < 3)
         return pvctl_usage(CMD);
-    if (open_both(CMD, argv[1], &h, &xs, &domid))
+    if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid))
         goto out;
     if (find_dev(xs, domid, argv[2], &devid)) {
         pvctl_err(CMD, "domain %u has no vif %s", domid, argv[2]);
@@ -512,7 +470,7 @@ int pvctl_cmd_network_detach(int argc, char **argv)
         goto out;
     }
     while (waited < DETACH_TIMEOUT_MS) {
-        state = read_long(xs, be, "state", 6);
+        state = pvctl_xs_read_long(xs, be, "state", 6);
         if (state == 6)
             break;
         sleep_ms(20);
@@ -547,7 +505,7 @@ int pvctl_cmd_network_list(int argc, char **argv)
         return PVCTL_OK;
     if (argc < 2)
         return pvctl_usage(CMD);
-    if (open_both(CMD, argv[1], &h, &xs, &domid))
+    if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid))
         goto out;
     snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
     devs = xs_directory(xs, XBT_NULL, dir, &n);
@@ -559,19 +517,19 @@ int pvctl_cmd_network_list(int argc, char **argv)
         snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
         snprintf(key, sizeof(key), "%s/backend", fe);
         be = xs_read(xs, XBT_NULL, key, NULL);
-        mac = read_str(xs, fe, "mac");
+        mac = pvctl_xs_read_key(xs, fe, "mac");
         if (be) {
-            ifn = read_str(xs, be, "vifname");
-            ip = read_str(xs, be, "ip");
+            ifn = pvctl_xs_read_key(xs, be, "vifname");
+            ip = pvctl_xs_read_key(xs, be, "ip");
         }
         printf("%-3s %-3ld %-17s %-5ld %-6ld %-5ld %-5ld %-8ld %-10s %s %s\n",
-               devs[i], read_long(xs, fe, "backend-id", -1), mac ? mac : "-",
-               read_long(xs, fe, "state", -1),
-               read_long(xs, fe, "event-channel", -1),
-               read_long(xs, fe, "tx-ring-ref", -1),
-               read_long(xs, fe, "rx-ring-ref", -1),
-               be ? read_long(xs, be, "state", -1) : -1, ifn ? ifn : "-",
-               ip ? ip : "-", be ? be : "-");
+               devs[i], pvctl_xs_read_long(xs, fe, "backend-id", -1),
+               mac ? mac : "-", pvctl_xs_read_long(xs, fe, "state", -1),
+               pvctl_xs_read_long(xs, fe, "event-channel", -1),
+               pvctl_xs_read_long(xs, fe, "tx-ring-ref", -1),
+               pvctl_xs_read_long(xs, fe, "rx-ring-ref", -1),
+               be ? pvctl_xs_read_long(xs, be, "state", -1) : -1,
+               ifn ? ifn : "-", ip ? ip : "-", be ? be : "-");
         free(be);
         free(mac);
         free(ifn);

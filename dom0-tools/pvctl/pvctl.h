@@ -84,6 +84,22 @@ struct xs_handle;
 struct xs_handle *pvctl_xs_open(const char *cmd, bool warn);
 
 /*
+ * For device commands: connects to pvisor, resolves DOM to *domid and
+ * opens the store. Prints the reason and returns -1 on failure (*h and
+ * *xs, possibly opened, are the caller's to close).
+ */
+struct pvc_handle;
+int pvctl_open_dom_store(const char *cmd, const char *dom,
+                         struct pvc_handle **h, struct xs_handle **xs,
+                         uint32_t *domid);
+
+/* DIR/KEY as a string (malloc'd) or NULL; as a long, dflt if absent or
+ * not a whole number. */
+char *pvctl_xs_read_key(struct xs_handle *xs, const char *dir, const char *key);
+long pvctl_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
+                        long dflt);
+
+/*
  * Writes a new domain's keys (/local/domain/<id>/{name,domid,vm,memory,
  * cpu,store,control...} and /vm/<uuid>) in a transaction, sets their
  * permissions and introduces the domain (XS_INTRODUCE). Prints errors.

@@ -178,3 +178,46 @@ void pvctl_store_forget(struct xs_handle *xs, uint32_t domid)
     snprintf(path, sizeof(path), "/local/domain/%u", domid);
     xs_rm(xs, XBT_NULL, path);
 }
+
+int pvctl_open_dom_store(const char *cmd, const char *dom,
+                         struct pvc_handle **h, struct xs_handle **xs,
+                         uint32_t *domid)
+{
+    *xs = NULL;
+    if (pvctl_connect(cmd, h))
+        return -1;
+    if (pvctl_resolve(cmd, *h, dom, domid))
+        return -1;
+    *xs = pvctl_xs_open(cmd, false);
+    if (!*xs) {
+        pvctl_err(cmd,
+                  "xenstore not available: %s (is pvstored running? "
+                  "'pvhost start' starts it)",
+                  strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+char *pvctl_xs_read_key(struct xs_handle *xs, const char *dir, const char *key)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    return xs_read(xs, XBT_NULL, path, NULL);
+}
+
+long pvctl_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
+                        long dflt)
+{
+    char *s = pvctl_xs_read_key(xs, dir, key), *end;
+    long v = dflt;
+
+    if (s) {
+        long x = strtol(s, &end, 10);
+        if (end != s && !*end)
+            v = x;
+        free(s);
+    }
+    return v;
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/* be_xs.c: xenstore helpers shared by the backends. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "be_common.h"
+#include "be_xs.h"
+
+char *be_xs_read(struct xs_handle *xs, const char *dir, const char *key)
+{
+    char path[512];
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, key) >=
+        sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    return xs_read(xs, XBT_NULL, path, NULL);
+}
+
+long be_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
+                     long dflt)
+{
+    char *s = be_xs_read(xs, dir, key), *end;
+    long v = dflt;
+
+    if (s) {
+        errno = 0;
+        long x = strtol(s, &end, 10);
+        if (!errno && end != s && !*end)
+            v = x;
+        free(s);
+    }
+    return v;
+}
+
+bool be_xs_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                  const char *key, const char *fmt, ...)
+{
+    char path[512], val[256];
+    va_list ap;
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, key) >=
+        sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    va_start(ap, fmt);
+    vsnprintf(val, sizeof(val), fmt, ap);
+    va_end(ap);
+    return xs_write(xs, t, path, val, (unsigned)strlen(val));
+}
+
+bool be_parse_u32(const char *s, uint32_t *out)
+{
+    char *end;
+    unsigned long x;
+
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    x = strtoul(s, &end, 10);
+    if (errno || end == s || *end || x > UINT32_MAX)
+        return false;
+    *out = (uint32_t)x;
+    return true;
+}
+
+void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
+                     void (*found)(void *ctx, uint32_t domid, uint32_t devid),
+                     void *ctx)
+{
+    unsigned int ndoms = 0;
+    char **doms = xs_directory(xs, XBT_NULL, root, &ndoms);
+
+    for (unsigned int i = 0; doms && i < ndoms; i++) {
+        uint32_t domid, devid;
+        char path[256];
+        unsigned int ndev = 0;
+        char **devs;
+
+        if (!be_parse_u32(doms[i], &domid))
+            continue;
+        snprintf(path, sizeof(path), "%s/%u", root, domid);
+        if (released && !xs_is_domain_introduced(xs, domid)) {
+            be_info("d%u: domain released, removing %s", domid, path);
+            xs_rm(xs, XBT_NULL, path);
+            continue;
+        }
+        devs = xs_directory(xs, XBT_NULL, path, &ndev);
+        for (unsigned int j = 0; devs && j < ndev; j++)
+            if (be_parse_u32(devs[j], &devid))
+                found(ctx, domid, devid);
+        free(devs);
+    }
+    free(doms);
+}

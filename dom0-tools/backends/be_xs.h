@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* be_xs.h: xenstore helpers shared by the backends. */
+#ifndef PVISOR_DOM0_TOOLS_BACKENDS_BE_XS_H
+#define PVISOR_DOM0_TOOLS_BACKENDS_BE_XS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xenstore.h"
+
+/* DIR/KEY: its value (malloc'd, NUL-terminated) or NULL. */
+char *be_xs_read(struct xs_handle *xs, const char *dir, const char *key);
+
+/* DIR/KEY as a decimal number; dflt when missing or not a number. */
+long be_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
+                     long dflt);
+
+/* Writes DIR/KEY = printf(fmt, ...) (at most 255 bytes) in transaction t. */
+bool be_xs_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                  const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* A whole decimal uint32_t (no sign, no spaces, no junk). */
+bool be_parse_u32(const char *s, uint32_t *out);
+
+/*
+ * Lists the devices below ROOT/<domid>/<devid> (e.g.
+ * /local/domain/0/backend/vbd) and calls found(ctx, domid, devid) for
+ * each; names that are not numbers are skipped. With released (after an
+ * @releaseDomain event), the directory of a domain that is no longer
+ * introduced is removed instead: its toolstack may be gone too.
+ */
+void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
+                     void (*found)(void *ctx, uint32_t domid, uint32_t devid),
+                     void *ctx);
+
+#endif
