@@ -595,6 +595,14 @@ static void domain_restart(struct hv_domain *d)
     char err[256];
 
     hv_vcpu_stop_all(d);
+    /*
+     * Count the restart before touching memory: backends that still map
+     * the old run's rings see them zeroed from here on and ask how often
+     * the domain restarted, to tell a reset from a hostile frontend.
+     */
+    pthread_mutex_lock(&d->lock);
+    d->restarts++;
+    pthread_mutex_unlock(&d->lock);
     /* Zero guest RAM cheaply, then put back the boot image. */
     if (fallocate(d->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
                   (off_t)d->mem_size) < 0)
@@ -610,7 +618,6 @@ static void domain_restart(struct hv_domain *d)
     d->action_pending = false;
     free(d->crash_report);
     d->crash_report = NULL;
-    d->restarts++;
     pthread_mutex_unlock(&d->lock);
     if (domain_boot_state(d, err, sizeof(err)) != 0) {
         log_err("d%u: restart failed: %s", d->domid, err);

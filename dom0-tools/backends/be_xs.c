@@ -9,6 +9,7 @@
 
 #include "be_common.h"
 #include "be_xs.h"
+#include "pvctrl.h"
 
 char *be_xs_read(struct xs_handle *xs, const char *dir, const char *key)
 {
@@ -98,4 +99,51 @@ void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
         free(devs);
     }
     free(doms);
+}
+
+/* The domain's entry from pvisor: 0 or -errno. */
+static int domain_info(const char *run_dir, uint32_t domid,
+                       struct pvc_domain_info **info, size_t *nr)
+{
+    struct pvc_handle *h;
+    int e = pvc_open(run_dir, &h);
+
+    *info = NULL;
+    *nr = 0;
+    if (e)
+        return e;
+    e = pvc_domain_list(h, domid, info, nr);
+    pvc_close(h);
+    if (!e && *nr != 1)
+        e = -ESRCH;
+    return e;
+}
+
+long be_domain_restarts(const char *run_dir, uint32_t domid)
+{
+    struct pvc_domain_info *info;
+    size_t nr;
+    int e = domain_info(run_dir, domid, &info, &nr);
+    long r = e ? e : (long)info[0].restarts;
+
+    pvc_domain_info_free(info, nr);
+    return r;
+}
+
+bool be_domain_reset_since(const char *run_dir, uint32_t domid, long restarts)
+{
+    struct pvc_domain_info *info;
+    size_t nr;
+    bool reset = false;
+
+    if (domain_info(run_dir, domid, &info, &nr) == 0) {
+        Pvmgmt__DomainState st = info[0].state;
+
+        reset = (restarts >= 0 && (long)info[0].restarts > restarts) ||
+                (st != PVMGMT__DOMAIN_STATE__STATE_RUNNING &&
+                 st != PVMGMT__DOMAIN_STATE__STATE_BLOCKED &&
+                 st != PVMGMT__DOMAIN_STATE__STATE_PAUSED);
+    }
+    pvc_domain_info_free(info, nr);
+    return reset;
 }

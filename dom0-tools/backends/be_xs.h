@@ -34,4 +34,16 @@ void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
                      void (*found)(void *ctx, uint32_t domid, uint32_t devid),
                      void *ctx);
 
+/*
+ * Telling a guest that lost its memory from a hostile one: pvisor zeroes
+ * and reloads a domain's RAM when it restarts it (on_reboot = "restart"
+ * keeps the domid), so rings a backend still has mapped read as zeros,
+ * which looks like impossible indices. be_domain_restarts() returns how
+ * often domid has restarted (or -errno); be_domain_reset_since() is true
+ * when it restarted since `restarts` was read, or is not running normally
+ * now (shut down, crashed, dying: a restart may be under way).
+ */
+long be_domain_restarts(const char *run_dir, uint32_t domid);
+bool be_domain_reset_since(const char *run_dir, uint32_t domid, long restarts);
+
 #endif

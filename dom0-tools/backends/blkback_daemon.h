@@ -34,6 +34,8 @@ struct bb_vbd {
     bool seen_scan; /* scratch for bb_rescan */
     /* the ring */
     bool connected;
+    long restarts;   /* the domain's restart count when it connected */
+    bool reset_seen; /* its ring went bad because the domain restarted */
     void *ring_page;
     int lport; /* our bound port, 0 if none */
     struct be_blk_dev dev;

@@ -231,6 +231,8 @@ static int connect_ring(struct bb_vbd *v)
                  ref, port, order);
         return -EINVAL;
     }
+    v->restarts = be_domain_restarts(bd->run_dir, v->domid);
+    v->reset_seen = false;
     v->ring_page = pvgnttab_map_grant_ref(bd->gnt, v->domid, (uint32_t)ref,
                                           PROT_READ | PROT_WRITE);
     if (!v->ring_page) {
@@ -317,7 +319,19 @@ void bb_vbd_update(struct bb_vbd *v)
             vbd_free(v);
         return;
     }
-    if (v->connected && v->dev.broken) {
+    if (v->connected && v->dev.broken && !v->reset_seen &&
+        be_domain_reset_since(bd->run_dir, v->domid, v->restarts)) {
+        /* its memory was reloaded under our mappings: not hostile; take
+         * nothing more from the old ring, let what is in flight finish
+         * and disconnect; the new frontend starts over at Initialising */
+        be_info("d%u vbd %u: the domain restarted; dropping the ring of its "
+                "previous run",
+                v->domid, v->devid);
+        v->reset_seen = true;
+        v->dev.stopping = true;
+        v->dev.refuse = true;
+        disconnect(v);
+    } else if (v->connected && v->dev.broken && !v->reset_seen) {
         be_err("d%u vbd %u: frontend published impossible ring indices; "
                "disconnecting it",
                v->domid, v->devid);

@@ -373,7 +373,7 @@ static struct cons_dom *dom_by_lport(struct consd *d, int lport)
 /*
  * pvisor restarts a domain in place from its boot snapshot: the ring page
  * is zeroed again, but the channels the toolstack made with dom0 stay
- * bound. Start reading the ring from its (reset) indices again.
+ * bound. Start reading the ring from index 0 again.
  */
 static void dom_restarted(struct consd *d, struct cons_dom *dom,
                           uint32_t restarts)
@@ -381,7 +381,12 @@ static void dom_restarted(struct consd *d, struct cons_dom *dom,
     if (dom->page) {
         be_info("d%u (%s): restarted; console ring reset", dom->domid,
                 dom->name);
-        be_cons_ring_init(&dom->ring, dom->page);
+        /* The new run starts at 0, whether or not pvisor has zeroed the
+         * page yet (the restart count grows first): do not take the
+         * indices of the old run from it. */
+        dom->ring.intf = dom->page;
+        dom->ring.out_cons = 0;
+        dom->ring.in_prod = 0;
     } else {
         be_info("d%u (%s): restarted; console_io only", dom->domid, dom->name);
     }

@@ -43,7 +43,8 @@ struct nb_vif {
     bool seen_scan;
     /* the rings */
     bool connected;
-    void *rings; /* tx page then rx page */
+    long restarts; /* the domain's restart count when it connected */
+    void *rings;   /* tx page then rx page */
     int lport;
     struct be_net_dev dev;
     bool need_kick;

@@ -263,6 +263,7 @@ static int connect_rings(struct nb_vif *v)
     }
     refs[0] = (uint32_t)tx;
     refs[1] = (uint32_t)rx;
+    v->restarts = be_domain_restarts(nd->run_dir, v->domid);
     v->rings = pvgnttab_map_domain_grant_refs(nd->gnt, 2, v->domid, refs,
                                               PROT_READ | PROT_WRITE);
     if (!v->rings) {
@@ -350,7 +351,15 @@ static void vif_update(struct nb_vif *v)
         vif_free(v);
         return;
     }
-    if (v->connected && v->dev.broken) {
+    if (v->connected && v->dev.broken &&
+        be_domain_reset_since(nd->run_dir, v->domid, v->restarts)) {
+        /* its memory was reloaded under our mappings: not hostile; the
+         * new frontend starts over at Initialising */
+        be_info("d%u vif %u: the domain restarted; dropping the rings of "
+                "its previous run",
+                v->domid, v->devid);
+        disconnect(v);
+    } else if (v->connected && v->dev.broken) {
         be_err("d%u vif %u: frontend published impossible ring indices; "
                "disconnecting it",
                v->domid, v->devid);

@@ -880,6 +880,57 @@ static void test_guest_reboot(void)
     hxe_destroy("pingd-a");
 }
 
+/*
+ * 14. A hard reboot under a ping flood: pvisor reloads the guest's memory
+ * under pv-netback's ring mappings (the rings read as zeros). That is a
+ * restart, not a hostile frontend: pv-netback drops the old rings
+ * quietly (no error, no warning), the rebooted guest connects again and
+ * answers.
+ */
+static void test_reboot_under_flood(void)
+{
+    const char *ov[] = {
+        hx_fmt("vif=['mac=%s, bridge=" NET_BRIDGE ", ip=%s/24']", guest_mac(2),
+               guest_ip(2)),
+        "on_reboot=\"restart\"",
+        NULL,
+    };
+    const char *flood =
+        hx_fmt("%s netns exec %s %s -n -q -f -w 3", ip_bin, ns, ping_bin);
+    unsigned long long deadline;
+    pid_t nb = netback_pid();
+    struct hx_run r;
+    int id = hx_create(&r, "pingd", "pingd-a", ov);
+
+    HX_REQUIRE(id > 0, "create pingd: exit %d: %s", r.exit_code, r.err);
+    HX_REQUIRE(hxe_wait_log("pingd-a", "pingd: ready", 20000),
+               "pingd-a ready: '%s'", hxe_console_log("pingd-a"));
+    expect_replies(guest_ip(2), 1, 56);
+    HX_REQUIRE(hxe_sh(&r, 20000, NULL, NULL,
+                      hx_fmt("cd '%s' || exit 99; "
+                             "%s %s >flood1.out 2>&1 & "
+                             "%s -s 1472 %s >flood2.out 2>&1 & "
+                             "sleep 1; pvctl reboot -F pingd-a; rc=$?; "
+                             "wait; exit $rc",
+                             hx.dir, flood, guest_ip(2), flood, guest_ip(2))) ==
+                   0,
+               "run sh");
+    HX_CHECK(r.exit_code == 0 && !r.timed_out, "pvctl reboot -F: exit %d: %s",
+             r.exit_code, r.err);
+    deadline = hxe_now_ms() + 20000;
+    while (hx_count(hxe_console_log("pingd-a"), "pingd: ready") < 2 &&
+           hxe_now_ms() < deadline)
+        hx_sleep_ms(50);
+    HX_CHECK(hx_count(hxe_console_log("pingd-a"), "pingd: ready") == 2,
+             "pingd-a comes up again: '%s'\n%s", hxe_console_log("pingd-a"),
+             netback_log());
+    expect_replies(guest_ip(2), 3, 56);
+    HX_CHECK(netback_pid() == nb && hx_pid_running(nb),
+             "still the same pv-netback");
+    expect_clean_log();
+    hxe_destroy("pingd-a");
+}
+
 static const struct integ_test tests[] = {
     { "pingd_up", test_pingd_up },
     { "tap_in_netns", test_tap_in_netns },
@@ -894,6 +945,7 @@ static const struct integ_test tests[] = {
     { "netback_log_clean", test_netback_log_clean },
     { "netback_restart", test_netback_restart },
     { "guest_reboot", test_guest_reboot },
+    { "reboot_under_flood", test_reboot_under_flood },
     { NULL, NULL },
 };
 
