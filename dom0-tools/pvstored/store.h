@@ -146,6 +146,9 @@ struct store_transport {
     ssize_t (*write)(struct store_conn *c, const void *buf, size_t len);
     /* After a batch of reads/writes (the ring notifies its channel). */
     void (*kick)(struct store_conn *c);
+    /* Before a batch (may be NULL): notices a peer that started over and
+     * resets the connection (store_conn_reset). */
+    void (*sync)(struct store_conn *c);
     /* Frees the transport state in c->priv (and closes its fd). */
     void (*destroy)(struct store_conn *c);
 };
@@ -320,6 +323,9 @@ struct store_conn *store_conn_new(struct store *st,
                                   int fd, uint32_t domid);
 /* Unlinks and frees c: watches, transactions, queues, transport. */
 void store_conn_destroy(struct store_conn *c);
+/* Forgets the conversation so far: watches, transactions, the request
+ * being read, replies not yet sent. The domain and its nodes stay. */
+void store_conn_reset(struct store_conn *c);
 /* Queues a message: header (type, req_id, tx_id) and payload parts. */
 int store_conn_send(struct store_conn *c, uint32_t type, uint32_t req_id,
                     uint32_t tx_id, const void *a, size_t alen, const void *b,

@@ -112,6 +112,21 @@ void store_conn_destroy(struct store_conn *c)
     free(c);
 }
 
+void store_conn_reset(struct store_conn *c)
+{
+    store_txn_abort_all(c);
+    store_watch_remove_all(c);
+    while (c->out_head) {
+        struct store_outmsg *m = c->out_head;
+        c->out_head = m->next;
+        free(m);
+    }
+    c->out_tail = NULL;
+    c->out_bytes = 0;
+    c->out_blocked = false;
+    c->in_have = 0;
+}
+
 void store_conns_reap(struct store *st)
 {
     struct store_conn **p = &st->conns;
@@ -179,6 +194,8 @@ unsigned store_conn_process(struct store_conn *c, unsigned budget)
     unsigned done = 0;
 
     c->more = false;
+    if (c->tp->sync)
+        c->tp->sync(c);
     while (!c->dead) {
         size_t want;
         char *dst;
@@ -231,6 +248,8 @@ unsigned store_conn_process(struct store_conn *c, unsigned budget)
 
 void store_conn_flush(struct store_conn *c)
 {
+    if (c->tp->sync)
+        c->tp->sync(c);
     while (!c->dead && c->out_head) {
         struct store_outmsg *m = c->out_head;
         ssize_t n = c->tp->write(c, m->data + m->off, m->len - m->off);
@@ -311,10 +330,41 @@ static void st32(uint32_t *p, uint32_t v)
     __atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
+/*
+ * Only we write req_cons and rsp_prod; req_cons and rsp_prod keep what we
+ * wrote last. Other values on the page mean the guest side started over:
+ * pvisor restarted the domain in place (its memory, this page included,
+ * was zeroed and reloaded: same domid, same page) or the guest wrote over
+ * the page. The old conversation is over then; ring_sync resets it before
+ * the next batch, and until then reads and writes do nothing.
+ */
 struct ring_state {
     struct store_ring r;
     bool dirty;
+    uint32_t req_cons, rsp_prod;
 };
+
+static bool ring_started_over(const struct ring_state *rs)
+{
+    return ld(&rs->r.intf->req_cons) != rs->req_cons ||
+           ld(&rs->r.intf->rsp_prod) != rs->rsp_prod;
+}
+
+static void ring_sync(struct store_conn *c)
+{
+    struct ring_state *rs = c->priv;
+
+    if (!ring_started_over(rs))
+        return;
+    store_info("d%u: xenstore ring started over (domain restarted?): "
+               "dropping its watches, transactions and unsent replies",
+               c->domid);
+    store_conn_reset(c);
+    rs->req_cons = ld(&rs->r.intf->req_cons);
+    rs->rsp_prod = ld(&rs->r.intf->rsp_prod);
+    rs->r.broken = false;
+    st32(&rs->r.intf->server_features, XENSTORE_SERVER_FEATURE_ERROR);
+}
 
 static ssize_t ring_broken(struct store_conn *c, struct ring_state *rs,
                            uint32_t prod, uint32_t cons)
@@ -334,6 +384,8 @@ static ssize_t ring_read(struct store_conn *c, void *buf, size_t len)
     uint32_t cons, prod, avail, off;
     size_t n;
 
+    if (ring_started_over(rs))
+        return 0; /* ring_sync resets the connection first */
     if (rs->r.broken)
         return -EPROTO;
     cons = ld(&in->req_cons);
@@ -353,6 +405,7 @@ static ssize_t ring_read(struct store_conn *c, void *buf, size_t len)
         memcpy((char *)buf + first, in->req, n - first);
     }
     st32(&in->req_cons, cons + (uint32_t)n);
+    rs->req_cons = cons + (uint32_t)n;
     rs->dirty = true;
     return (ssize_t)n;
 }
@@ -364,6 +417,8 @@ static ssize_t ring_write(struct store_conn *c, const void *buf, size_t len)
     uint32_t cons, prod, space, off;
     size_t n;
 
+    if (ring_started_over(rs))
+        return 0; /* ring_sync resets the connection first */
     if (rs->r.broken)
         return -EPROTO;
     cons = ld(&in->rsp_cons);
@@ -383,6 +438,7 @@ static ssize_t ring_write(struct store_conn *c, const void *buf, size_t len)
         memcpy(in->rsp, (const char *)buf + first, n - first);
     }
     st32(&in->rsp_prod, prod + (uint32_t)n);
+    rs->rsp_prod = prod + (uint32_t)n;
     rs->dirty = true;
     return (ssize_t)n;
 }
@@ -415,6 +471,7 @@ const struct store_transport store_ring_transport = {
     .write = ring_write,
     .kick = ring_kick,
     .destroy = ring_destroy,
+    .sync = ring_sync,
 };
 
 struct store_conn *store_ring_conn_new(struct store *st, uint32_t domid,
@@ -430,6 +487,8 @@ struct store_conn *store_ring_conn_new(struct store *st, uint32_t domid,
         return NULL;
     }
     rs->r = *r;
+    rs->req_cons = ld(&rs->r.intf->req_cons);
+    rs->rsp_prod = ld(&rs->r.intf->rsp_prod);
     st32(&rs->r.intf->server_features, XENSTORE_SERVER_FEATURE_ERROR);
     return store_conn_new(st, &store_ring_transport, rs, -1, domid);
 }

@@ -48,7 +48,10 @@ static void mem_destroy(struct store_conn *c)
 }
 
 static const struct store_transport mem_tp = {
-    "mem", mem_read, mem_write, NULL, mem_destroy,
+    .name = "mem",
+    .read = mem_read,
+    .write = mem_write,
+    .destroy = mem_destroy,
 };
 
 /* A test client: its connection and what came back. */
@@ -626,6 +629,84 @@ static size_t g_get(struct xenstore_domain_interface *in, char *buf, size_t max)
     return n;
 }
 
+/* Guest side: one request on the ring, processed; the replies it got. */
+static size_t g_request(struct store_domain *d, uint32_t type, uint32_t id,
+                        const char *payload, size_t plen, char *buf, size_t max)
+{
+    struct xenstore_domain_interface *in = pages[d->domid];
+    struct xsd_sockmsg h = { type, id, 0, (uint32_t)plen };
+
+    g_put(in, &h, sizeof(h));
+    g_put(in, payload, plen);
+    store_conn_process(d->conn, STORE_BATCH);
+    store_conn_flush(d->conn);
+    return g_get(in, buf, max);
+}
+
+/*
+ * pvisor restarts a domain in place: its memory, the store page included,
+ * is zeroed under pvstored. The new run's conversation starts afresh: the
+ * old run's watches are gone (registering the same one again works, and a
+ * change fires it once), and replies start at index 0.
+ */
+static void test_ring_restart(void)
+{
+    static const char watch[] = "/local/domain/5/x\0t\0";
+    struct tc d0;
+    struct store_domain *d;
+    struct xenstore_domain_interface *in;
+    struct xsd_sockmsg h;
+    char buf[2048];
+    size_t n;
+
+    reset();
+    st->host = &fake_host;
+    tc_init(&d0, 0);
+    EQ(op(&d0, XS_INTRODUCE, 0, "5", "1", "2", NULL), "OK|");
+    d = store_domain_find(st, 5);
+    CU_ASSERT_FATAL(d && d->conn);
+    in = pages[5];
+    EQ(op(&d0, XS_WRITE, 0, "/local/domain/5/x", "1", NULL), "OK|");
+    EQ(op(&d0, XS_SET_PERMS, 0, "/local/domain/5/x", "n5", NULL), "OK|");
+
+    /* the first run: a watch (its reply and its first event) */
+    n = g_request(d, XS_WATCH, 1, watch, sizeof(watch) - 1, buf, sizeof(buf));
+    CU_ASSERT(n >= sizeof(h));
+    memcpy(&h, buf, sizeof(h));
+    CU_ASSERT_EQUAL(h.type, XS_WATCH);
+    /* and a request left half-sent when the domain is restarted */
+    h = (struct xsd_sockmsg){ XS_READ, 9, 0, 100 };
+    g_put(in, &h, sizeof(h));
+    store_conn_process(d->conn, STORE_BATCH);
+
+    memset(in, 0, 4096); /* the restart */
+
+    n = g_request(d, XS_WATCH, 1, watch, sizeof(watch) - 1, buf, sizeof(buf));
+    CU_ASSERT_FATAL(n >= sizeof(h));
+    memcpy(&h, buf, sizeof(h));
+    CU_ASSERT_EQUAL(h.type, XS_WATCH); /* not an error: the old one is gone */
+    CU_ASSERT_EQUAL(h.req_id, 1);
+    CU_ASSERT_EQUAL(in->server_features, XENSTORE_SERVER_FEATURE_ERROR);
+    CU_ASSERT_FALSE(d->conn->dead);
+    /* one watch, one event per change */
+    EQ(op(&d0, XS_WRITE, 0, "/local/domain/5/x", "2", NULL), "OK|");
+    store_conn_flush(d->conn);
+    n = g_get(in, buf, sizeof(buf));
+    {
+        int events = 0;
+        for (size_t off = 0; off + sizeof(h) <= n;) {
+            memcpy(&h, buf + off, sizeof(h));
+            events += h.type == XS_WATCH_EVENT;
+            off += sizeof(h) + h.len;
+        }
+        CU_ASSERT_EQUAL(events, 1);
+    }
+    EQ(op(&d0, XS_RELEASE, 0, "5", NULL), "OK|");
+    store_conns_reap(st);
+    free(pages[5]);
+    pages[5] = NULL;
+}
+
 static void test_ring(void)
 {
     struct tc d0;
@@ -725,6 +806,7 @@ static const struct unit_test tests[] = {
     { "fairness batches", test_fairness },
     { "directory_part", test_directory_part },
     { "guest ring", test_ring },
+    { "guest ring: a domain restarted in place", test_ring_restart },
     { NULL, NULL },
 };
 
