@@ -677,9 +677,13 @@ static void state_thread(void *arg)
     struct gk_blk *b = arg;
 
     for (;;) {
-        long st = be_long(b, "state", XenbusStateClosed);
+        long st;
 
-        __atomic_store_n(&b->state_event, 0, __ATOMIC_RELEASE);
+        /* Clear before reading: an event that lands after the read then
+         * leaves the flag set and we look again (cleared after the read,
+         * it would be lost and we would sleep on a stale state). */
+        __atomic_store_n(&b->state_event, 0, __ATOMIC_SEQ_CST);
+        st = be_long(b, "state", XenbusStateClosed);
         /* Only this thread writes our state while it runs, and nothing
          * after PH_CLOSED: the toolstack may have removed the directory
          * by then, and a write would create it again. */

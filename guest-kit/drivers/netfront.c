@@ -424,9 +424,13 @@ static void state_thread(void *arg)
     struct gk_netfront *nf = arg;
 
     for (;;) {
-        long st = be_long(nf, "state", XenbusStateClosed);
+        long st;
 
-        __atomic_store_n(&nf->state_event, 0, __ATOMIC_RELEASE);
+        /* Clear before reading: an event that lands after the read then
+         * leaves the flag set and we look again (cleared after the read,
+         * it would be lost and we would sleep on a stale state). */
+        __atomic_store_n(&nf->state_event, 0, __ATOMIC_SEQ_CST);
+        st = be_long(nf, "state", XenbusStateClosed);
         if (nf->user_closing && nf->phase != PH_CLOSED &&
             (st == XenbusStateClosing || st == XenbusStateClosed)) {
             drop_rings(nf);

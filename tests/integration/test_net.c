@@ -858,7 +858,8 @@ static void test_guest_reboot(void)
 
     HX_REQUIRE(id > 0, "create pingd: exit %d: %s", r.exit_code, r.err);
     HX_REQUIRE(hxe_wait_log("pingd-a", "pingd: ready", 20000),
-               "pingd-a ready: '%s'", hxe_console_log("pingd-a"));
+               "pingd-a ready: '%s'\n%s\n%s", hxe_console_log("pingd-a"),
+               netback_log(), read_text(hx_fmt("%s/pv-consoled.log", hx.dir)));
     expect_replies(guest_ip(2), 2, 56);
     HX_REQUIRE(hx_pvctl(&r, 25000, "reboot", "-w", "pingd-a", NULL) == 0,
                "run pvctl");
@@ -904,7 +905,8 @@ static void test_reboot_under_flood(void)
 
     HX_REQUIRE(id > 0, "create pingd: exit %d: %s", r.exit_code, r.err);
     HX_REQUIRE(hxe_wait_log("pingd-a", "pingd: ready", 20000),
-               "pingd-a ready: '%s'", hxe_console_log("pingd-a"));
+               "pingd-a ready: '%s'\n%s\n%s", hxe_console_log("pingd-a"),
+               netback_log(), read_text(hx_fmt("%s/pv-consoled.log", hx.dir)));
     expect_replies(guest_ip(2), 1, 56);
     HX_REQUIRE(hxe_sh(&r, 20000, NULL, NULL,
                       hx_fmt("cd '%s' || exit 99; "
