@@ -26,6 +26,18 @@ void be_log_init(const char *prog, int fd)
     log_fd = fd;
 }
 
+int be_log_to_file(const char *prog, const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+    if (fd < 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        return -1;
+    }
+    be_log_init(prog, fd);
+    return fd;
+}
+
 void be_log(int level, const char *fmt, ...)
 {
     char line[1024];

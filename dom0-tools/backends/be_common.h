@@ -17,6 +17,12 @@ extern int be_log_level;
  */
 void be_log_init(const char *prog, int fd);
 
+/*
+ * be_log_init(prog, fd of PATH opened for appending, created 0644).
+ * Returns that fd, or -1 after one line on stderr naming PATH.
+ */
+int be_log_to_file(const char *prog, const char *path);
+
 /* One line "<time> <prog>[pid] <level>: message" (newline added). */
 void be_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

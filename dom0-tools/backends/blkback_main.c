@@ -143,14 +143,8 @@ int main(int argc, char **argv)
         }
     }
     be_log_init("pv-blkback", 2);
-    if (logfile) {
-        int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            fprintf(stderr, "pv-blkback: %s: %s\n", logfile, strerror(errno));
-            return 1;
-        }
-        be_log_init("pv-blkback", fd);
-    }
+    if (logfile && be_log_to_file("pv-blkback", logfile) < 0)
+        return 1;
     if (bd.run_dir && !getenv("XENSTORED_PATH"))
         setenv("PVISOR_RUN_DIR", bd.run_dir, 1);
     if (daemon && (e = be_daemonize()) < 0) {

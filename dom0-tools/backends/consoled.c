@@ -425,17 +425,6 @@ static void run(struct consd *d, int lfd, int sfd)
     }
 }
 
-static int open_log(const char *path)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-    if (fd < 0) {
-        fprintf(stderr, "pv-consoled: %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
-    return fd;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -498,9 +487,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "pv-consoled: run directory path too long\n");
         return 1;
     }
-    if (logfile)
-        log_fd = open_log(logfile);
     be_log_init("pv-consoled", log_fd);
+    if (logfile && (log_fd = be_log_to_file("pv-consoled", logfile)) < 0)
+        return 1;
     if (mkdir(d.cons_dir, 0750) < 0 && errno != EEXIST) {
         fprintf(stderr, "pv-consoled: cannot create %s: %s\n", d.cons_dir,
                 strerror(errno));

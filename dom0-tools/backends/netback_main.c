@@ -186,14 +186,8 @@ int main(int argc, char **argv)
         }
     }
     be_log_init("pv-netback", 2);
-    if (logfile) {
-        int fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            fprintf(stderr, "pv-netback: %s: %s\n", logfile, strerror(errno));
-            return 1;
-        }
-        be_log_init("pv-netback", fd);
-    }
+    if (logfile && be_log_to_file("pv-netback", logfile) < 0)
+        return 1;
     if (netns && (e = enter_netns(netns)) < 0) {
         be_err("network namespace %s: %s", netns, strerror(-e));
         return 1;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,36 @@ static bool ifname_valid(const char *s)
     return true;
 }
 
+/* The keys whose value is a checked string copied into the spec. */
+struct str_key {
+    const char *key;
+    bool (*valid)(const char *v);
+    size_t off, size; /* the field in struct vif_spec */
+    const char *want; /* "KEY 'V' is not <want>" */
+};
+
+#define STR_KEY(k, fn, want)                        \
+    {                                               \
+#k, fn, offsetof(struct vif_spec, k),       \
+            sizeof(((struct vif_spec *)0)->k), want \
+    }
+#define IFNAME "an interface name (1..15 of [A-Za-z0-9._-])"
+
+static const struct str_key str_keys[] = {
+    STR_KEY(mac, mac_valid, "a unicast xx:xx:xx:xx:xx:xx"),
+    STR_KEY(bridge, ifname_valid, IFNAME),
+    STR_KEY(ip, ip_valid, "an IPv4 address a.b.c.d or a.b.c.d/N"),
+    STR_KEY(vifname, ifname_valid, IFNAME),
+};
+
+static const struct str_key *str_key(const char *k)
+{
+    for (size_t i = 0; i < sizeof(str_keys) / sizeof(str_keys[0]); i++)
+        if (!strcmp(k, str_keys[i].key))
+            return &str_keys[i];
+    return NULL;
+}
+
 int vif_parse_spec(const char *spec, struct vif_spec *o, char *err,
                    size_t errlen)
 {
@@ -109,38 +140,13 @@ int vif_parse_spec(const char *spec, struct vif_spec *o, char *err,
         *eq = '\0';
         k = trim(kv);
         v = trim(eq + 1);
-        if (!strcmp(k, "mac")) {
-            if (!mac_valid(v))
-                e = fail(err, errlen,
-                         "mac '%s' is not a unicast "
-                         "xx:xx:xx:xx:xx:xx",
-                         v);
+        const struct str_key *sk = str_key(k);
+
+        if (sk) {
+            if (!sk->valid(v))
+                e = fail(err, errlen, "%s '%s' is not %s", k, v, sk->want);
             else
-                snprintf(o->mac, sizeof(o->mac), "%s", v);
-        } else if (!strcmp(k, "bridge")) {
-            if (!ifname_valid(v))
-                e = fail(err, errlen,
-                         "bridge '%s' is not an interface "
-                         "name (1..15 of [A-Za-z0-9._-])",
-                         v);
-            else
-                snprintf(o->bridge, sizeof(o->bridge), "%s", v);
-        } else if (!strcmp(k, "ip")) {
-            if (!ip_valid(v))
-                e = fail(err, errlen,
-                         "ip '%s' is not an IPv4 address "
-                         "a.b.c.d or a.b.c.d/N",
-                         v);
-            else
-                snprintf(o->ip, sizeof(o->ip), "%s", v);
-        } else if (!strcmp(k, "vifname")) {
-            if (!ifname_valid(v))
-                e = fail(err, errlen,
-                         "vifname '%s' is not an interface "
-                         "name (1..15 of [A-Za-z0-9._-])",
-                         v);
-            else
-                snprintf(o->vifname, sizeof(o->vifname), "%s", v);
+                snprintf((char *)o + sk->off, sk->size, "%s", v);
         } else if (!strcmp(k, "devid")) {
             char *end;
             unsigned long x = strtoul(v, &end, 10);
