@@ -16,6 +16,7 @@
 #include <pvabi/io/xenbus.h>
 
 #include "be_common.h"
+#include "be_xs.h"
 #include "pvevtchn.h"
 #include "pvgnttab.h"
 #include "xenstore.h"
@@ -46,29 +47,17 @@ static pvevtchn *xce;
 static pvgnttab *xgt;
 static struct dev devs[MAX_DEVS];
 
-/* dir/key as a non-negative integer, -1 if missing or not a number. */
+/* dir/key as a number 0..UINT32_MAX, -1 if missing or not one. */
 static long rd(const char *dir, const char *key)
 {
-    char path[256], *v, *end;
-    long n = -1;
+    long n = be_xs_read_long(xs, dir, key, -1);
 
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    v = xs_read(xs, XBT_NULL, path, NULL);
-    if (v && *v) {
-        n = strtol(v, &end, 10); /* overflow gives LONG_MIN/MAX: refused */
-        if (*end || n < 0 || n > UINT32_MAX)
-            n = -1;
-    }
-    free(v);
-    return n;
+    return n >= 0 && n <= (long)UINT32_MAX ? n : -1;
 }
 
 static void wr(struct dev *d, const char *key, const char *val)
 {
-    char path[256];
-
-    snprintf(path, sizeof(path), "%s/%s", d->be, key);
-    if (!xs_write(xs, XBT_NULL, path, val, (unsigned)strlen(val)))
+    if (!be_xs_printf(xs, XBT_NULL, d->be, key, "%s", val))
         be_warn("domain %u skel/%u: writing %s: %s", d->domid, d->devid, key,
                 strerror(errno));
 }
@@ -278,48 +267,29 @@ static void drop(struct dev *d)
     memset(d, 0, sizeof(*d));
 }
 
-static bool parse_id(const char *s, unsigned *out)
+/* be_scan_devices found BE_ROOT/<domid>/<devid>: mark it, add it if new. */
+static void found(void *ctx, uint32_t domid, uint32_t devid)
 {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
+    struct dev *d = NULL;
 
-    *out = (unsigned)v;
-    return *s >= '0' && *s <= '9' && !*end && v < 65536;
+    (void)ctx;
+    if (domid > 65535 || devid > 65535)
+        return;
+    for (int k = 0; k < MAX_DEVS && !d; k++)
+        if (devs[k].used && devs[k].domid == domid && devs[k].devid == devid)
+            d = &devs[k];
+    if (!d)
+        d = add(domid, devid);
+    if (d)
+        d->seen = true;
 }
 
 /* Walk BE_ROOT/<domid>/<devid>: add new devices, drop removed ones. */
 static void rescan(void)
 {
-    unsigned ndom = 0, domid, devid;
-    char **doms = xs_directory(xs, XBT_NULL, BE_ROOT, &ndom);
-
     for (int i = 0; i < MAX_DEVS; i++)
         devs[i].seen = false;
-    for (unsigned i = 0; doms && i < ndom; i++) {
-        unsigned ndev = 0;
-        char path[128], **ids;
-
-        if (!parse_id(doms[i], &domid))
-            continue;
-        snprintf(path, sizeof(path), BE_ROOT "/%u", domid);
-        ids = xs_directory(xs, XBT_NULL, path, &ndev);
-        for (unsigned j = 0; ids && j < ndev; j++) {
-            struct dev *d = NULL;
-
-            if (!parse_id(ids[j], &devid))
-                continue;
-            for (int k = 0; k < MAX_DEVS && !d; k++)
-                if (devs[k].used && devs[k].domid == domid &&
-                    devs[k].devid == devid)
-                    d = &devs[k];
-            if (!d)
-                d = add(domid, devid);
-            if (d)
-                d->seen = true;
-        }
-        free(ids);
-    }
-    free(doms);
+    be_scan_devices(xs, BE_ROOT, false, found, NULL);
     for (int i = 0; i < MAX_DEVS; i++) {
         if (devs[i].used && !devs[i].seen) {
             be_info("domain %u skel/%u: device removed", devs[i].domid,

@@ -3,7 +3,8 @@
 # tutorial in docs/split-drivers.md (its frontend: guest-kit skelfront).
 
 SKELBACK_OBJS := $(BUILD)/dom0-tools/backends/skelback.o \
-	$(BUILD)/dom0-tools/backends/be_common.o
+	$(BUILD)/dom0-tools/backends/be_common.o \
+	$(BUILD)/dom0-tools/backends/be_xs.o
 
 $(BUILD)/bin/pv-skelback: $(SKELBACK_OBJS) $(PVCTRL_OBJS) $(XS_OBJS) \
 		$(PVMGMT_OBJ)
