@@ -142,6 +142,8 @@ struct be_blk_region {
 struct be_blk_stats {
     uint64_t reqs, errors, unsupported, bytes_read, bytes_written, flushes;
     uint64_t notifies, pgrant_maps, tmp_maps;
+    /* data segments, and the iovecs they became (adjacent ones merge) */
+    uint64_t segs, iovs;
 };
 
 /* One connected ring. */

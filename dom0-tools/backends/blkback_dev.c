@@ -240,6 +240,8 @@ static void start(struct be_blk_dev *d, struct be_blk_req *req)
                 io->iov[io->niov++] = (struct iovec){ base, len };
             io->len += len;
         }
+        d->st.segs += req->nr_segs;
+        d->st.iovs += io->niov;
     }
     rc = d->ops->submit(d->ctx, io);
     if (rc)

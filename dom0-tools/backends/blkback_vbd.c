@@ -274,11 +274,14 @@ static bool disconnect(struct bb_vbd *v)
     if (!be_blk_dev_idle(&v->dev))
         return false;
     be_info("d%u vbd %u: disconnected (%llu requests, %llu errors, "
-            "%llu MiB read, %llu MiB written)",
+            "%llu MiB read, %llu MiB written, %llu segments in %llu "
+            "iovecs)",
             v->domid, v->devid, (unsigned long long)v->dev.st.reqs,
             (unsigned long long)v->dev.st.errors,
             (unsigned long long)(v->dev.st.bytes_read >> 20),
-            (unsigned long long)(v->dev.st.bytes_written >> 20));
+            (unsigned long long)(v->dev.st.bytes_written >> 20),
+            (unsigned long long)v->dev.st.segs,
+            (unsigned long long)v->dev.st.iovs);
     be_blk_dev_destroy(&v->dev);
     pvevtchn_unbind(v->bd->evh, (pvevtchn_port_t)v->lport);
     v->lport = 0;
