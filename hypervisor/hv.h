@@ -286,6 +286,9 @@ extern bool hv_kvm_readonly_mem; /* private area read-only to guests */
 extern int hv_kvm_api_version;
 extern uint64_t hv_tsc_khz;
 extern char hv_kvm_flavour[32];
+/* --mem-path: directory for guest RAM files (NULL: anonymous memfd) */
+extern const char *hv_mem_path;
+int hv_mem_path_check(const char *dir, char *err, size_t errlen);
 #define HV_SIG_KICK SIGUSR1
 
 /* hv_vcpu.c */

@@ -8,11 +8,20 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "hv.h"
 #include "hv_arch.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC 0x958458f6
+#endif
 
 int hv_kvm_fd = -1;
 bool hv_kvm_readonly_mem;
@@ -20,6 +29,7 @@ bool hv_kvm_sync_regs;
 int hv_kvm_api_version;
 uint64_t hv_tsc_khz;
 char hv_kvm_flavour[32] = "kvm";
+const char *hv_mem_path;
 static int vcpu_mmap_size;
 static struct kvm_cpuid2 *supported_cpuid;
 
@@ -204,6 +214,52 @@ static void priv_init(struct hv_domain *d)
     }
 }
 
+/*
+ * Guest RAM: an anonymous memfd, or with --mem-path an unnamed file
+ * (O_TMPFILE) in that directory. A tmpfs mounted with huge=always or a
+ * hugetlbfs gives guest RAM in 2 MiB host pages: a guest's I/O buffers are
+ * then physically contiguous, so a backend's O_DIRECT I/O on them reaches
+ * the disk in a few large segments instead of 4 KiB ones.
+ */
+static int guest_ram_fd(const char *name)
+{
+    if (!hv_mem_path)
+        return memfd_create(name, MFD_CLOEXEC);
+    return open(hv_mem_path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+
+/* At start-up: a directory where guest RAM files can be made. */
+int hv_mem_path_check(const char *dir, char *err, size_t errlen)
+{
+    struct statfs fs;
+    struct stat st;
+    int fd;
+
+    if (stat(dir, &st) < 0) {
+        snprintf(err, errlen, "--mem-path %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "--mem-path %s: not a directory", dir);
+        return -1;
+    }
+    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen,
+                 "--mem-path %s: cannot make unnamed files there (%s); "
+                 "use a tmpfs or hugetlbfs mount",
+                 dir, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    if (statfs(dir, &fs) == 0 && fs.f_type != TMPFS_MAGIC &&
+        fs.f_type != HUGETLBFS_MAGIC)
+        log_warn("--mem-path %s is neither tmpfs nor hugetlbfs: guest RAM "
+                 "there is written back to its disk",
+                 dir);
+    return 0;
+}
+
 int hv_kvm_vm_create(struct hv_domain *d, char *err, size_t errlen)
 {
     struct kvm_userspace_memory_region ram = { 0 }, priv = { 0 }, gnt = { 0 };
@@ -217,11 +273,13 @@ int hv_kvm_vm_create(struct hv_domain *d, char *err, size_t errlen)
         return -e;
     }
     snprintf(memname, sizeof(memname), "pvisor-d%u", d->domid);
-    d->mem_fd = memfd_create(memname, MFD_CLOEXEC);
+    d->mem_fd = guest_ram_fd(memname);
     if (d->mem_fd < 0 || ftruncate(d->mem_fd, (off_t)d->mem_size) < 0) {
         e = errno;
-        snprintf(err, errlen, "memfd for %llu KiB: %s",
-                 (unsigned long long)(d->mem_size >> 10), strerror(e));
+        snprintf(err, errlen, "guest memory file for %llu KiB%s%s: %s",
+                 (unsigned long long)(d->mem_size >> 10),
+                 hv_mem_path ? " in " : "", hv_mem_path ? hv_mem_path : "",
+                 strerror(e));
         return -e;
     }
     d->mem = mmap(NULL, d->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED,

@@ -377,10 +377,19 @@ static pid_t read_pid(void)
     return (pid_t)pid;
 }
 
-static void host_start(void)
+/* pvhost start; extra (NULL-terminated, up to 8) go to pvisor after --. */
+static void host_start_args(const char *const *extra)
 {
-    const char *argv[] = { hx.pvhost, "start", "-r", hx.dir, NULL };
+    const char *argv[16] = { hx.pvhost, "start", "-r", hx.dir, NULL };
     struct hx_run r;
+    int n = 4;
+
+    if (extra && extra[0]) {
+        argv[n++] = "--";
+        for (int i = 0; extra[i] && n < 15; i++)
+            argv[n++] = extra[i];
+    }
+    argv[n] = NULL;
 
     if (access(hx.pvhost, X_OK) != 0) {
         snprintf(hx.setup_error, sizeof(hx.setup_error), "%s: %s", hx.pvhost,
@@ -397,6 +406,11 @@ static void host_start(void)
         snprintf(hx.setup_error, sizeof(hx.setup_error),
                  "pvhost start failed (exit %d%s): %s%s", r.exit_code,
                  r.timed_out ? ", timed out" : "", r.err, r.out);
+}
+
+static void host_start(void)
+{
+    host_start_args(NULL);
 }
 
 bool hx_pid_running(pid_t pid)
@@ -433,6 +447,15 @@ static void host_stop(void)
             hx_sleep_ms(20);
     }
     hx.host_up = false;
+}
+
+int hx_host_restart(const char *const *pvisor_args)
+{
+    if (hx.host_up)
+        host_stop();
+    hx.setup_error[0] = '\0';
+    host_start_args(pvisor_args);
+    return hx.setup_error[0] ? -1 : 0;
 }
 
 void hx_test_setup(bool host)

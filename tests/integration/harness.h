@@ -51,6 +51,7 @@ extern const struct integ_suite integ_suite_block;
 extern const struct integ_suite integ_suite_net;
 extern const struct integ_suite integ_suite_skel;
 extern const struct integ_hooks integ_hooks_net;
+extern const struct integ_hooks integ_hooks_block;
 
 /* Paths and per-test state. All paths are absolute. */
 struct hx_state {
@@ -102,6 +103,10 @@ const char *hx_kvm_usable(void);
  */
 void hx_test_setup(bool host);
 void hx_test_teardown(void);
+
+/* Stops this test's host side and starts it again with pvisor_args (NULL-
+ * terminated) passed to pvisor. 0, or -1 with hx.setup_error set. */
+int hx_host_restart(const char *const *pvisor_args);
 
 /*
  * Runs argv (argv[0] a path) with stdin from /dev/null, capturing stdout

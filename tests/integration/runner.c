@@ -17,6 +17,7 @@ static const struct integ_suite *const suites[] = {
 
 static const struct integ_hooks *const hooks[] = {
     &integ_hooks_net,
+    &integ_hooks_block,
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 

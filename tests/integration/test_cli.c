@@ -107,6 +107,30 @@ static void test_unknown_command(void)
              "the error should name the command: '%s'", r.err);
 }
 
+/* pvisor refuses a --mem-path it cannot make guest RAM files in. */
+static void test_pvisor_bad_mem_path(void)
+{
+    static const struct {
+        const char *path, *why;
+    } cases[] = {
+        { "/nonexistent/pvisor-mem", "No such file or directory" },
+        { "/etc/hostname", "not a directory" },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *argv[] = { hx.pvisor,    "--run-dir",   hx.dir,
+                               "--mem-path", cases[i].path, NULL };
+        const char *want =
+            hx_fmt("--mem-path %s: %s", cases[i].path, cases[i].why);
+        struct hx_run r;
+
+        HX_REQUIRE(hx_exec(&r, HX_CMD_MS, NULL, NULL, argv) == 0, "run pvisor");
+        HX_CHECK(r.exit_code == 1 && strstr(r.err, want),
+                 "pvisor --mem-path %s: exit %d, want 1 and '%s': '%s'",
+                 cases[i].path, r.exit_code, want, r.err);
+    }
+}
+
 static const struct integ_test tests[] = {
     { "no_pvisor_run_dir_option", test_no_pvisor_run_dir_option },
     { "no_pvisor_env", test_no_pvisor_env },
@@ -115,6 +139,7 @@ static const struct integ_test tests[] = {
     { "config_syntax_error", test_config_syntax_error },
     { "override_error", test_override_error },
     { "unknown_command", test_unknown_command },
+    { "pvisor_bad_mem_path", test_pvisor_bad_mem_path },
     { NULL, NULL },
 };
 
