@@ -32,8 +32,11 @@
 #define BE_BLK_MAX_INDIRECT_PAGES                                     \
     ((BE_BLK_MAX_INDIRECT_SEGS + BLKIF_SEGS_PER_INDIRECT_FRAME - 1) / \
      BLKIF_SEGS_PER_INDIRECT_FRAME)
-/* Persistently mapped grants kept per device; beyond, map per request. */
-#define BE_BLK_MAX_PGRANTS 2048
+/* Persistently mapped grants kept per device; beyond, map per request.
+ * 16 MiB: a blkfront's pool and indirect pages (4 MiB) and its in-place
+ * buffers (4 MiB), with room for a frontend that reconnects with new
+ * grants. Only address space: the pages are the guest's. */
+#define BE_BLK_MAX_PGRANTS 4096
 
 /* What a device is: size and what the backend accepts. */
 struct be_blk_limits {

@@ -13,6 +13,8 @@
 #define CONNECT_TIMEOUT_NS 10000000000ull
 #define CLOSE_TIMEOUT_NS   5000000000ull
 #define PGSZ               4096u
+#define MAX_REGIONS        8
+#define REG_MAX_PAGES      1024 /* in-place buffers: 4 MiB per device */
 
 /* One ring request in flight, kept to complete it or issue it again. */
 struct shadow {
@@ -20,7 +22,7 @@ struct shadow {
     struct gk_blk_io *io;
     uint8_t *buf; /* this part's bytes in io->buf */
     uint32_t bytes;
-    uint16_t nr_pages;
+    uint16_t nr_pages;        /* pool pages held (0 when in place) */
     uint16_t pages[MAX_SEGS]; /* pool indices */
     struct blkif_request req; /* the slot as written */
 };
@@ -31,6 +33,13 @@ struct waiter {
 };
 
 enum phase { PH_INIT, PH_WAIT_CONNECT, PH_CONNECTED, PH_CLOSED };
+
+/* A buffer from gk_blk_buffer_alloc: pages granted for the device's life. */
+struct region {
+    uint8_t *va;
+    unsigned int order;
+    int *refs; /* one per page */
+};
 
 struct gk_blk {
     struct gk_blk_info info;
@@ -59,6 +68,9 @@ struct gk_blk {
     unsigned int nr_pool_free;
     uint8_t *ind_va[NR_SHADOW]; /* one indirect page per slot */
     int ind_ref[NR_SHADOW];
+    /* in-place buffers */
+    struct region regions[MAX_REGIONS];
+    unsigned int nr_regions, reg_pages;
     struct waiter *waiters;
     /* xenbus */
     struct gk_xenbus_watch *watch;
@@ -246,9 +258,29 @@ static int have_room(struct gk_blk *b, unsigned int pages)
            b->nr_pool_free >= pages;
 }
 
-/* Puts one part on the ring (room checked). */
+/*
+ * The in-place buffer holding all of [buf, buf + bytes) with buf page
+ * aligned, or NULL (then the data goes through the pool). Only with
+ * persistent grants: the refs are granted once, when the buffer is made.
+ */
+static struct region *in_place(struct gk_blk *b, const uint8_t *buf,
+                               uint64_t bytes)
+{
+    if (!b->info.persistent || ((uintptr_t)buf & (PGSZ - 1)))
+        return NULL;
+    for (unsigned int i = 0; i < b->nr_regions; i++) {
+        struct region *r = &b->regions[i];
+        uint64_t size = (uint64_t)PGSZ << r->order;
+        if (buf >= r->va && bytes <= size &&
+            (uint64_t)(buf - r->va) <= size - bytes)
+            return r;
+    }
+    return NULL;
+}
+
+/* Puts one part on the ring (room checked); r: its in-place buffer. */
 static void queue_part(struct gk_blk *b, struct gk_blk_io *io, uint8_t *buf,
-                       uint64_t sector, uint64_t nsec)
+                       uint64_t sector, uint64_t nsec, struct region *r)
 {
     uint16_t idx = b->free_shadow[--b->nr_free_shadow];
     struct shadow *s = &b->shadow[idx];
@@ -261,7 +293,7 @@ static void queue_part(struct gk_blk *b, struct gk_blk_io *io, uint8_t *buf,
     s->io = io;
     s->buf = buf;
     s->bytes = bytes;
-    s->nr_pages = (uint16_t)pages;
+    s->nr_pages = r ? 0 : (uint16_t)pages;
     memset(req, 0, sizeof(*req));
     req->id = idx;
     req->handle = (blkif_vdev_t)b->info.devid;
@@ -295,14 +327,19 @@ static void queue_part(struct gk_blk *b, struct gk_blk_io *io, uint8_t *buf,
             segs = req->seg;
         }
         for (unsigned int i = 0; i < pages; i++) {
-            uint16_t p = b->pool_free[--b->nr_pool_free];
             uint32_t n = left < PGSZ ? left : PGSZ;
 
-            s->pages[i] = p;
-            if (io->op == GK_BLK_WRITE)
-                memcpy(b->pool_va[p], buf + (size_t)i * PGSZ, n);
-            segs[i].gref =
-                (grant_ref_t)grant_page(b, p, io->op == GK_BLK_WRITE);
+            if (r) {
+                segs[i].gref =
+                    (grant_ref_t)r->refs[(size_t)(buf - r->va) / PGSZ + i];
+            } else {
+                uint16_t p = b->pool_free[--b->nr_pool_free];
+                s->pages[i] = p;
+                if (io->op == GK_BLK_WRITE)
+                    memcpy(b->pool_va[p], buf + (size_t)i * PGSZ, n);
+                segs[i].gref =
+                    (grant_ref_t)grant_page(b, p, io->op == GK_BLK_WRITE);
+            }
             segs[i].first_sect = 0;
             segs[i].last_sect = (uint8_t)(n / 512 - 1);
             left -= n;
@@ -311,6 +348,8 @@ static void queue_part(struct gk_blk *b, struct gk_blk_io *io, uint8_t *buf,
     *RING_GET_REQUEST(&b->ring, b->ring.req_prod_pvt) = *req;
     b->ring.req_prod_pvt++;
     b->st.requests++;
+    if (r)
+        b->st.in_place++;
     io->pending++;
 }
 
@@ -319,8 +358,9 @@ static int submit(struct gk_blk *b, struct gk_blk_io *io, int wait)
     uint64_t sector = io->sector, left = io->nr_sectors;
     uint8_t *buf = io->buf;
     uint64_t per = (uint64_t)b->info.max_segs * (PGSZ / 512);
+    struct region *r = NULL;
     unsigned long flags;
-    int last;
+    int last, copied = 0;
 
     io->status = 0;
     switch (io->op) {
@@ -352,17 +392,23 @@ static int submit(struct gk_blk *b, struct gk_blk_io *io, int wait)
         gk_spin_unlock_irqrestore(&b->lock, flags);
         return -XEN_ENODEV;
     }
-    if (!wait && (left > per ||
-                  !have_room(b, (unsigned)((per * 512 + PGSZ - 1) / PGSZ)))) {
+    /* data through the pool: pages for each part */
+    if (io->op == GK_BLK_READ || io->op == GK_BLK_WRITE) {
+        r = in_place(b, buf, left * 512);
+        copied = !r;
+    }
+    if (!wait &&
+        (left > per ||
+         !have_room(b,
+                    copied ? (unsigned)((per * 512 + PGSZ - 1) / PGSZ) : 0))) {
         gk_spin_unlock_irqrestore(&b->lock, flags);
         return -XEN_EAGAIN;
     }
     io->pending = 1; /* held until every part is queued */
     while (left) {
         uint64_t n = left < per ? left : per;
-        unsigned int pages = io->op == GK_BLK_READ || io->op == GK_BLK_WRITE
-                                 ? (unsigned)((n * 512 + PGSZ - 1) / PGSZ)
-                                 : 0;
+        unsigned int pages =
+            copied ? (unsigned)((n * 512 + PGSZ - 1) / PGSZ) : 0;
         while (!have_room(b, pages)) {
             if (b->dead)
                 break;
@@ -374,7 +420,7 @@ static int submit(struct gk_blk *b, struct gk_blk_io *io, int wait)
             io->status = -XEN_ENODEV;
             break;
         }
-        queue_part(b, io, buf, sector, io->op == GK_BLK_FLUSH ? 0 : n);
+        queue_part(b, io, buf, sector, io->op == GK_BLK_FLUSH ? 0 : n, r);
         if (io->op == GK_BLK_FLUSH)
             break;
         left -= n;
@@ -797,8 +843,77 @@ static int parse_name(const char *name, uint32_t *devid)
     return -XEN_EINVAL;
 }
 
+void *gk_blk_buffer_alloc(struct gk_blk *b, size_t bytes)
+{
+    unsigned int order = 0, npages;
+    struct region *r;
+    unsigned long flags;
+    uint8_t *va;
+    int *refs;
+
+    while (bytes > ((size_t)PGSZ << order) && order < 20)
+        order++;
+    npages = 1u << order;
+    if (!bytes || bytes > ((size_t)PGSZ << order))
+        return NULL;
+    flags = gk_spin_lock_irqsave(&b->lock);
+    if (b->dead || b->nr_regions == MAX_REGIONS ||
+        b->reg_pages + npages > REG_MAX_PAGES) {
+        gk_spin_unlock_irqrestore(&b->lock, flags);
+        return NULL;
+    }
+    b->reg_pages += npages; /* reserved */
+    gk_spin_unlock_irqrestore(&b->lock, flags);
+    va = gk_alloc_pages(order);
+    refs = va ? gk_calloc(npages, sizeof(*refs)) : NULL;
+    for (unsigned int i = 0; refs && i < npages; i++) {
+        /* without persistent grants the buffer is copied like any other */
+        refs[i] = b->info.persistent
+                      ? gk_grant_access(
+                            b->be_id, gk_virt_to_pfn(va + (size_t)i * PGSZ), 0)
+                      : -1;
+        if (b->info.persistent && refs[i] < 0) {
+            while (i--)
+                gk_end_access((grant_ref_t)refs[i]);
+            gk_free(refs);
+            refs = NULL;
+        }
+    }
+    flags = gk_spin_lock_irqsave(&b->lock);
+    if (!refs) {
+        b->reg_pages -= npages;
+        gk_spin_unlock_irqrestore(&b->lock, flags);
+        if (va)
+            gk_free_pages(va, order);
+        return NULL;
+    }
+    r = &b->regions[b->nr_regions];
+    r->va = va;
+    r->order = order;
+    r->refs = refs;
+    b->nr_regions++; /* published last: in_place may see it now */
+    gk_spin_unlock_irqrestore(&b->lock, flags);
+    return va;
+}
+
+static void free_regions(struct gk_blk *b)
+{
+    for (unsigned int i = 0; i < b->nr_regions; i++) {
+        struct region *r = &b->regions[i];
+        int busy = 0;
+        for (unsigned int p = 0; p < (1u << r->order); p++)
+            if (r->refs[p] >= 0 && gk_end_access((grant_ref_t)r->refs[p]))
+                busy = 1;
+        if (!busy) /* else still mapped by a backend: leak it */
+            gk_free_pages(r->va, r->order);
+        gk_free(r->refs);
+    }
+    b->nr_regions = 0;
+}
+
 static void free_dev(struct gk_blk *b)
 {
+    free_regions(b);
     for (unsigned int i = 0; i < POOL_PAGES; i++) {
         if (!b->pool_va[i])
             continue;

@@ -18,6 +18,9 @@
  *   hotplug  wait (wait=SECS, default 30) for dev to be attached, check
  *            it, then read one sector every 50 ms until the device closes
  *   bench    mb=N (sequential MiB), secs=N (random IOPS run), qd=N
+ * inplace=1 (check, verify, bench): the data buffers come from
+ * gk_blk_buffer_alloc, so the backend reads and writes them in place;
+ * the counts of ring requests in place and in all are printed at the end.
  */
 
 struct region {
@@ -39,6 +42,14 @@ static const struct region regions[] = {
 #define ASYNC_BASE 12000
 
 static uint64_t seed;
+static int inplace;
+
+/* 2^order pages for data: in-place memory of the device if inplace=1. */
+static void *data_pages(struct gk_blk *b, unsigned int order)
+{
+    return inplace ? gk_blk_buffer_alloc(b, (size_t)GK_PAGE_SIZE << order)
+                   : gk_alloc_pages(order);
+}
 
 static void fill(uint64_t *p, uint64_t sector, uint64_t count)
 {
@@ -114,7 +125,7 @@ static long do_check(struct gk_blk *b, int write)
     int rc;
 
     if (!buf)
-        buf = gk_alloc_pages(10); /* 4 MiB, kept across passes */
+        buf = data_pages(b, 10); /* 4 MiB, kept across passes */
     if (!buf)
         return -1;
     if (info->sectors < ASYNC_BASE + ASYNC_N * 24) {
@@ -378,11 +389,12 @@ static int do_bench(struct gk_blk *b)
     uint64_t secs = (uint64_t)gk_cmdline_int("secs", 5);
     unsigned int qd = (unsigned int)gk_cmdline_int("qd", 32);
     unsigned int sqd = (unsigned int)gk_cmdline_int("seqqd", 4);
-    uint8_t *buf = gk_alloc_pages(12); /* 16 MiB */
+    /* seqqd MiB for the sequential runs, qd pages for the random one */
+    uint8_t *buf = data_pages(b, 10); /* 4 MiB */
     int rc;
 
-    if (!buf || sqd > 16 || qd > 64) {
-        gk_printf("blkbench: not enough memory for the buffers\n");
+    if (!buf || sqd > 4 || qd > 64) {
+        gk_printf("blkbench: no buffers, or seqqd > 4 or qd > 64\n");
         return -1;
     }
     if (bench_run(b, GK_BLK_WRITE, 2048, 0, sqd, mb, 0, buf, "seq-write"))
@@ -408,6 +420,7 @@ int main(void)
     gk_cmdline_get("dev", dev, sizeof(dev));
     gk_cmdline_get("mode", mode, sizeof(mode));
     seed = (uint64_t)gk_cmdline_int("seed", 1) & 0xff;
+    inplace = gk_cmdline_int("inplace", 0) == 1;
     if (!strcmp(mode, "hotplug")) {
         rc = do_hotplug(dev, &b);
         gk_blk_close(b);
@@ -435,6 +448,12 @@ int main(void)
         if (n >= 0)
             gk_printf("blkcheck: %ld sectors verified OK\n", n);
         rc = n < 0;
+    }
+    if (inplace) {
+        struct gk_blk_stats st;
+        gk_blk_stats(b, &st);
+        gk_printf("blkcheck: %lu of %lu ring requests in place\n",
+                  (unsigned long)st.in_place, (unsigned long)st.requests);
     }
     gk_blk_close(b);
     return rc ? 1 : 0;

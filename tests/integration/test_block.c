@@ -804,6 +804,35 @@ static void test_flush_kill_pvisor(void)
     flush_then_kill("pvisor.pid", "it-blkflush2");
 }
 
+/*
+ * 10. In-place buffers (gk_blk_buffer_alloc): blkcheck's whole check with
+ * its data in them; every read and write ring request goes without the
+ * pool copy, and the image holds the pattern.
+ */
+static void test_in_place(void)
+{
+    const char *img = img_create("inplace.img");
+    unsigned long in_place = 0, all = 0;
+    const char *log, *p;
+
+    blk_create("it-inplace", "dev=xvda seed=7 mode=check inplace=1",
+               disk_rw("xvda", img));
+    expect_exit("it-inplace", 0);
+    log = hxe_console_log("it-inplace");
+    HX_CHECK(strstr(log, "blkcheck: 6865 sectors verified OK\n") != NULL,
+             "blkcheck with in-place buffers:\n%s", log);
+    expect_image(img, 7);
+    /* "blkcheck: N of M ring requests in place" */
+    p = strstr(log, " ring requests in place");
+    while (p && p > log && p[-1] != '\n')
+        p--;
+    bool found =
+        p && sscanf(p, "blkcheck: %lu of %lu ring", &in_place, &all) == 2;
+    HX_CHECK(found && in_place > 100 && in_place + 1 == all,
+             "all ring requests but the flush were in place: %lu of %lu:\n%s",
+             in_place, all, log);
+}
+
 /* The mount test_mem_path made, undone by the suite's teardown hook. */
 static char mem_dir[64];
 static bool mem_mounted;
@@ -898,6 +927,7 @@ static const struct integ_test tests[] = {
     { "flush_kill_blkback", test_flush_kill_blkback },
     { "flush_kill_pvisor", test_flush_kill_pvisor },
     { "mem_path", test_mem_path },
+    { "in_place", test_in_place },
     { NULL, NULL },
 };
 

@@ -97,6 +97,21 @@ int gk_blk_discard(struct gk_blk *b, uint64_t sector, uint64_t nr_sectors);
 void gk_blk_plug(struct gk_blk *b);
 void gk_blk_unplug(struct gk_blk *b);
 
+/*
+ * In-place buffers (like io_uring's registered buffers): returns `bytes`
+ * (rounded up to a power-of-two number of pages) of zeroed, page-aligned
+ * memory granted to the backend for the device's life. A read or write
+ * whose buf is page aligned and lies wholly in one such buffer skips the
+ * copy through the driver's page pool: the backend reads and writes the
+ * buffer itself, as the host kernel does with O_DIRECT. So, as with
+ * O_DIRECT, do not change a buffer under a write in flight nor use it
+ * under a read in flight. Up to 8 buffers and 4 MiB per device; they are
+ * freed by gk_blk_close. Needs persistent grants (gk_blk_info()->persistent):
+ * without them the memory works but is copied like any other. NULL: no
+ * memory, or the limits reached. Not from event handlers.
+ */
+void *gk_blk_buffer_alloc(struct gk_blk *b, size_t bytes);
+
 /* Processes answers already on the ring now, as the event handler does
  * (for callers that poll; never needed for correctness). */
 void gk_blk_poll(struct gk_blk *b);
@@ -104,6 +119,7 @@ void gk_blk_poll(struct gk_blk *b);
 /* Counters. */
 struct gk_blk_stats {
     uint64_t requests, responses, notifies, reconnects, errors;
+    uint64_t in_place; /* ring requests on in-place buffers (no copy) */
 };
 void gk_blk_stats(const struct gk_blk *b, struct gk_blk_stats *st);
 
