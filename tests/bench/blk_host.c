@@ -7,15 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 /*
- * blk-host FILE MB SECS QD SEQQD: the same three runs as the blkcheck
- * guest's bench mode (1 MiB sequential write, 1 MiB sequential read,
- * 4 KiB random read for SECS seconds), with O_DIRECT, printed in the same
- * "blkbench: ..." format.
+ * blk-host FILE MB SECS QD SEQQD [thp]: the same three runs as the
+ * blkcheck guest's bench mode (1 MiB sequential write, 1 MiB sequential
+ * read, 4 KiB random read for SECS seconds), with O_DIRECT, printed in the
+ * same "blkbench: ..." format. The buffer is plain posix_memalign memory,
+ * or with "thp" 2 MiB-aligned and madvised into transparent huge pages
+ * (physically contiguous: few, large segments per request).
  */
 
 static uint64_t now_ns(void)
@@ -98,8 +101,10 @@ int main(int argc, char **argv)
     uint8_t *buf;
     int fd, rc;
 
-    if (argc != 6) {
-        fprintf(stderr, "usage: blk-host FILE MB SECS QD SEQQD\n");
+    int thp = argc == 7 && !strcmp(argv[6], "thp");
+
+    if (argc != 6 && !thp) {
+        fprintf(stderr, "usage: blk-host FILE MB SECS QD SEQQD [thp]\n");
         return 2;
     }
     uint64_t mb = strtoull(argv[2], NULL, 10);
@@ -111,11 +116,13 @@ int main(int argc, char **argv)
         return 1;
     }
     if (qd < 1 || qd > 64 || sqd < 1 || sqd > 16 ||
-        posix_memalign((void **)&buf, 4096, 16u << 20) ||
+        posix_memalign((void **)&buf, thp ? 2u << 20 : 4096, 16u << 20) ||
         io_uring_queue_init(128, &ring, 0) < 0) {
         fprintf(stderr, "blk-host: bad arguments or out of memory\n");
         return 1;
     }
+    if (thp)
+        madvise(buf, 16u << 20, MADV_HUGEPAGE); /* a hint: may be refused */
     memset(buf, 0x5a, 16u << 20);
     rc = run(&ring, fd, (uint64_t)st.st_size, 1, 1 << 20, 0, sqd, mb, 0, buf,
              "seq-write") ||
