@@ -198,6 +198,26 @@ static void expect_exit(const char *name, int code)
              name, code, w.text ? w.text : "", hxe_console_log(name));
 }
 
+/*
+ * Boots blkcheck as NAME on image img (xvda) with CMDLINE, which must end
+ * in its "verified OK" line and power off with 0. Returns its console
+ * log; the domid goes to *id if id is not NULL.
+ */
+static const char *blkcheck_ok(const char *name, const char *cmdline,
+                               const char *img, int *id)
+{
+    int domid = blk_create(name, cmdline, disk_rw("xvda", img));
+    const char *log;
+
+    if (id)
+        *id = domid;
+    expect_exit(name, 0);
+    log = hxe_console_log(name);
+    HX_CHECK(strstr(log, "blkcheck: 6865 sectors verified OK\n") != NULL,
+             "%s (%s) read everything back:\n%s", name, cmdline, log);
+    return log;
+}
+
 /* Waits (60 s at most: sanitizer builds are slow) for a console line. */
 static const char *expect_log(const char *name, const char *line)
 {
@@ -425,12 +445,10 @@ static bool disconnect_counts(int domid, unsigned long long *segs,
 static void test_blkcheck_verify(void)
 {
     const char *img = img_create("verify.img");
-    const char *log;
-    int id = blk_create("it-blkcheck", "dev=xvda seed=42 mode=check",
-                        disk_rw("xvda", img));
+    int id;
+    const char *log =
+        blkcheck_ok("it-blkcheck", "dev=xvda seed=42 mode=check", img, &id);
 
-    expect_exit("it-blkcheck", 0);
-    log = hxe_console_log("it-blkcheck");
     HX_CHECK(strstr(log, "blkcheck: xvda: 32768 sectors of 512 bytes, "
                          "read-write, flush 1, persistent 1,") != NULL,
              "blkcheck sees a 16 MiB read-write disk with flush and "
@@ -439,8 +457,6 @@ static void test_blkcheck_verify(void)
     HX_CHECK(strstr(log, "blkcheck: 6865 sectors written and flushed (seed "
                          "42)\n") != NULL,
              "blkcheck wrote and flushed:\n%s", log);
-    HX_CHECK(strstr(log, "blkcheck: 6865 sectors verified OK\n") != NULL,
-             "blkcheck read everything back:\n%s", log);
     expect_image(img, 42);
     /*
      * blkfront reuses its pool pages in the same order, so each request's
@@ -455,13 +471,7 @@ static void test_blkcheck_verify(void)
              "segments in %llu iovecs:\n%s",
              segs, iovs, blkback_log());
     /* a second guest reads back what the first wrote */
-    blk_create("it-blkverify", "dev=xvda seed=42 mode=verify",
-               disk_rw("xvda", img));
-    expect_exit("it-blkverify", 0);
-    HX_CHECK(strstr(hxe_console_log("it-blkverify"),
-                    "blkcheck: 6865 sectors verified OK\n") != NULL,
-             "verify mode reads the pattern back:\n%s",
-             hxe_console_log("it-blkverify"));
+    blkcheck_ok("it-blkverify", "dev=xvda seed=42 mode=verify", img, NULL);
 }
 
 /* 2. access=ro: the guest sees a read-only disk; the image stays as it was. */
@@ -813,14 +823,10 @@ static void test_in_place(void)
 {
     const char *img = img_create("inplace.img");
     unsigned long in_place = 0, all = 0;
-    const char *log, *p;
+    const char *log = blkcheck_ok(
+        "it-inplace", "dev=xvda seed=7 mode=check inplace=1", img, NULL);
+    const char *p;
 
-    blk_create("it-inplace", "dev=xvda seed=7 mode=check inplace=1",
-               disk_rw("xvda", img));
-    expect_exit("it-inplace", 0);
-    log = hxe_console_log("it-inplace");
-    HX_CHECK(strstr(log, "blkcheck: 6865 sectors verified OK\n") != NULL,
-             "blkcheck with in-place buffers:\n%s", log);
     expect_image(img, 7);
     /* "blkcheck: N of M ring requests in place" */
     p = strstr(log, " ring requests in place");
@@ -884,13 +890,7 @@ static void test_mem_path(void)
            mem_mounted ? "tmpfs, huge=always" : "a plain directory");
     HX_REQUIRE(hx_host_restart(args) == 0, "%s", hx.setup_error);
     idle = fs_used(mem_dir);
-    blk_create("it-mempath", "dev=xvda seed=5 mode=check",
-               disk_rw("xvda", img));
-    expect_exit("it-mempath", 0);
-    HX_CHECK(strstr(hxe_console_log("it-mempath"),
-                    "blkcheck: 6865 sectors verified OK\n") != NULL,
-             "blkcheck on guest RAM under --mem-path:\n%s",
-             hxe_console_log("it-mempath"));
+    blkcheck_ok("it-mempath", "dev=xvda seed=5 mode=check", img, NULL);
     expect_image(img, 5);
     /* pvisor maps an unnamed file of the directory ("DIR/#INODE") */
     f = fopen(hx_fmt("%s/pvisor.pid", hx.dir), "r");
