@@ -14,7 +14,8 @@
 #define CLOSE_TIMEOUT_NS   5000000000ull
 #define PGSZ               4096u
 #define MAX_REGIONS        8
-#define REG_MAX_PAGES      1024 /* in-place buffers: 4 MiB per device */
+#define PLUG_FLUSH_BYTES   (128u << 10) /* copied data a plug holds back */
+#define REG_MAX_PAGES      1024         /* in-place buffers: 4 MiB per device */
 
 /* One ring request in flight, kept to complete it or issue it again. */
 struct shadow {
@@ -54,6 +55,7 @@ struct gk_blk {
     evtchn_port_t port;
     int connected;        /* requests may go to the ring */
     unsigned int plugged; /* gk_blk_plug depth: hold back pushes */
+    uint64_t held;        /* bytes queued under the plug, not pushed */
     int dead;             /* closed: fail everything */
     uint8_t flush_op;
     int use_indirect;
@@ -428,8 +430,15 @@ static int submit(struct gk_blk *b, struct gk_blk_io *io, int wait)
         if (buf)
             buf += n * 512;
     }
-    if (b->connected && !b->plugged)
+    /* A plug batches requests, but holds back little copied data: the
+     * backend starts on it while the next request is being copied. (In-
+     * place requests cost nothing to queue: they wait for the unplug.) */
+    if (b->plugged && copied)
+        b->held += io->nr_sectors * 512;
+    if (b->connected && (!b->plugged || b->held >= PLUG_FLUSH_BYTES)) {
         push(b);
+        b->held = 0;
+    }
     last = --io->pending == 0;
     gk_spin_unlock_irqrestore(&b->lock, flags);
     if (last)
@@ -449,8 +458,10 @@ void gk_blk_unplug(struct gk_blk *b)
 {
     unsigned long flags = gk_spin_lock_irqsave(&b->lock);
 
-    if (b->plugged && --b->plugged == 0 && b->connected)
+    if (b->plugged && --b->plugged == 0 && b->connected) {
         push(b);
+        b->held = 0;
+    }
     gk_spin_unlock_irqrestore(&b->lock, flags);
 }
 
