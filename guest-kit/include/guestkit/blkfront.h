@@ -91,8 +91,11 @@ int gk_blk_discard(struct gk_blk *b, uint64_t sector, uint64_t nr_sectors);
  * Plugging: between gk_blk_plug and gk_blk_unplug, submissions are put on
  * the ring but not published, so a burst of requests costs the backend
  * one wake-up (and the guest at most one notification) instead of one
- * each. Plugs nest; hold one only around a burst of submissions (other
- * threads' requests wait for the unplug too). Not from event handlers.
+ * each. Data copied through the pool is held back only up to 128 KiB:
+ * beyond, it is published at once, so the backend works while the next
+ * request is copied. Plugs nest; hold one only around a burst of
+ * submissions (other threads' requests wait for the unplug too). Not
+ * from event handlers.
  */
 void gk_blk_plug(struct gk_blk *b);
 void gk_blk_unplug(struct gk_blk *b);
