@@ -216,10 +216,12 @@ static void priv_init(struct hv_domain *d)
 
 /*
  * Guest RAM: an anonymous memfd, or with --mem-path an unnamed file
- * (O_TMPFILE) in that directory. A tmpfs mounted with huge=always or a
- * hugetlbfs gives guest RAM in 2 MiB host pages: a guest's I/O buffers are
- * then physically contiguous, so a backend's O_DIRECT I/O on them reaches
- * the disk in a few large segments instead of 4 KiB ones.
+ * (O_TMPFILE) in that directory. A tmpfs mounted with huge=always gives
+ * guest RAM in 2 MiB host pages: a guest's I/O buffers are then physically
+ * contiguous, so a backend's O_DIRECT I/O on them reaches the disk in a
+ * few large segments instead of 4 KiB ones. Not a hugetlbfs: the dom0
+ * services map single 4 KiB pages of guest RAM (grants, rings), which a
+ * hugetlbfs file refuses.
  */
 static int guest_ram_fd(const char *name)
 {
@@ -247,15 +249,21 @@ int hv_mem_path_check(const char *dir, char *err, size_t errlen)
     if (fd < 0) {
         snprintf(err, errlen,
                  "--mem-path %s: cannot make unnamed files there (%s); "
-                 "use a tmpfs or hugetlbfs mount",
+                 "use a tmpfs mount",
                  dir, strerror(errno));
         return -1;
     }
     close(fd);
-    if (statfs(dir, &fs) == 0 && fs.f_type != TMPFS_MAGIC &&
-        fs.f_type != HUGETLBFS_MAGIC)
-        log_warn("--mem-path %s is neither tmpfs nor hugetlbfs: guest RAM "
-                 "there is written back to its disk",
+    if (statfs(dir, &fs) == 0 && fs.f_type == HUGETLBFS_MAGIC) {
+        snprintf(err, errlen,
+                 "--mem-path %s: a hugetlbfs cannot be mapped page by page "
+                 "by the dom0 services; use a tmpfs mounted huge=always",
+                 dir);
+        return -1;
+    }
+    if (statfs(dir, &fs) == 0 && fs.f_type != TMPFS_MAGIC)
+        log_warn("--mem-path %s is not a tmpfs: guest RAM there is written "
+                 "back to its disk",
                  dir);
     return 0;
 }

@@ -29,9 +29,9 @@ static const char usage[] =
     "  -l, --log-file FILE    append log lines to FILE (default: stderr)\n"
     "  -L, --log-level LEVEL  err, warn, info (default) or debug\n"
     "  -m, --mem-path DIR     make guest RAM files in DIR (a tmpfs mounted\n"
-    "                         huge=always, or a hugetlbfs: 2 MiB host pages\n"
-    "                         make backends' direct I/O faster); default:\n"
-    "                         anonymous memory files (memfd)\n"
+    "                         huge=always: 2 MiB host pages make backends'\n"
+    "                         direct I/O faster); default: anonymous memory\n"
+    "                         files (memfd)\n"
     "  -h, --help             this text\n"
     "  -V, --version          print the version\n";
 
