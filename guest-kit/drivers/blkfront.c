@@ -72,7 +72,8 @@ struct gk_blk {
     int ind_ref[NR_SHADOW];
     /* in-place buffers */
     struct region regions[MAX_REGIONS];
-    unsigned int nr_regions, reg_pages;
+    unsigned int nr_regions;              /* published */
+    unsigned int reg_reserved, reg_pages; /* reserved by allocations */
     struct waiter *waiters;
     /* xenbus */
     struct gk_xenbus_watch *watch;
@@ -868,12 +869,13 @@ void *gk_blk_buffer_alloc(struct gk_blk *b, size_t bytes)
     if (!bytes || bytes > ((size_t)PGSZ << order))
         return NULL;
     flags = gk_spin_lock_irqsave(&b->lock);
-    if (b->dead || b->nr_regions == MAX_REGIONS ||
+    if (b->dead || b->reg_reserved == MAX_REGIONS ||
         b->reg_pages + npages > REG_MAX_PAGES) {
         gk_spin_unlock_irqrestore(&b->lock, flags);
         return NULL;
     }
-    b->reg_pages += npages; /* reserved */
+    b->reg_reserved++; /* other threads may allocate meanwhile */
+    b->reg_pages += npages;
     gk_spin_unlock_irqrestore(&b->lock, flags);
     va = gk_alloc_pages(order);
     refs = va ? gk_calloc(npages, sizeof(*refs)) : NULL;
@@ -892,6 +894,7 @@ void *gk_blk_buffer_alloc(struct gk_blk *b, size_t bytes)
     }
     flags = gk_spin_lock_irqsave(&b->lock);
     if (!refs) {
+        b->reg_reserved--;
         b->reg_pages -= npages;
         gk_spin_unlock_irqrestore(&b->lock, flags);
         if (va)

@@ -124,8 +124,14 @@ static long do_check(struct gk_blk *b, int write)
     uint64_t verified = 0, written = 0;
     int rc;
 
-    if (!buf)
+    if (!buf) {
         buf = data_pages(b, 10); /* 4 MiB, kept across passes */
+        /* that is all the in-place memory a device gives */
+        if (buf && inplace && gk_blk_buffer_alloc(b, GK_PAGE_SIZE)) {
+            gk_printf("blkcheck: an in-place buffer past 4 MiB\n");
+            return -1;
+        }
+    }
     if (!buf)
         return -1;
     if (info->sectors < ASYNC_BASE + ASYNC_N * 24) {
