@@ -23,6 +23,22 @@ char *be_xs_read(struct xs_handle *xs, const char *dir, const char *key)
     return xs_read(xs, XBT_NULL, path, NULL);
 }
 
+int be_xs_online(struct xs_handle *xs, const char *dir)
+{
+    long v = be_xs_read_long(xs, dir, "online", -1);
+    unsigned int len;
+    void *node;
+
+    if (v != -1)
+        return v != 0;
+    errno = 0;
+    node = xs_read(xs, XBT_NULL, dir, &len);
+    if (!node && errno == ENOENT)
+        return -1;
+    free(node);
+    return 1; /* another error: assume it is still there */
+}
+
 long be_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
                      long dflt)
 {

@@ -15,6 +15,13 @@ char *be_xs_read(struct xs_handle *xs, const char *dir, const char *key);
 long be_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
                      long dflt);
 
+/*
+ * DIR/online: 1 or 0 (1 when the key is missing). -1 when DIR itself is
+ * gone: the toolstack removed the device, and a backend must not write
+ * there again (a write would bring the directory back).
+ */
+int be_xs_online(struct xs_handle *xs, const char *dir);
+
 /* Writes DIR/KEY = printf(fmt, ...) (at most 255 bytes) in transaction t. */
 bool be_xs_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir,
                   const char *key, const char *fmt, ...)

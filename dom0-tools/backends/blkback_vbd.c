@@ -342,7 +342,15 @@ void bb_vbd_update(struct bb_vbd *v)
         set_state(v, XenbusStateClosing);
         v->dev.stopping = true;
     }
-    online = be_xs_read_long(bd->xs, v->be, "online", 1);
+    online = be_xs_online(bd->xs, v->be);
+    if (online < 0) {
+        /* removed between the scan and now: as bb_rescan would find */
+        be_info("d%u vbd %u: backend directory removed", v->domid, v->devid);
+        v->gone = true;
+        if (disconnect(v))
+            vbd_free(v);
+        return;
+    }
     if (v->fd < 0 && online)
         return; /* failed to open; stays Closed */
     fe = (int)be_xs_read_long(bd->xs, v->fe, "state", XenbusStateUnknown);

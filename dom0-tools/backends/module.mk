@@ -16,7 +16,8 @@ $(BUILD)/bin/pv-consoled: $(PVCONSOLED_OBJS) $(PVCTRL_OBJS) $(PVMGMT_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c
 
-$(BUILD)/tests/unit-tests: $(CONS_CORE_OBJS)
+$(BUILD)/tests/unit-tests: $(CONS_CORE_OBJS) \
+	$(BUILD)/dom0-tools/backends/be_xs.o $(BUILD)/dom0-tools/backends/be_common.o
 
 BINS += $(BUILD)/bin/pv-consoled
 

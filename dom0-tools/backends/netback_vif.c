@@ -367,7 +367,14 @@ static void vif_update(struct nb_vif *v)
         disconnect(v);
         set_state(v, XenbusStateClosing);
     }
-    online = be_xs_read_long(nd->xs, v->be, "online", 1);
+    online = be_xs_online(nd->xs, v->be);
+    if (online < 0) {
+        /* removed between the scan and now: as the rescan would find */
+        be_info("d%u vif %u: backend directory removed", v->domid, v->devid);
+        v->gone = true;
+        vif_free(v);
+        return;
+    }
     if (v->tapfd < 0 && online)
         return; /* setup failed; stays Closed */
     fe = (int)be_xs_read_long(nd->xs, v->fe, "state", XenbusStateUnknown);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "be_xs.h"
 #include "unit.h"
 #include "xs.h"
 
@@ -224,12 +225,36 @@ static void test_helpers(void)
     CU_ASSERT_FALSE(xs_path_is_subpath("/a", "/ab"));
 }
 
+/* The backends' reading of DIR/online, and of DIR itself being removed. */
+static void test_backend_online(void)
+{
+    struct xs_handle *h = xs_open(0);
+    const char *dir = "/local/domain/0/backend/vbd/7/51712";
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    CU_ASSERT_EQUAL(be_xs_online(h, dir), -1); /* never made */
+    CU_ASSERT_TRUE(be_xs_printf(h, XBT_NULL, dir, "online", "1"));
+    CU_ASSERT_EQUAL(be_xs_online(h, dir), 1);
+    CU_ASSERT_TRUE(be_xs_printf(h, XBT_NULL, dir, "online", "0"));
+    CU_ASSERT_EQUAL(be_xs_online(h, dir), 0);
+    /* no key (an older toolstack): online */
+    CU_ASSERT_TRUE(
+        xs_rm(h, XBT_NULL, "/local/domain/0/backend/vbd/7/51712/online"));
+    CU_ASSERT_TRUE(be_xs_printf(h, XBT_NULL, dir, "state", "1"));
+    CU_ASSERT_EQUAL(be_xs_online(h, dir), 1);
+    /* the toolstack removed the device: gone, not online */
+    CU_ASSERT_TRUE(xs_rm(h, XBT_NULL, "/local/domain/0/backend/vbd/7"));
+    CU_ASSERT_EQUAL(be_xs_online(h, dir), -1);
+    xs_close(h);
+}
+
 static const struct unit_test tests[] = {
     { "read write directory perms", test_rw },
     { "directory larger than one reply", test_big_directory },
     { "watches", test_watch },
     { "transaction conflict", test_txn },
     { "helpers", test_helpers },
+    { "backend online and removed directories", test_backend_online },
     { NULL, NULL },
 };
 
