@@ -637,51 +637,88 @@ static long last_pass(const char *log, unsigned long *seed)
     return last;
 }
 
-/* 4. kill -9 pv-blkback under I/O, start a new one: the guest carries on. */
+/* blkcheck inplace=1's last line "blkcheck: N of M ring requests in
+ * place": false if it is not in log. */
+static bool in_place_counts(const char *log, unsigned long *n,
+                            unsigned long *all)
+{
+    const char *p = strstr(log, " ring requests in place");
+
+    while (p && p > log && p[-1] != '\n')
+        p--;
+    return p && sscanf(p, "blkcheck: %lu of %lu ring", n, all) == 2;
+}
+
+/*
+ * 4. kill -9 pv-blkback under I/O, start a new one: the guests carry on,
+ * one copying through blkfront's pool, one on in-place buffers (its
+ * requests in flight name the buffer's own grants, which the new backend
+ * maps afresh).
+ */
 static void test_backend_restart(void)
 {
-    const char *img = img_create("restart.img");
-    const char *dom = "it-blkrestart", *log;
-    const char *state;
+    static const char *const doms[] = { "it-blkrestart", "it-blkinplace" };
+    static const char *const cmdlines[] = {
+        "dev=xvda seed=20 mode=loop",
+        "dev=xvda seed=40 mode=loop inplace=1",
+    };
+    const char *img[2], *state[2], *log;
     unsigned long seed = 0;
     struct hx_run r;
     long pass;
     pid_t old;
-    int id;
+    int id[2];
 
-    id = blk_create(dom, "dev=xvda seed=20 mode=loop", disk_rw("xvda", img));
-    state = hx_fmt("%s/state", be_dir(id, XVDA));
-    expect_log(dom, "blkcheck: pass 2 OK");
-    HX_CHECK(wait_store(state, "4"), "backend Connected before the restart");
+    for (int i = 0; i < 2; i++) {
+        img[i] = img_create(hx_fmt("restart%d.img", i));
+        id[i] = blk_create(doms[i], cmdlines[i], disk_rw("xvda", img[i]));
+        state[i] = hx_fmt("%s/state", be_dir(id[i], XVDA));
+    }
+    for (int i = 0; i < 2; i++) {
+        expect_log(doms[i], "blkcheck: pass 2 OK");
+        HX_CHECK(wait_store(state[i], "4"),
+                 "%s: backend Connected before the restart", doms[i]);
+    }
 
     old = kill9("pv-blkback.pid");
     blkback_start();
     HX_CHECK(read_pidfile("pv-blkback.pid") != old, "a new pv-blkback pid");
-    expect_log(dom, "blkfront: device/vbd/51712: backend restarted, "
-                    "reconnecting\n");
-    HX_CHECK(wait_store(state, "4"), "backend Connected again: state '%s'",
-             hxe_store_read(state) ? hxe_store_read(state) : "(missing)");
-    HX_CHECK(wait_store(hx_fmt("%s/state", fe_dir(id, XVDA)), "4"),
-             "frontend Connected again");
+    for (int i = 0; i < 2; i++) {
+        expect_log(doms[i], "blkfront: device/vbd/51712: backend restarted, "
+                            "reconnecting\n");
+        HX_CHECK(wait_store(state[i], "4"),
+                 "%s: backend Connected again: state '%s'", doms[i],
+                 hxe_store_read(state[i]) ? hxe_store_read(state[i])
+                                          : "(missing)");
+        HX_CHECK(wait_store(hx_fmt("%s/state", fe_dir(id[i], XVDA)), "4"),
+                 "%s: frontend Connected again", doms[i]);
+    }
 
-    /* two whole passes after the reconnection was seen */
-    pass = last_pass(hxe_console_log(dom), &seed);
-    expect_log(dom, hx_fmt("blkcheck: pass %ld OK", pass + 2));
-    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "store", "write",
-                        hx_fmt("/local/domain/%d/data/blkcheck-stop", id), "1",
-                        NULL) == 0,
-               "run pvctl store write");
-    HX_REQUIRE_OK(&r, "pvctl store write data/blkcheck-stop");
-    expect_exit(dom, 0);
-    log = hxe_console_log(dom);
-    HX_CHECK(!strstr(log, "failed") && !strstr(log, "MISMATCH"),
-             "no pass failed:\n%s", log);
-    pass = last_pass(log, &seed);
-    HX_CHECK(pass >= 4, "passes: %ld", pass);
-    expect_image(img, seed);
+    for (int i = 0; i < 2; i++) {
+        /* two whole passes after the reconnection was seen */
+        pass = last_pass(hxe_console_log(doms[i]), &seed);
+        expect_log(doms[i], hx_fmt("blkcheck: pass %ld OK", pass + 2));
+        HX_REQUIRE(
+            hx_pvctl(&r, HX_CMD_MS, "store", "write",
+                     hx_fmt("/local/domain/%d/data/blkcheck-stop", id[i]), "1",
+                     NULL) == 0,
+            "run pvctl store write");
+        HX_REQUIRE_OK(&r, "pvctl store write data/blkcheck-stop");
+        expect_exit(doms[i], 0);
+        log = hxe_console_log(doms[i]);
+        HX_CHECK(!strstr(log, "failed") && !strstr(log, "MISMATCH"),
+                 "%s: no pass failed:\n%s", doms[i], log);
+        pass = last_pass(log, &seed);
+        HX_CHECK(pass >= 4, "%s: passes: %ld", doms[i], pass);
+        unsigned long n = 0, all = 0;
+        bool counted = in_place_counts(log, &n, &all);
+        HX_CHECK(i == 0 || (counted && n > 100),
+                 "%s: its requests went in place: %lu of %lu", doms[i], n, all);
+        expect_image(img[i], seed);
+        hxe_destroy(doms[i]);
+    }
     HX_CHECK(blkback_alive(), "the new pv-blkback still runs");
     expect_clean_blkback_log();
-    hxe_destroy(dom);
 }
 
 /*
@@ -825,15 +862,9 @@ static void test_in_place(void)
     unsigned long in_place = 0, all = 0;
     const char *log = blkcheck_ok(
         "it-inplace", "dev=xvda seed=7 mode=check inplace=1", img, NULL);
-    const char *p;
+    bool found = in_place_counts(log, &in_place, &all);
 
     expect_image(img, 7);
-    /* "blkcheck: N of M ring requests in place" */
-    p = strstr(log, " ring requests in place");
-    while (p && p > log && p[-1] != '\n')
-        p--;
-    bool found =
-        p && sscanf(p, "blkcheck: %lu of %lu ring", &in_place, &all) == 2;
     HX_CHECK(found && in_place > 100 && in_place + 1 == all,
              "all ring requests but the flush were in place: %lu of %lu:\n%s",
              in_place, all, log);
