@@ -2,35 +2,16 @@
 /* dev_disk.c: disk specs, the vbd xenstore directories, block-* commands. */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
 #include "dev_disk.h"
 #include "pvctl.h"
 #include "xenstore.h"
-
-#define BE_FMT            "/local/domain/0/backend/vbd/%u/%u"
-#define FE_FMT            "/local/domain/%u/device/vbd/%u"
-#define DETACH_TIMEOUT_MS 10000
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
 
 /* Bijective base-26 letters ("a" 0, "z" 25, "aa" 26); *end after them. */
 static int64_t letters_index(const char *s, const char **end)
@@ -83,18 +64,6 @@ int64_t disk_vdev_to_devid(const char *vdev)
     return -EINVAL;
 }
 
-static char *trim(char *s)
-{
-    char *e;
-
-    while (isspace((unsigned char)*s))
-        s++;
-    e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
-
 static int set_access(struct disk_spec *o, const char *v, char *err,
                       size_t errlen)
 {
@@ -103,7 +72,7 @@ static int set_access(struct disk_spec *o, const char *v, char *err,
     else if (!strcmp(v, "ro") || !strcmp(v, "r"))
         o->readonly = true;
     else
-        return fail(err, errlen, "access '%s' is not rw or ro", v);
+        return pvctl_spec_fail(err, errlen, "access '%s' is not rw or ro", v);
     return 0;
 }
 
@@ -113,7 +82,8 @@ static int set_vdev(struct disk_spec *o, const char *v, char *err,
     int64_t id = disk_vdev_to_devid(v);
 
     if (id < 0 || strlen(v) >= sizeof(o->vdev))
-        return fail(err, errlen, "vdev '%s' is not a disk name like xvda", v);
+        return pvctl_spec_fail(err, errlen,
+                               "vdev '%s' is not a disk name like xvda", v);
     snprintf(o->vdev, sizeof(o->vdev), "%s", v);
     o->devid = (uint32_t)id;
     return 0;
@@ -131,35 +101,36 @@ int disk_parse_spec(const char *spec, struct disk_spec *o, char *err,
     /* target= swallows the rest, commas included */
     p = strstr(copy, "target=");
     if (p && (p == copy || p[-1] == ',' || isspace((unsigned char)p[-1]))) {
-        target = trim(p + 7);
+        target = pvctl_trim(p + 7);
         *p = '\0';
     }
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok && !e;
          tok = strtok_r(NULL, ",", &save)) {
-        char *kv = trim(tok), *eq = strchr(kv, '=');
+        char *kv = pvctl_trim(tok), *eq = strchr(kv, '=');
         if (!*kv)
             continue;
         if (eq) {
             *eq = '\0';
-            char *k = trim(kv), *v = trim(eq + 1);
+            char *k = pvctl_trim(kv), *v = pvctl_trim(eq + 1);
             if (!strcmp(k, "format")) {
                 if (strcmp(v, "raw"))
-                    e = fail(err, errlen,
-                             "format '%s' not supported (only "
-                             "raw)",
-                             v);
+                    e = pvctl_spec_fail(err, errlen,
+                                        "format '%s' not supported (only "
+                                        "raw)",
+                                        v);
             } else if (!strcmp(k, "vdev")) {
                 e = set_vdev(o, v, err, errlen);
             } else if (!strcmp(k, "access")) {
                 e = set_access(o, v, err, errlen);
             } else if (!strcmp(k, "devtype")) {
                 if (strcmp(v, "disk"))
-                    e = fail(err, errlen, "devtype '%s' not supported", v);
+                    e = pvctl_spec_fail(err, errlen,
+                                        "devtype '%s' not supported", v);
             } else if (!strcmp(k, "backend") || !strcmp(k, "backendtype") ||
                        !strcmp(k, "script")) {
                 /* dom0's pv-blkback serves every disk */
             } else {
-                e = fail(err, errlen, "unknown key '%s'", k);
+                e = pvctl_spec_fail(err, errlen, "unknown key '%s'", k);
             }
             continue;
         }
@@ -169,15 +140,15 @@ int disk_parse_spec(const char *spec, struct disk_spec *o, char *err,
             if (!target)
                 target = kv;
             else
-                e = fail(err, errlen, "target given twice");
+                e = pvctl_spec_fail(err, errlen, "target given twice");
             break;
         case 1:
             if (strcmp(kv, "raw") && strcmp(kv, "aio") && strcmp(kv, "file") &&
                 strcmp(kv, "phy"))
-                e = fail(err, errlen,
-                         "format '%s' not supported (only "
-                         "raw)",
-                         kv);
+                e = pvctl_spec_fail(err, errlen,
+                                    "format '%s' not supported (only "
+                                    "raw)",
+                                    kv);
             break;
         case 2:
             e = set_vdev(o, kv, err, errlen);
@@ -186,13 +157,14 @@ int disk_parse_spec(const char *spec, struct disk_spec *o, char *err,
             e = set_access(o, kv, err, errlen);
             break;
         default:
-            e = fail(err, errlen, "too many positional values at '%s'", kv);
+            e = pvctl_spec_fail(err, errlen,
+                                "too many positional values at '%s'", kv);
         }
     }
     if (!e && !o->vdev[0])
-        e = fail(err, errlen, "no vdev (e.g. vdev=xvda)");
+        e = pvctl_spec_fail(err, errlen, "no vdev (e.g. vdev=xvda)");
     if (!e && (!target || !*target))
-        e = fail(err, errlen, "no target (target=PATH)");
+        e = pvctl_spec_fail(err, errlen, "no target (target=PATH)");
     if (!e) {
         const char *t = target;
         if (!strncmp(t, "aio:", 4) || !strncmp(t, "phy:", 4) ||
@@ -223,13 +195,13 @@ int disk_list_from_cfg(const struct cfg *c, struct disk_list *out, char *err,
     if (!e)
         return 0;
     if (e->val.type != CFG_LIST)
-        return fail(err, errlen,
-                    "%s:%d: disk: must be a list, e.g. "
-                    "[ 'vdev=xvda, target=disk.img' ]",
-                    e->file, e->line);
+        return pvctl_spec_fail(err, errlen,
+                               "%s:%d: disk: must be a list, e.g. "
+                               "[ 'vdev=xvda, target=disk.img' ]",
+                               e->file, e->line);
     if (e->val.nr_items > DISK_MAX)
-        return fail(err, errlen, "%s:%d: disk: more than %d disks", e->file,
-                    e->line, DISK_MAX);
+        return pvctl_spec_fail(err, errlen, "%s:%d: disk: more than %d disks",
+                               e->file, e->line, DISK_MAX);
     for (size_t i = 0; i < e->val.nr_items; i++) {
         struct disk_spec *d = &out->d[out->nr];
         int rc = disk_parse_spec(e->val.items[i], d, why, sizeof(why));
@@ -237,8 +209,8 @@ int disk_list_from_cfg(const struct cfg *c, struct disk_list *out, char *err,
             disk_list_free(out);
             if (rc == -ENOMEM)
                 return rc;
-            return fail(err, errlen, "%s:%d: disk: '%s': %s", e->file, e->line,
-                        e->val.items[i], why);
+            return pvctl_spec_fail(err, errlen, "%s:%d: disk: '%s': %s",
+                                   e->file, e->line, e->val.items[i], why);
         }
         /* relative targets are relative to the config file */
         if (d->target[0] != '/' && e->from_file && c->dir &&
@@ -259,64 +231,37 @@ int disk_list_from_cfg(const struct cfg *c, struct disk_list *out, char *err,
                 char vdev[32];
                 snprintf(vdev, sizeof(vdev), "%s", d->vdev);
                 disk_list_free(out);
-                return fail(err, errlen, "%s:%d: disk: vdev %s used twice",
-                            e->file, line, vdev);
+                return pvctl_spec_fail(err, errlen,
+                                       "%s:%d: disk: vdev %s used twice",
+                                       e->file, line, vdev);
             }
     }
     return 0;
 }
 
-static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-                const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+struct disk_dirs {
+    uint32_t domid;
+    const struct disk_spec *d;
+    const char *fe, *be;
+};
 
-static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-                const char *key, const char *fmt, ...)
+static bool write_dirs(struct xs_handle *xs, uint32_t t, void *arg)
 {
-    char path[256], val[4096];
-    va_list ap;
+    const struct disk_dirs *a = arg;
+    const struct disk_spec *d = a->d;
+    const char *fe = a->fe, *be = a->be;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    return xs_write(xs, t, path, val, (unsigned)strlen(val));
-}
-
-static bool write_dirs(struct xs_handle *xs, xs_transaction_t t, uint32_t domid,
-                       const struct disk_spec *d, const char *fe,
-                       const char *be)
-{
-    /* each side owns its directory; the other side may read it */
-    struct xs_permissions fe_perms[2] = { { domid, XS_PERM_NONE },
-                                          { 0, XS_PERM_READ } };
-    struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE },
-                                          { domid, XS_PERM_READ } };
-    char *old = xs_read(xs, t, be, NULL);
-
-    if (old) {
-        free(old);
-        errno = EEXIST;
-        return false;
-    }
-    return xs_mkdir(xs, t, fe) && xs_set_permissions(xs, t, fe, fe_perms, 2) &&
-           xs_mkdir(xs, t, be) && xs_set_permissions(xs, t, be, be_perms, 2) &&
-           put(xs, t, fe, "backend", "%s", be) &&
-           put(xs, t, fe, "backend-id", "0") &&
-           put(xs, t, fe, "virtual-device", "%u", d->devid) &&
-           put(xs, t, fe, "device-type", "disk") &&
-           put(xs, t, fe, "state", "1") &&
-           put(xs, t, be, "frontend", "%s", fe) &&
-           put(xs, t, be, "frontend-id", "%u", domid) &&
-           put(xs, t, be, "params", "%s", d->target) &&
-           put(xs, t, be, "type", "phy") &&
-           put(xs, t, be, "mode", "%s", d->readonly ? "r" : "w") &&
-           put(xs, t, be, "dev", "%s", d->vdev) &&
-           put(xs, t, be, "device-type", "disk") &&
-           put(xs, t, be, "removable", "0") &&
-           put(xs, t, be, "bootable", "1") &&
-           put(xs, t, be, "discard-enable", "1") &&
-           put(xs, t, be, "online", "1") && put(xs, t, be, "state", "1");
+    return pvctl_dev_create_dirs(xs, t, a->domid, fe, be) &&
+           pvctl_xs_put(xs, t, fe, "virtual-device", "%u", d->devid) &&
+           pvctl_xs_put(xs, t, fe, "device-type", "disk") &&
+           pvctl_xs_put(xs, t, be, "params", "%s", d->target) &&
+           pvctl_xs_put(xs, t, be, "type", "phy") &&
+           pvctl_xs_put(xs, t, be, "mode", "%s", d->readonly ? "r" : "w") &&
+           pvctl_xs_put(xs, t, be, "dev", "%s", d->vdev) &&
+           pvctl_xs_put(xs, t, be, "device-type", "disk") &&
+           pvctl_xs_put(xs, t, be, "removable", "0") &&
+           pvctl_xs_put(xs, t, be, "bootable", "1") &&
+           pvctl_xs_put(xs, t, be, "discard-enable", "1");
 }
 
 int disk_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
@@ -336,27 +281,9 @@ int disk_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
                   d->target);
         return -EINVAL;
     }
-    snprintf(fe, sizeof(fe), FE_FMT, domid, d->devid);
-    snprintf(be, sizeof(be), BE_FMT, domid, d->devid);
-    for (int tries = 0; tries < 16; tries++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        if (t == XBT_NULL) {
-            e = errno;
-            break;
-        }
-        if (!write_dirs(xs, t, domid, d, fe, be)) {
-            e = errno;
-            xs_transaction_end(xs, t, true);
-            break;
-        }
-        if (xs_transaction_end(xs, t, false)) {
-            e = 0;
-            break;
-        }
-        e = errno;
-        if (e != EAGAIN)
-            break;
-    }
+    pvctl_dev_dirs("vbd", domid, d->devid, fe, be, sizeof(fe));
+    struct disk_dirs a = { domid, d, fe, be };
+    e = pvctl_xs_transact(xs, write_dirs, &a);
     if (e == EEXIST) {
         pvctl_err(cmd, "disk %s: domain %u already has device %u", d->vdev,
                   domid, d->devid);
@@ -375,14 +302,7 @@ int disk_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
 
 void disk_forget_all(struct xs_handle *xs, uint32_t domid)
 {
-    char path[96];
-
-    if (!xs)
-        return;
-    snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", domid);
-    xs_rm(xs, XBT_NULL, path);
-    snprintf(path, sizeof(path), "/local/domain/%u/device/vbd", domid);
-    xs_rm(xs, XBT_NULL, path);
+    pvctl_dev_forget_all(xs, domid, "vbd");
 }
 
 int pvctl_cmd_block_attach(int argc, char **argv)
@@ -412,64 +332,29 @@ int pvctl_cmd_block_attach(int argc, char **argv)
     return rc;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-    nanosleep(&ts, NULL);
-}
-
 int pvctl_cmd_block_detach(int argc, char **argv)
 {
     static const char *const CMD = "block-detach";
     struct pvc_handle *h = NULL;
     struct xs_handle *xs = NULL;
-    char fe[96], be[96], *s;
+    char what[96];
     int64_t devid;
     uint32_t domid;
-    int rc = PVCTL_ERR, waited = 0;
-    long state = 0;
+    int rc = PVCTL_ERR;
 
     if (pvctl_help_requested(argc, argv))
         return PVCTL_OK;
     if (argc < 3)
         return pvctl_usage(CMD);
+    snprintf(what, sizeof(what), "block device %s", argv[2]);
     devid = disk_vdev_to_devid(argv[2]);
     if (devid < 0) {
         pvctl_err(CMD, "'%s' is not a device name or number", argv[2]);
         return PVCTL_ERR;
     }
-    if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid))
-        goto out;
-    snprintf(fe, sizeof(fe), FE_FMT, domid, (unsigned)devid);
-    snprintf(be, sizeof(be), BE_FMT, domid, (unsigned)devid);
-    s = xs_read(xs, XBT_NULL, be, NULL);
-    if (!s) {
-        pvctl_err(CMD, "domain %u has no block device %s", domid, argv[2]);
-        goto out;
-    }
-    free(s);
-    /* as xl: ask the backend to close, wait for Closed, remove the dirs */
-    if (!put(xs, XBT_NULL, be, "online", "0") ||
-        !put(xs, XBT_NULL, be, "state", "5")) {
-        pvctl_err(CMD, "xenstore: %s: %s", be, strerror(errno));
-        goto out;
-    }
-    while (waited < DETACH_TIMEOUT_MS) {
-        state = pvctl_xs_read_long(xs, be, "state", 6);
-        if (state == 6)
-            break;
-        sleep_ms(20);
-        waited += 20;
-    }
-    if (state != 6)
-        fprintf(stderr,
-                "pvctl: %s: warning: backend did not close %s "
-                "within %d s (state %ld); removing it anyway\n",
-                CMD, argv[2], DETACH_TIMEOUT_MS / 1000, state);
-    xs_rm(xs, XBT_NULL, fe);
-    xs_rm(xs, XBT_NULL, be);
-    rc = PVCTL_OK;
-out:
+    if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid) == 0 &&
+        pvctl_dev_detach(CMD, xs, domid, "vbd", (uint32_t)devid, what) == 0)
+        rc = PVCTL_OK;
     xs_close(xs);
     pvc_close(h);
     return rc;

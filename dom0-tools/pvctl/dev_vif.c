@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,35 +14,6 @@
 #include "dev_vif.h"
 #include "pvctl.h"
 #include "xenstore.h"
-
-#define BE_FMT            "/local/domain/0/backend/vif/%u/%u"
-#define FE_FMT            "/local/domain/%u/device/vif/%u"
-#define DETACH_TIMEOUT_MS 10000
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
-
-static char *trim(char *s)
-{
-    char *e;
-
-    while (isspace((unsigned char)*s))
-        s++;
-    e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
 
 /* xx:xx:xx:xx:xx:xx, unicast. */
 static bool mac_valid(const char *s)
@@ -130,46 +100,48 @@ int vif_parse_spec(const char *spec, struct vif_spec *o, char *err,
         return -ENOMEM;
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok && !e;
          tok = strtok_r(NULL, ",", &save)) {
-        char *kv = trim(tok), *eq = strchr(kv, '='), *k, *v;
+        char *kv = pvctl_trim(tok), *eq = strchr(kv, '='), *k, *v;
         if (!*kv)
             continue;
         if (!eq) {
-            e = fail(err, errlen, "'%s' is not key=value", kv);
+            e = pvctl_spec_fail(err, errlen, "'%s' is not key=value", kv);
             break;
         }
         *eq = '\0';
-        k = trim(kv);
-        v = trim(eq + 1);
+        k = pvctl_trim(kv);
+        v = pvctl_trim(eq + 1);
         const struct str_key *sk = str_key(k);
 
         if (sk) {
             if (!sk->valid(v))
-                e = fail(err, errlen, "%s '%s' is not %s", k, v, sk->want);
+                e = pvctl_spec_fail(err, errlen, "%s '%s' is not %s", k, v,
+                                    sk->want);
             else
                 snprintf((char *)o + sk->off, sk->size, "%s", v);
         } else if (!strcmp(k, "devid")) {
             char *end;
             unsigned long x = strtoul(v, &end, 10);
             if (!*v || *end || x > 255)
-                e = fail(err, errlen, "devid '%s' is not 0..255", v);
+                e = pvctl_spec_fail(err, errlen, "devid '%s' is not 0..255", v);
             else
                 o->devid = (uint32_t)x;
         } else if (!strcmp(k, "type")) {
             if (strcmp(v, "vif") && strcmp(v, "ioemu"))
-                e = fail(err, errlen, "type '%s' not supported (vif)", v);
+                e = pvctl_spec_fail(err, errlen,
+                                    "type '%s' not supported (vif)", v);
         } else if (!strcmp(k, "backend")) {
             if (strcmp(v, "0") && strcmp(v, "Domain-0"))
-                e = fail(err, errlen,
-                         "backend '%s' not supported (only "
-                         "dom0's pv-netback)",
-                         v);
+                e = pvctl_spec_fail(err, errlen,
+                                    "backend '%s' not supported (only "
+                                    "dom0's pv-netback)",
+                                    v);
         } else if (!strcmp(k, "model") || !strcmp(k, "script")) {
             /* no emulated NICs, no hotplug scripts: pv-netback does it */
         } else {
-            e = fail(err, errlen,
-                     "unknown key '%s' (mac, bridge, ip, "
-                     "vifname, devid)",
-                     k);
+            e = pvctl_spec_fail(err, errlen,
+                                "unknown key '%s' (mac, bridge, ip, "
+                                "vifname, devid)",
+                                k);
         }
     }
     free(copy);
@@ -186,28 +158,29 @@ int vif_list_from_cfg(const struct cfg *c, struct vif_list *out, char *err,
     if (!e)
         return 0;
     if (e->val.type != CFG_LIST)
-        return fail(err, errlen,
-                    "%s:%d: vif: must be a list, e.g. "
-                    "[ 'mac=00:16:3e:00:00:02, bridge=pvbr0' ]",
-                    e->file, e->line);
+        return pvctl_spec_fail(err, errlen,
+                               "%s:%d: vif: must be a list, e.g. "
+                               "[ 'mac=00:16:3e:00:00:02, bridge=pvbr0' ]",
+                               e->file, e->line);
     if (e->val.nr_items > VIF_MAX)
-        return fail(err, errlen, "%s:%d: vif: more than %d vifs", e->file,
-                    e->line, VIF_MAX);
+        return pvctl_spec_fail(err, errlen, "%s:%d: vif: more than %d vifs",
+                               e->file, e->line, VIF_MAX);
     for (size_t i = 0; i < e->val.nr_items; i++) {
         struct vif_spec *v = &out->v[out->nr];
         int rc = vif_parse_spec(e->val.items[i], v, why, sizeof(why));
         if (rc == -ENOMEM)
             return rc;
         if (rc)
-            return fail(err, errlen, "%s:%d: vif: '%s': %s", e->file, e->line,
-                        e->val.items[i], why);
+            return pvctl_spec_fail(err, errlen, "%s:%d: vif: '%s': %s", e->file,
+                                   e->line, e->val.items[i], why);
         /* as xl: the list position is the device number */
         if (v->devid == VIF_DEVID_AUTO)
             v->devid = (uint32_t)i;
         for (size_t j = 0; j < out->nr; j++)
             if (out->v[j].devid == v->devid)
-                return fail(err, errlen, "%s:%d: vif: devid %u used twice",
-                            e->file, e->line, v->devid);
+                return pvctl_spec_fail(err, errlen,
+                                       "%s:%d: vif: devid %u used twice",
+                                       e->file, e->line, v->devid);
         out->nr++;
     }
     return 0;
@@ -232,56 +205,29 @@ int vif_cmdline_add_ip(char **cmdline, const struct vif_list *l)
     return 0;
 }
 
-static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-                const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+struct vif_dirs {
+    uint32_t domid;
+    const struct vif_spec *v;
+    const char *fe, *be;
+};
 
-static bool put(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-                const char *key, const char *fmt, ...)
+static bool write_dirs(struct xs_handle *xs, uint32_t t, void *arg)
 {
-    char path[256], val[256];
-    va_list ap;
+    const struct vif_dirs *a = arg;
+    const struct vif_spec *v = a->v;
+    const char *fe = a->fe, *be = a->be;
+    bool ok = pvctl_dev_create_dirs(xs, t, a->domid, fe, be) &&
+              pvctl_xs_put(xs, t, fe, "handle", "%u", v->devid) &&
+              pvctl_xs_put(xs, t, fe, "mac", "%s", v->mac) &&
+              pvctl_xs_put(xs, t, be, "handle", "%u", v->devid) &&
+              pvctl_xs_put(xs, t, be, "mac", "%s", v->mac) &&
+              pvctl_xs_put(xs, t, be, "bridge", "%s", v->bridge) &&
+              pvctl_xs_put(xs, t, be, "type", "vif");
 
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    return xs_write(xs, t, path, val, (unsigned)strlen(val));
-}
-
-static bool write_dirs(struct xs_handle *xs, xs_transaction_t t, uint32_t domid,
-                       const struct vif_spec *v, const char *fe, const char *be)
-{
-    /* each side owns its directory; the other side may read it */
-    struct xs_permissions fe_perms[2] = { { domid, XS_PERM_NONE },
-                                          { 0, XS_PERM_READ } };
-    struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE },
-                                          { domid, XS_PERM_READ } };
-    char *old = xs_read(xs, t, be, NULL);
-    bool ok;
-
-    if (old) {
-        free(old);
-        errno = EEXIST;
-        return false;
-    }
-    ok = xs_mkdir(xs, t, fe) && xs_set_permissions(xs, t, fe, fe_perms, 2) &&
-         xs_mkdir(xs, t, be) && xs_set_permissions(xs, t, be, be_perms, 2) &&
-         put(xs, t, fe, "backend", "%s", be) &&
-         put(xs, t, fe, "backend-id", "0") &&
-         put(xs, t, fe, "handle", "%u", v->devid) &&
-         put(xs, t, fe, "mac", "%s", v->mac) && put(xs, t, fe, "state", "1") &&
-         put(xs, t, be, "frontend", "%s", fe) &&
-         put(xs, t, be, "frontend-id", "%u", domid) &&
-         put(xs, t, be, "handle", "%u", v->devid) &&
-         put(xs, t, be, "mac", "%s", v->mac) &&
-         put(xs, t, be, "bridge", "%s", v->bridge) &&
-         put(xs, t, be, "type", "vif") && put(xs, t, be, "online", "1") &&
-         put(xs, t, be, "state", "1");
     if (ok && v->ip[0])
-        ok = put(xs, t, be, "ip", "%s", v->ip);
+        ok = pvctl_xs_put(xs, t, be, "ip", "%s", v->ip);
     if (ok && v->vifname[0])
-        ok = put(xs, t, be, "vifname", "%s", v->vifname);
+        ok = pvctl_xs_put(xs, t, be, "vifname", "%s", v->vifname);
     return ok;
 }
 
@@ -334,27 +280,9 @@ int vif_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
         v->devid = free_devid(xs, domid);
     if (!v->mac[0])
         random_mac(v->mac, sizeof(v->mac));
-    snprintf(fe, sizeof(fe), FE_FMT, domid, v->devid);
-    snprintf(be, sizeof(be), BE_FMT, domid, v->devid);
-    for (int tries = 0; tries < 16; tries++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        if (t == XBT_NULL) {
-            e = errno;
-            break;
-        }
-        if (!write_dirs(xs, t, domid, v, fe, be)) {
-            e = errno;
-            xs_transaction_end(xs, t, true);
-            break;
-        }
-        if (xs_transaction_end(xs, t, false)) {
-            e = 0;
-            break;
-        }
-        e = errno;
-        if (e != EAGAIN)
-            break;
-    }
+    pvctl_dev_dirs("vif", domid, v->devid, fe, be, sizeof(fe));
+    struct vif_dirs a = { domid, v, fe, be };
+    e = pvctl_xs_transact(xs, write_dirs, &a);
     if (e == EEXIST) {
         pvctl_err(cmd, "vif %u: domain %u already has it", v->devid, domid);
         return -e;
@@ -373,14 +301,7 @@ int vif_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
 
 void vif_forget_all(struct xs_handle *xs, uint32_t domid)
 {
-    char path[96];
-
-    if (!xs)
-        return;
-    snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
-    xs_rm(xs, XBT_NULL, path);
-    snprintf(path, sizeof(path), "/local/domain/%u/device/vif", domid);
-    xs_rm(xs, XBT_NULL, path);
+    pvctl_dev_forget_all(xs, domid, "vif");
 }
 
 int pvctl_cmd_network_attach(int argc, char **argv)
@@ -409,12 +330,6 @@ int pvctl_cmd_network_attach(int argc, char **argv)
     xs_close(xs);
     pvc_close(h);
     return rc;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-    nanosleep(&ts, NULL);
 }
 
 /* DEV: a devid or a MAC address. */
@@ -446,50 +361,23 @@ int pvctl_cmd_network_detach(int argc, char **argv)
     static const char *const CMD = "network-detach";
     struct pvc_handle *h = NULL;
     struct xs_handle *xs = NULL;
-    char fe[96], be[96], *s;
     uint32_t domid, devid;
-    int rc = PVCTL_ERR, waited = 0;
-    long state = 0;
+    char what[96];
+    int rc = PVCTL_ERR;
 
     if (pvctl_help_requested(argc, argv))
         return PVCTL_OK;
     if (argc < 3)
         return pvctl_usage(CMD);
+    snprintf(what, sizeof(what), "vif %s", argv[2]);
     if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid))
         goto out;
     if (find_dev(xs, domid, argv[2], &devid)) {
         pvctl_err(CMD, "domain %u has no vif %s", domid, argv[2]);
         goto out;
     }
-    snprintf(fe, sizeof(fe), FE_FMT, domid, devid);
-    snprintf(be, sizeof(be), BE_FMT, domid, devid);
-    s = xs_read(xs, XBT_NULL, be, NULL);
-    if (!s) {
-        pvctl_err(CMD, "domain %u has no vif %s", domid, argv[2]);
-        goto out;
-    }
-    free(s);
-    /* as xl: ask the backend to close, wait for Closed, remove the dirs */
-    if (!put(xs, XBT_NULL, be, "online", "0") ||
-        !put(xs, XBT_NULL, be, "state", "5")) {
-        pvctl_err(CMD, "xenstore: %s: %s", be, strerror(errno));
-        goto out;
-    }
-    while (waited < DETACH_TIMEOUT_MS) {
-        state = pvctl_xs_read_long(xs, be, "state", 6);
-        if (state == 6)
-            break;
-        sleep_ms(20);
-        waited += 20;
-    }
-    if (state != 6)
-        fprintf(stderr,
-                "pvctl: %s: warning: backend did not close vif %u "
-                "within %d s (state %ld); removing it anyway\n",
-                CMD, devid, DETACH_TIMEOUT_MS / 1000, state);
-    xs_rm(xs, XBT_NULL, fe);
-    xs_rm(xs, XBT_NULL, be);
-    rc = PVCTL_OK;
+    if (pvctl_dev_detach(CMD, xs, domid, "vif", devid, what) == 0)
+        rc = PVCTL_OK;
 out:
     xs_close(xs);
     pvc_close(h);

@@ -99,6 +99,59 @@ char *pvctl_xs_read_key(struct xs_handle *xs, const char *dir, const char *key);
 long pvctl_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
                         long dflt);
 
+/* Writes DIR/KEY = printf(fmt, ...) (at most 4095 bytes) in transaction
+ * t (an xs_transaction_t). */
+bool pvctl_xs_put(struct xs_handle *xs, uint32_t t, const char *dir,
+                  const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/*
+ * Runs fn(xs, t, arg) in a transaction t, again while the store answers
+ * EAGAIN (up to 16 times); fn returns false with errno set to give up.
+ * 0, or the errno of what failed.
+ */
+int pvctl_xs_transact(struct xs_handle *xs,
+                      bool (*fn)(struct xs_handle *xs, uint32_t t, void *arg),
+                      void *arg);
+
+/*
+ * Split-driver devices of TYPE ("vbd", "vif"): the backend directory
+ * /local/domain/0/backend/TYPE/DOMID/DEVID and the frontend directory
+ * /local/domain/DOMID/device/TYPE/DEVID.
+ */
+void pvctl_dev_dirs(const char *type, uint32_t domid, uint32_t devid, char *fe,
+                    char *be, size_t len);
+
+/*
+ * Detaches a device as xl does: online = 0 and state = Closing in its
+ * backend directory, waits up to 10 s for the backend's Closed (warning,
+ * naming `what`, if it does not come), then removes both directories.
+ * 0, or -1 after printing why (`what` names the device: "vif 2").
+ */
+int pvctl_dev_detach(const char *cmd, struct xs_handle *xs, uint32_t domid,
+                     const char *type, uint32_t devid, const char *what);
+
+/*
+ * In transaction t: the two directories of a new device, each owned by
+ * its side and readable by the other, with the keys every split device
+ * has (backend, backend-id and state 1 in the frontend's; frontend,
+ * frontend-id, online 1 and state 1 in the backend's). false with errno:
+ * EEXIST when the backend directory exists already.
+ */
+bool pvctl_dev_create_dirs(struct xs_handle *xs, uint32_t t, uint32_t domid,
+                           const char *fe, const char *be);
+
+/* Removes every TYPE device directory of a domain (both sides). */
+void pvctl_dev_forget_all(struct xs_handle *xs, uint32_t domid,
+                          const char *type);
+
+/* For spec parsers: formats err and returns -EINVAL. */
+int pvctl_spec_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* s without leading and trailing white space (trailing cut in place). */
+char *pvctl_trim(char *s);
+
 /*
  * Writes a new domain's keys (/local/domain/<id>/{name,domid,vm,memory,
  * cpu,store,control...} and /vm/<uuid>) in a transaction, sets their

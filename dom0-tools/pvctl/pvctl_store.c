@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* pvctl_store.c: the toolstack's xenstore part: domain keys, introduce. */
+#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,34 +121,30 @@ static bool write_keys(struct xs_handle *xs, xs_transaction_t t, uint32_t domid,
     return ok;
 }
 
+struct intro {
+    uint32_t domid, vcpus, port;
+    const char *name, *vm;
+    uint64_t memory_kb, mfn;
+};
+
+static bool intro_keys(struct xs_handle *xs, uint32_t t, void *arg)
+{
+    const struct intro *a = arg;
+
+    return write_keys(xs, t, a->domid, a->name, a->memory_kb, a->vcpus, a->mfn,
+                      a->port, a->vm);
+}
+
 int pvctl_store_introduce(const char *cmd, struct xs_handle *xs, uint32_t domid,
                           const char *name, uint64_t memory_kb, uint32_t vcpus,
                           uint64_t store_mfn, uint32_t port)
 {
     char vm[48] = "/vm/";
-    int e = 0;
+    struct intro a = { domid, vcpus, port, name, vm, memory_kb, store_mfn };
+    int e;
 
     uuid4(vm + 4);
-    for (int tries = 0; tries < 16; tries++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        if (t == XBT_NULL) {
-            e = errno;
-            break;
-        }
-        if (!write_keys(xs, t, domid, name, memory_kb, vcpus, store_mfn, port,
-                        vm)) {
-            e = errno;
-            xs_transaction_end(xs, t, true);
-            break;
-        }
-        if (xs_transaction_end(xs, t, false)) {
-            e = 0;
-            break;
-        }
-        e = errno;
-        if (e != EAGAIN)
-            break;
-    }
+    e = pvctl_xs_transact(xs, intro_keys, &a);
     if (!e && !xs_introduce_domain(xs, domid, store_mfn, port))
         e = errno;
     if (e) {
@@ -220,4 +218,146 @@ long pvctl_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
         free(s);
     }
     return v;
+}
+
+bool pvctl_xs_put(struct xs_handle *xs, uint32_t t, const char *dir,
+                  const char *key, const char *fmt, ...)
+{
+    char path[256], val[4096];
+    va_list ap;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, key);
+    va_start(ap, fmt);
+    vsnprintf(val, sizeof(val), fmt, ap);
+    va_end(ap);
+    return xs_write(xs, t, path, val, (unsigned)strlen(val));
+}
+
+int pvctl_xs_transact(struct xs_handle *xs,
+                      bool (*fn)(struct xs_handle *xs, uint32_t t, void *arg),
+                      void *arg)
+{
+    int e = 0;
+
+    for (int tries = 0; tries < 16; tries++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        if (t == XBT_NULL)
+            return errno;
+        if (!fn(xs, t, arg)) {
+            e = errno;
+            xs_transaction_end(xs, t, true);
+            return e;
+        }
+        if (xs_transaction_end(xs, t, false))
+            return 0;
+        e = errno;
+        if (e != EAGAIN)
+            break;
+    }
+    return e;
+}
+
+bool pvctl_dev_create_dirs(struct xs_handle *xs, uint32_t t, uint32_t domid,
+                           const char *fe, const char *be)
+{
+    struct xs_permissions fe_perms[2] = { { domid, XS_PERM_NONE },
+                                          { 0, XS_PERM_READ } };
+    struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE },
+                                          { domid, XS_PERM_READ } };
+    char *old = xs_read(xs, t, be, NULL);
+
+    if (old) {
+        free(old);
+        errno = EEXIST;
+        return false;
+    }
+    return xs_mkdir(xs, t, fe) && xs_set_permissions(xs, t, fe, fe_perms, 2) &&
+           xs_mkdir(xs, t, be) && xs_set_permissions(xs, t, be, be_perms, 2) &&
+           pvctl_xs_put(xs, t, fe, "backend", "%s", be) &&
+           pvctl_xs_put(xs, t, fe, "backend-id", "0") &&
+           pvctl_xs_put(xs, t, fe, "state", "1") &&
+           pvctl_xs_put(xs, t, be, "frontend", "%s", fe) &&
+           pvctl_xs_put(xs, t, be, "frontend-id", "%u", domid) &&
+           pvctl_xs_put(xs, t, be, "online", "1") &&
+           pvctl_xs_put(xs, t, be, "state", "1");
+}
+
+void pvctl_dev_dirs(const char *type, uint32_t domid, uint32_t devid, char *fe,
+                    char *be, size_t len)
+{
+    snprintf(fe, len, "/local/domain/%u/device/%s/%u", domid, type, devid);
+    snprintf(be, len, "/local/domain/0/backend/%s/%u/%u", type, domid, devid);
+}
+
+#define DETACH_TIMEOUT_MS 10000
+
+int pvctl_dev_detach(const char *cmd, struct xs_handle *xs, uint32_t domid,
+                     const char *type, uint32_t devid, const char *what)
+{
+    struct timespec tick = { 0, 20 * 1000000 };
+    char fe[128], be[128], *s;
+    long state = 0;
+
+    pvctl_dev_dirs(type, domid, devid, fe, be, sizeof(fe));
+    s = xs_read(xs, XBT_NULL, be, NULL);
+    if (!s) {
+        pvctl_err(cmd, "domain %u has no %s", domid, what);
+        return -1;
+    }
+    free(s);
+    /* as xl: ask the backend to close, wait for Closed, remove the dirs */
+    if (!pvctl_xs_put(xs, XBT_NULL, be, "online", "0") ||
+        !pvctl_xs_put(xs, XBT_NULL, be, "state", "5")) {
+        pvctl_err(cmd, "xenstore: %s: %s", be, strerror(errno));
+        return -1;
+    }
+    for (int waited = 0; waited < DETACH_TIMEOUT_MS; waited += 20) {
+        state = pvctl_xs_read_long(xs, be, "state", 6);
+        if (state == 6)
+            break;
+        nanosleep(&tick, NULL);
+    }
+    if (state != 6)
+        fprintf(stderr,
+                "pvctl: %s: warning: backend did not close %s within %d s "
+                "(state %ld); removing it anyway\n",
+                cmd, what, DETACH_TIMEOUT_MS / 1000, state);
+    xs_rm(xs, XBT_NULL, fe);
+    xs_rm(xs, XBT_NULL, be);
+    return 0;
+}
+
+void pvctl_dev_forget_all(struct xs_handle *xs, uint32_t domid,
+                          const char *type)
+{
+    char path[96];
+
+    if (!xs)
+        return;
+    snprintf(path, sizeof(path), "/local/domain/0/backend/%s/%u", type, domid);
+    xs_rm(xs, XBT_NULL, path);
+    snprintf(path, sizeof(path), "/local/domain/%u/device/%s", domid, type);
+    xs_rm(xs, XBT_NULL, path);
+}
+
+int pvctl_spec_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+char *pvctl_trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
 }
