@@ -2,7 +2,6 @@
 /* be_xs.c: xenstore helpers shared by the backends. */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +10,9 @@
 #include "be_xs.h"
 #include "pvctrl.h"
 
-char *be_xs_read(struct xs_handle *xs, const char *dir, const char *key)
-{
-    char path[512];
-
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, key) >=
-        sizeof(path)) {
-        errno = ENAMETOOLONG;
-        return NULL;
-    }
-    return xs_read(xs, XBT_NULL, path, NULL);
-}
-
 int be_xs_online(struct xs_handle *xs, const char *dir)
 {
-    long v = be_xs_read_long(xs, dir, "online", -1);
+    long v = xs_read_key_long(xs, dir, "online", -1);
     unsigned int len;
     void *node;
 
@@ -37,54 +24,6 @@ int be_xs_online(struct xs_handle *xs, const char *dir)
         return -1;
     free(node);
     return 1; /* another error: assume it is still there */
-}
-
-long be_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
-                     long dflt)
-{
-    char *s = be_xs_read(xs, dir, key), *end;
-    long v = dflt;
-
-    if (s) {
-        errno = 0;
-        long x = strtol(s, &end, 10);
-        if (!errno && end != s && !*end)
-            v = x;
-        free(s);
-    }
-    return v;
-}
-
-bool be_xs_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-                  const char *key, const char *fmt, ...)
-{
-    char path[512], val[256];
-    va_list ap;
-
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, key) >=
-        sizeof(path)) {
-        errno = ENAMETOOLONG;
-        return false;
-    }
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    return xs_write(xs, t, path, val, (unsigned)strlen(val));
-}
-
-bool be_parse_u32(const char *s, uint32_t *out)
-{
-    char *end;
-    unsigned long x;
-
-    if (*s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    x = strtoul(s, &end, 10);
-    if (errno || end == s || *end || x > UINT32_MAX)
-        return false;
-    *out = (uint32_t)x;
-    return true;
 }
 
 void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
@@ -100,7 +39,7 @@ void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
         unsigned int ndev = 0;
         char **devs;
 
-        if (!be_parse_u32(doms[i], &domid))
+        if (!xs_parse_u32(doms[i], &domid))
             continue;
         snprintf(path, sizeof(path), "%s/%u", root, domid);
         if (released && !xs_is_domain_introduced(xs, domid)) {
@@ -110,7 +49,7 @@ void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
         }
         devs = xs_directory(xs, XBT_NULL, path, &ndev);
         for (unsigned int j = 0; devs && j < ndev; j++)
-            if (be_parse_u32(devs[j], &devid))
+            if (xs_parse_u32(devs[j], &devid))
                 found(ctx, domid, devid);
         free(devs);
     }

@@ -7,13 +7,7 @@
 #include <stdint.h>
 
 #include "xenstore.h"
-
-/* DIR/KEY: its value (malloc'd, NUL-terminated) or NULL. */
-char *be_xs_read(struct xs_handle *xs, const char *dir, const char *key);
-
-/* DIR/KEY as a decimal number; dflt when missing or not a number. */
-long be_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
-                     long dflt);
+#include "xs_util.h"
 
 /*
  * DIR/online: 1 or 0 (1 when the key is missing). -1 when DIR itself is
@@ -21,14 +15,6 @@ long be_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
  * there again (a write would bring the directory back).
  */
 int be_xs_online(struct xs_handle *xs, const char *dir);
-
-/* Writes DIR/KEY = printf(fmt, ...) (at most 255 bytes) in transaction t. */
-bool be_xs_printf(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-                  const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-/* A whole decimal uint32_t (no sign, no spaces, no junk). */
-bool be_parse_u32(const char *s, uint32_t *out);
 
 /*
  * Lists the devices below ROOT/<domid>/<devid> (e.g.

@@ -28,7 +28,7 @@ static void set_state(struct bb_vbd *v, int state)
     be_info("d%u vbd %u: state %d -> %d", v->domid, v->devid, v->state, state);
     v->state = state;
     if (!v->gone &&
-        !be_xs_printf(v->bd->xs, XBT_NULL, v->be, "state", "%d", state))
+        !xs_printf_key(v->bd->xs, XBT_NULL, v->be, "state", "%d", state))
         be_warn("d%u vbd %u: writing state: %s", v->domid, v->devid,
                 strerror(errno));
 }
@@ -46,8 +46,8 @@ static void fail_dev(struct bb_vbd *v, const char *fmt, ...)
     va_end(ap);
     be_err("d%u vbd %u: %s", v->domid, v->devid, msg);
     if (!v->gone) {
-        be_xs_printf(v->bd->xs, XBT_NULL, v->be, "hotplug-error", "%s", msg);
-        be_xs_printf(v->bd->xs, XBT_NULL, v->be, "hotplug-status", "error");
+        xs_printf_key(v->bd->xs, XBT_NULL, v->be, "hotplug-error", "%s", msg);
+        xs_printf_key(v->bd->xs, XBT_NULL, v->be, "hotplug-status", "error");
     }
 }
 
@@ -114,26 +114,27 @@ static int advertise(struct bb_vbd *v)
 
         if (t == XBT_NULL)
             return -errno;
-        ok = be_xs_printf(bd->xs, t, v->be, "sectors", "%llu",
+        ok =
+            xs_printf_key(bd->xs, t, v->be, "sectors", "%llu",
                           (unsigned long long)v->lim.sectors) &&
-             be_xs_printf(bd->xs, t, v->be, "sector-size", "512") &&
-             be_xs_printf(bd->xs, t, v->be, "physical-sector-size", "512") &&
-             be_xs_printf(bd->xs, t, v->be, "info", "%u",
+            xs_printf_key(bd->xs, t, v->be, "sector-size", "512") &&
+            xs_printf_key(bd->xs, t, v->be, "physical-sector-size", "512") &&
+            xs_printf_key(bd->xs, t, v->be, "info", "%u",
                           v->lim.readonly ? VDISK_READONLY : 0) &&
-             be_xs_printf(bd->xs, t, v->be, "feature-flush-cache", "1") &&
-             be_xs_printf(bd->xs, t, v->be, "feature-barrier", "1") &&
-             be_xs_printf(bd->xs, t, v->be, "feature-persistent", "1") &&
-             be_xs_printf(bd->xs, t, v->be, "feature-max-indirect-segments",
+            xs_printf_key(bd->xs, t, v->be, "feature-flush-cache", "1") &&
+            xs_printf_key(bd->xs, t, v->be, "feature-barrier", "1") &&
+            xs_printf_key(bd->xs, t, v->be, "feature-persistent", "1") &&
+            xs_printf_key(bd->xs, t, v->be, "feature-max-indirect-segments",
                           "%u", v->lim.max_indirect_segs) &&
-             be_xs_printf(bd->xs, t, v->be, "feature-discard", "%d",
+            xs_printf_key(bd->xs, t, v->be, "feature-discard", "%d",
                           v->lim.discard) &&
-             be_xs_printf(bd->xs, t, v->be, "hotplug-status", "connected") &&
-             be_xs_printf(bd->xs, t, v->be, "state", "%d", XenbusStateInitWait);
+            xs_printf_key(bd->xs, t, v->be, "hotplug-status", "connected") &&
+            xs_printf_key(bd->xs, t, v->be, "state", "%d", XenbusStateInitWait);
         if (ok && v->lim.discard)
-            ok =
-                be_xs_printf(bd->xs, t, v->be, "discard-granularity", "4096") &&
-                be_xs_printf(bd->xs, t, v->be, "discard-alignment", "0") &&
-                be_xs_printf(bd->xs, t, v->be, "discard-secure", "0");
+            ok = xs_printf_key(bd->xs, t, v->be, "discard-granularity",
+                               "4096") &&
+                 xs_printf_key(bd->xs, t, v->be, "discard-alignment", "0") &&
+                 xs_printf_key(bd->xs, t, v->be, "discard-secure", "0");
         if (!ok) {
             int e = errno;
             xs_transaction_end(bd->xs, t, true);
@@ -168,9 +169,9 @@ static struct bb_vbd *vbd_new(struct bbd *bd, uint32_t domid, uint32_t devid)
     v->state = XenbusStateInitialising;
     snprintf(v->be, sizeof(v->be), BE_ROOT "/%u/%u", domid, devid);
     v->lim.max_indirect_segs = BE_BLK_MAX_INDIRECT_SEGS;
-    fe = be_xs_read(bd->xs, v->be, "frontend");
-    params = be_xs_read(bd->xs, v->be, "params");
-    mode = be_xs_read(bd->xs, v->be, "mode");
+    fe = xs_read_key(bd->xs, v->be, "frontend");
+    params = xs_read_key(bd->xs, v->be, "params");
+    mode = xs_read_key(bd->xs, v->be, "mode");
     if (!fe || !params) {
         /* the toolstack is still writing the directory: next event */
         free(v);
@@ -208,12 +209,12 @@ out:
 static int connect_ring(struct bb_vbd *v)
 {
     struct bbd *bd = v->bd;
-    long ref = be_xs_read_long(bd->xs, v->fe, "ring-ref", -1);
-    long port = be_xs_read_long(bd->xs, v->fe, "event-channel", -1);
-    long order = be_xs_read_long(bd->xs, v->fe, "ring-page-order", 0);
-    char *proto = be_xs_read(bd->xs, v->fe, "protocol");
+    long ref = xs_read_key_long(bd->xs, v->fe, "ring-ref", -1);
+    long port = xs_read_key_long(bd->xs, v->fe, "event-channel", -1);
+    long order = xs_read_key_long(bd->xs, v->fe, "ring-page-order", 0);
+    char *proto = xs_read_key(bd->xs, v->fe, "protocol");
     bool persistent =
-        be_xs_read_long(bd->xs, v->fe, "feature-persistent", 0) == 1;
+        xs_read_key_long(bd->xs, v->fe, "feature-persistent", 0) == 1;
     int e;
 
     if (proto && strcmp(proto, XEN_IO_PROTO_ABI_NATIVE) != 0) {
@@ -338,7 +339,7 @@ void bb_vbd_update(struct bb_vbd *v)
         be_err("d%u vbd %u: frontend published impossible ring indices; "
                "disconnecting it",
                v->domid, v->devid);
-        be_xs_printf(bd->xs, XBT_NULL, v->be, "error", "bogus ring indices");
+        xs_printf_key(bd->xs, XBT_NULL, v->be, "error", "bogus ring indices");
         set_state(v, XenbusStateClosing);
         v->dev.stopping = true;
     }
@@ -353,7 +354,7 @@ void bb_vbd_update(struct bb_vbd *v)
     }
     if (v->fd < 0 && online)
         return; /* failed to open; stays Closed */
-    fe = (int)be_xs_read_long(bd->xs, v->fe, "state", XenbusStateUnknown);
+    fe = (int)xs_read_key_long(bd->xs, v->fe, "state", XenbusStateUnknown);
     v->fe_state = fe;
     if (fe != XenbusStateConnected)
         v->fe_seen_unconnected = true;
@@ -373,7 +374,7 @@ void bb_vbd_update(struct bb_vbd *v)
          * we were Closed before (a failed open, a frontend that closed
          * the device first) */
         if (v->state == XenbusStateClosed &&
-            be_xs_read_long(bd->xs, v->be, "state", XenbusStateClosed) !=
+            xs_read_key_long(bd->xs, v->be, "state", XenbusStateClosed) !=
                 XenbusStateClosed)
             v->state = XenbusStateClosing;
         if (v->state < XenbusStateClosing)

@@ -67,7 +67,7 @@ static void set_state(struct nb_vif *v, int state)
     be_info("d%u vif %u: state %d -> %d", v->domid, v->devid, v->state, state);
     v->state = state;
     if (!v->gone &&
-        !be_xs_printf(v->nd->xs, XBT_NULL, v->be, "state", "%d", state))
+        !xs_printf_key(v->nd->xs, XBT_NULL, v->be, "state", "%d", state))
         be_warn("d%u vif %u: writing state: %s", v->domid, v->devid,
                 strerror(errno));
 }
@@ -85,8 +85,8 @@ static void fail_dev(struct nb_vif *v, const char *fmt, ...)
     va_end(ap);
     be_err("d%u vif %u: %s", v->domid, v->devid, msg);
     if (!v->gone) {
-        be_xs_printf(v->nd->xs, XBT_NULL, v->be, "hotplug-error", "%s", msg);
-        be_xs_printf(v->nd->xs, XBT_NULL, v->be, "hotplug-status", "error");
+        xs_printf_key(v->nd->xs, XBT_NULL, v->be, "hotplug-error", "%s", msg);
+        xs_printf_key(v->nd->xs, XBT_NULL, v->be, "hotplug-status", "error");
     }
 }
 
@@ -148,18 +148,19 @@ static int advertise(struct nb_vif *v)
 
         if (t == XBT_NULL)
             return -errno;
-        ok = be_xs_printf(nd->xs, t, v->be, "feature-rx-copy", "1") &&
-             be_xs_printf(nd->xs, t, v->be, "feature-rx-flip", "0") &&
-             be_xs_printf(nd->xs, t, v->be, "feature-sg", "1") &&
-             be_xs_printf(nd->xs, t, v->be, "feature-gso-tcpv4", "0") &&
-             be_xs_printf(nd->xs, t, v->be, "feature-gso-tcpv6", "0") &&
-             be_xs_printf(nd->xs, t, v->be, "feature-ipv6-csum-offload", "0") &&
-             be_xs_printf(nd->xs, t, v->be, "feature-split-event-channels",
+        ok =
+            xs_printf_key(nd->xs, t, v->be, "feature-rx-copy", "1") &&
+            xs_printf_key(nd->xs, t, v->be, "feature-rx-flip", "0") &&
+            xs_printf_key(nd->xs, t, v->be, "feature-sg", "1") &&
+            xs_printf_key(nd->xs, t, v->be, "feature-gso-tcpv4", "0") &&
+            xs_printf_key(nd->xs, t, v->be, "feature-gso-tcpv6", "0") &&
+            xs_printf_key(nd->xs, t, v->be, "feature-ipv6-csum-offload", "0") &&
+            xs_printf_key(nd->xs, t, v->be, "feature-split-event-channels",
                           "0") &&
-             be_xs_printf(nd->xs, t, v->be, "feature-multicast-control", "0") &&
-             be_xs_printf(nd->xs, t, v->be, "vifname", "%s", v->ifname) &&
-             be_xs_printf(nd->xs, t, v->be, "hotplug-status", "connected") &&
-             be_xs_printf(nd->xs, t, v->be, "state", "%d", XenbusStateInitWait);
+            xs_printf_key(nd->xs, t, v->be, "feature-multicast-control", "0") &&
+            xs_printf_key(nd->xs, t, v->be, "vifname", "%s", v->ifname) &&
+            xs_printf_key(nd->xs, t, v->be, "hotplug-status", "connected") &&
+            xs_printf_key(nd->xs, t, v->be, "state", "%d", XenbusStateInitWait);
         if (!ok) {
             int e = errno;
             xs_transaction_end(nd->xs, t, true);
@@ -195,15 +196,15 @@ static struct nb_vif *vif_new(struct nbd *nd, uint32_t domid, uint32_t devid)
     v->src.vif = v;
     v->state = XenbusStateInitialising;
     snprintf(v->be, sizeof(v->be), BE_ROOT "/%u/%u", domid, devid);
-    fe = be_xs_read(nd->xs, v->be, "frontend");
+    fe = xs_read_key(nd->xs, v->be, "frontend");
     if (!fe) {
         /* the toolstack is still writing the directory: next event */
         free(v);
         return NULL;
     }
     snprintf(v->fe, sizeof(v->fe), "%s", fe);
-    bridge = be_xs_read(nd->xs, v->be, "bridge");
-    vifname = be_xs_read(nd->xs, v->be, "vifname");
+    bridge = xs_read_key(nd->xs, v->be, "bridge");
+    vifname = xs_read_key(nd->xs, v->be, "vifname");
     if (vifname && vifname[0])
         snprintf(v->ifname, sizeof(v->ifname), "%s", vifname);
     else
@@ -240,11 +241,11 @@ static struct nb_vif *vif_new(struct nbd *nd, uint32_t domid, uint32_t devid)
 static int connect_rings(struct nb_vif *v)
 {
     struct nbd *nd = v->nd;
-    long tx = be_xs_read_long(nd->xs, v->fe, "tx-ring-ref", -1);
-    long rx = be_xs_read_long(nd->xs, v->fe, "rx-ring-ref", -1);
-    long port = be_xs_read_long(nd->xs, v->fe, "event-channel", -1);
-    long copy = be_xs_read_long(nd->xs, v->fe, "request-rx-copy", 0);
-    bool notify = be_xs_read_long(nd->xs, v->fe, "feature-rx-notify", 0) == 1;
+    long tx = xs_read_key_long(nd->xs, v->fe, "tx-ring-ref", -1);
+    long rx = xs_read_key_long(nd->xs, v->fe, "rx-ring-ref", -1);
+    long port = xs_read_key_long(nd->xs, v->fe, "event-channel", -1);
+    long copy = xs_read_key_long(nd->xs, v->fe, "request-rx-copy", 0);
+    bool notify = xs_read_key_long(nd->xs, v->fe, "feature-rx-notify", 0) == 1;
     uint32_t refs[2];
     int e;
 
@@ -363,7 +364,7 @@ static void vif_update(struct nb_vif *v)
         be_err("d%u vif %u: frontend published impossible ring indices; "
                "disconnecting it",
                v->domid, v->devid);
-        be_xs_printf(nd->xs, XBT_NULL, v->be, "error", "bogus ring indices");
+        xs_printf_key(nd->xs, XBT_NULL, v->be, "error", "bogus ring indices");
         disconnect(v);
         set_state(v, XenbusStateClosing);
     }
@@ -377,7 +378,7 @@ static void vif_update(struct nb_vif *v)
     }
     if (v->tapfd < 0 && online)
         return; /* setup failed; stays Closed */
-    fe = (int)be_xs_read_long(nd->xs, v->fe, "state", XenbusStateUnknown);
+    fe = (int)xs_read_key_long(nd->xs, v->fe, "state", XenbusStateUnknown);
     if (fe != XenbusStateConnected)
         v->fe_seen_unconnected = true;
     if (!online) {
@@ -394,10 +395,10 @@ static void vif_update(struct nb_vif *v)
          * failed setup, a frontend that closed first).
          */
         if (v->state == XenbusStateClosed &&
-            be_xs_read_long(nd->xs, v->be, "state", XenbusStateClosed) !=
+            xs_read_key_long(nd->xs, v->be, "state", XenbusStateClosed) !=
                 XenbusStateClosed)
-            be_xs_printf(nd->xs, XBT_NULL, v->be, "state", "%d",
-                         XenbusStateClosed);
+            xs_printf_key(nd->xs, XBT_NULL, v->be, "state", "%d",
+                          XenbusStateClosed);
         return;
     }
     switch (fe) {

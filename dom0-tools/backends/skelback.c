@@ -50,14 +50,14 @@ static struct dev devs[MAX_DEVS];
 /* dir/key as a number 0..UINT32_MAX, -1 if missing or not one. */
 static long rd(const char *dir, const char *key)
 {
-    long n = be_xs_read_long(xs, dir, key, -1);
+    long n = xs_read_key_long(xs, dir, key, -1);
 
     return n >= 0 && n <= (long)UINT32_MAX ? n : -1;
 }
 
 static void wr(struct dev *d, const char *key, const char *val)
 {
-    if (!be_xs_printf(xs, XBT_NULL, d->be, key, "%s", val))
+    if (!xs_printf_key(xs, XBT_NULL, d->be, key, "%s", val))
         be_warn("domain %u skel/%u: writing %s: %s", d->domid, d->devid, key,
                 strerror(errno));
 }

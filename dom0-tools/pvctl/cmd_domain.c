@@ -250,7 +250,7 @@ static int shutdown_cmd(int argc, char **argv, Pvmgmt__ShutdownReason r)
             force = true;
             break;
         case 't':
-            if (!pvctl_parse_u32(optarg, &secs) || secs == 0 || secs > 86400) {
+            if (!xs_parse_u32(optarg, &secs) || secs == 0 || secs > 86400) {
                 pvctl_err(argv[0], "-t wants seconds (1..86400), got '%s'",
                           optarg);
                 return pvctl_usage(argv[0]);
@@ -324,7 +324,7 @@ int pvctl_cmd_wait(int argc, char **argv)
     int opt, e, rc = PVCTL_ERR;
 
     while ((opt = getopt(argc, argv, "t:")) != -1) {
-        if (opt != 't' || !pvctl_parse_u32(optarg, &secs) || secs == 0 ||
+        if (opt != 't' || !xs_parse_u32(optarg, &secs) || secs == 0 ||
             secs > UINT32_MAX / 1000) {
             if (opt == 't')
                 pvctl_err("wait",
@@ -396,7 +396,7 @@ int pvctl_cmd_domname(int argc, char **argv)
     size_t nr = 0;
     int e, rc = PVCTL_ERR;
 
-    if (argc != 2 || !pvctl_parse_u32(argv[1], &domid))
+    if (argc != 2 || !xs_parse_u32(argv[1], &domid))
         return pvctl_usage("domname");
     if (pvctl_connect("domname", &h))
         return PVCTL_ERR;

@@ -252,16 +252,16 @@ static bool write_dirs(struct xs_handle *xs, uint32_t t, void *arg)
     const char *fe = a->fe, *be = a->be;
 
     return pvctl_dev_create_dirs(xs, t, a->domid, fe, be) &&
-           pvctl_xs_put(xs, t, fe, "virtual-device", "%u", d->devid) &&
-           pvctl_xs_put(xs, t, fe, "device-type", "disk") &&
-           pvctl_xs_put(xs, t, be, "params", "%s", d->target) &&
-           pvctl_xs_put(xs, t, be, "type", "phy") &&
-           pvctl_xs_put(xs, t, be, "mode", "%s", d->readonly ? "r" : "w") &&
-           pvctl_xs_put(xs, t, be, "dev", "%s", d->vdev) &&
-           pvctl_xs_put(xs, t, be, "device-type", "disk") &&
-           pvctl_xs_put(xs, t, be, "removable", "0") &&
-           pvctl_xs_put(xs, t, be, "bootable", "1") &&
-           pvctl_xs_put(xs, t, be, "discard-enable", "1");
+           xs_printf_key(xs, t, fe, "virtual-device", "%u", d->devid) &&
+           xs_printf_key(xs, t, fe, "device-type", "disk") &&
+           xs_printf_key(xs, t, be, "params", "%s", d->target) &&
+           xs_printf_key(xs, t, be, "type", "phy") &&
+           xs_printf_key(xs, t, be, "mode", "%s", d->readonly ? "r" : "w") &&
+           xs_printf_key(xs, t, be, "dev", "%s", d->vdev) &&
+           xs_printf_key(xs, t, be, "device-type", "disk") &&
+           xs_printf_key(xs, t, be, "removable", "0") &&
+           xs_printf_key(xs, t, be, "bootable", "1") &&
+           xs_printf_key(xs, t, be, "discard-enable", "1");
 }
 
 int disk_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
@@ -283,7 +283,7 @@ int disk_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
     }
     pvctl_dev_dirs("vbd", domid, d->devid, fe, be, sizeof(fe));
     struct disk_dirs a = { domid, d, fe, be };
-    e = pvctl_xs_transact(xs, write_dirs, &a);
+    e = xs_transaction_run(xs, write_dirs, &a);
     if (e == EEXIST) {
         pvctl_err(cmd, "disk %s: domain %u already has device %u", d->vdev,
                   domid, d->devid);
@@ -387,12 +387,11 @@ int pvctl_cmd_block_list(int argc, char **argv)
         snprintf(key, sizeof(key), "%s/backend", fe);
         be = xs_read(xs, XBT_NULL, key, NULL);
         printf("%-10s %-3ld %-6s %-5ld %-6ld %-8ld %-8ld %s\n", devs[i],
-               pvctl_xs_read_long(xs, fe, "backend-id", -1), devs[i],
-               pvctl_xs_read_long(xs, fe, "state", -1),
-               pvctl_xs_read_long(xs, fe, "event-channel", -1),
-               pvctl_xs_read_long(xs, fe, "ring-ref", -1),
-               be ? pvctl_xs_read_long(xs, be, "state", -1) : -1,
-               be ? be : "-");
+               xs_read_key_long(xs, fe, "backend-id", -1), devs[i],
+               xs_read_key_long(xs, fe, "state", -1),
+               xs_read_key_long(xs, fe, "event-channel", -1),
+               xs_read_key_long(xs, fe, "ring-ref", -1),
+               be ? xs_read_key_long(xs, be, "state", -1) : -1, be ? be : "-");
         free(be);
     }
     rc = PVCTL_OK;

@@ -217,17 +217,17 @@ static bool write_dirs(struct xs_handle *xs, uint32_t t, void *arg)
     const struct vif_spec *v = a->v;
     const char *fe = a->fe, *be = a->be;
     bool ok = pvctl_dev_create_dirs(xs, t, a->domid, fe, be) &&
-              pvctl_xs_put(xs, t, fe, "handle", "%u", v->devid) &&
-              pvctl_xs_put(xs, t, fe, "mac", "%s", v->mac) &&
-              pvctl_xs_put(xs, t, be, "handle", "%u", v->devid) &&
-              pvctl_xs_put(xs, t, be, "mac", "%s", v->mac) &&
-              pvctl_xs_put(xs, t, be, "bridge", "%s", v->bridge) &&
-              pvctl_xs_put(xs, t, be, "type", "vif");
+              xs_printf_key(xs, t, fe, "handle", "%u", v->devid) &&
+              xs_printf_key(xs, t, fe, "mac", "%s", v->mac) &&
+              xs_printf_key(xs, t, be, "handle", "%u", v->devid) &&
+              xs_printf_key(xs, t, be, "mac", "%s", v->mac) &&
+              xs_printf_key(xs, t, be, "bridge", "%s", v->bridge) &&
+              xs_printf_key(xs, t, be, "type", "vif");
 
     if (ok && v->ip[0])
-        ok = pvctl_xs_put(xs, t, be, "ip", "%s", v->ip);
+        ok = xs_printf_key(xs, t, be, "ip", "%s", v->ip);
     if (ok && v->vifname[0])
-        ok = pvctl_xs_put(xs, t, be, "vifname", "%s", v->vifname);
+        ok = xs_printf_key(xs, t, be, "vifname", "%s", v->vifname);
     return ok;
 }
 
@@ -282,7 +282,7 @@ int vif_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
         random_mac(v->mac, sizeof(v->mac));
     pvctl_dev_dirs("vif", domid, v->devid, fe, be, sizeof(fe));
     struct vif_dirs a = { domid, v, fe, be };
-    e = pvctl_xs_transact(xs, write_dirs, &a);
+    e = xs_transaction_run(xs, write_dirs, &a);
     if (e == EEXIST) {
         pvctl_err(cmd, "vif %u: domain %u already has it", v->devid, domid);
         return -e;
@@ -341,14 +341,14 @@ static int find_dev(struct xs_handle *xs, uint32_t domid, const char *dev,
     char **devs;
     int rc = -ENOENT;
 
-    if (pvctl_parse_u32(dev, devid))
+    if (xs_parse_u32(dev, devid))
         return 0;
     snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
     devs = xs_directory(xs, XBT_NULL, dir, &n);
     for (unsigned int i = 0; devs && i < n && rc; i++) {
         snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
-        char *mac = pvctl_xs_read_key(xs, fe, "mac");
-        if (mac && !strcasecmp(mac, dev) && pvctl_parse_u32(devs[i], devid))
+        char *mac = xs_read_key(xs, fe, "mac");
+        if (mac && !strcasecmp(mac, dev) && xs_parse_u32(devs[i], devid))
             rc = 0;
         free(mac);
     }
@@ -411,19 +411,19 @@ int pvctl_cmd_network_list(int argc, char **argv)
         snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
         snprintf(key, sizeof(key), "%s/backend", fe);
         be = xs_read(xs, XBT_NULL, key, NULL);
-        mac = pvctl_xs_read_key(xs, fe, "mac");
+        mac = xs_read_key(xs, fe, "mac");
         if (be) {
-            ifn = pvctl_xs_read_key(xs, be, "vifname");
-            ip = pvctl_xs_read_key(xs, be, "ip");
+            ifn = xs_read_key(xs, be, "vifname");
+            ip = xs_read_key(xs, be, "ip");
         }
         printf("%-3s %-3ld %-17s %-5ld %-6ld %-5ld %-5ld %-8ld %-10s %s %s\n",
-               devs[i], pvctl_xs_read_long(xs, fe, "backend-id", -1),
-               mac ? mac : "-", pvctl_xs_read_long(xs, fe, "state", -1),
-               pvctl_xs_read_long(xs, fe, "event-channel", -1),
-               pvctl_xs_read_long(xs, fe, "tx-ring-ref", -1),
-               pvctl_xs_read_long(xs, fe, "rx-ring-ref", -1),
-               be ? pvctl_xs_read_long(xs, be, "state", -1) : -1,
-               ifn ? ifn : "-", ip ? ip : "-", be ? be : "-");
+               devs[i], xs_read_key_long(xs, fe, "backend-id", -1),
+               mac ? mac : "-", xs_read_key_long(xs, fe, "state", -1),
+               xs_read_key_long(xs, fe, "event-channel", -1),
+               xs_read_key_long(xs, fe, "tx-ring-ref", -1),
+               xs_read_key_long(xs, fe, "rx-ring-ref", -1),
+               be ? xs_read_key_long(xs, be, "state", -1) : -1, ifn ? ifn : "-",
+               ip ? ip : "-", be ? be : "-");
         free(be);
         free(mac);
         free(ifn);

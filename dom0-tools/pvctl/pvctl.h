@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "pvctrl.h"
+#include "xs_util.h" /* xs_read_key, xs_parse_u32, ... */
 
 /* A subcommand: argv[0] is the command name, options follow. */
 struct pvctl_cmd {
@@ -57,9 +58,6 @@ int pvctl_connect(const char *cmd, struct pvc_handle **h);
 int pvctl_resolve(const char *cmd, struct pvc_handle *h, const char *dom,
                   uint32_t *domid);
 
-/* Parses a non-negative decimal number; false if it is not one. */
-bool pvctl_parse_u32(const char *s, uint32_t *out);
-
 /* The 6-character xl state string ("r-----", "--p---", ...). */
 void pvctl_state_string(Pvmgmt__DomainState s, char out[7]);
 
@@ -92,27 +90,6 @@ struct pvc_handle;
 int pvctl_open_dom_store(const char *cmd, const char *dom,
                          struct pvc_handle **h, struct xs_handle **xs,
                          uint32_t *domid);
-
-/* DIR/KEY as a string (malloc'd) or NULL; as a long, dflt if absent or
- * not a whole number. */
-char *pvctl_xs_read_key(struct xs_handle *xs, const char *dir, const char *key);
-long pvctl_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
-                        long dflt);
-
-/* Writes DIR/KEY = printf(fmt, ...) (at most 4095 bytes) in transaction
- * t (an xs_transaction_t). */
-bool pvctl_xs_put(struct xs_handle *xs, uint32_t t, const char *dir,
-                  const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-/*
- * Runs fn(xs, t, arg) in a transaction t, again while the store answers
- * EAGAIN (up to 16 times); fn returns false with errno set to give up.
- * 0, or the errno of what failed.
- */
-int pvctl_xs_transact(struct xs_handle *xs,
-                      bool (*fn)(struct xs_handle *xs, uint32_t t, void *arg),
-                      void *arg);
 
 /*
  * Split-driver devices of TYPE ("vbd", "vif"): the backend directory

@@ -144,7 +144,7 @@ int pvctl_store_introduce(const char *cmd, struct xs_handle *xs, uint32_t domid,
     int e;
 
     uuid4(vm + 4);
-    e = pvctl_xs_transact(xs, intro_keys, &a);
+    e = xs_transaction_run(xs, intro_keys, &a);
     if (!e && !xs_introduce_domain(xs, domid, store_mfn, port))
         e = errno;
     if (e) {
@@ -197,66 +197,6 @@ int pvctl_open_dom_store(const char *cmd, const char *dom,
     return 0;
 }
 
-char *pvctl_xs_read_key(struct xs_handle *xs, const char *dir, const char *key)
-{
-    char path[256];
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    return xs_read(xs, XBT_NULL, path, NULL);
-}
-
-long pvctl_xs_read_long(struct xs_handle *xs, const char *dir, const char *key,
-                        long dflt)
-{
-    char *s = pvctl_xs_read_key(xs, dir, key), *end;
-    long v = dflt;
-
-    if (s) {
-        long x = strtol(s, &end, 10);
-        if (end != s && !*end)
-            v = x;
-        free(s);
-    }
-    return v;
-}
-
-bool pvctl_xs_put(struct xs_handle *xs, uint32_t t, const char *dir,
-                  const char *key, const char *fmt, ...)
-{
-    char path[256], val[4096];
-    va_list ap;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    return xs_write(xs, t, path, val, (unsigned)strlen(val));
-}
-
-int pvctl_xs_transact(struct xs_handle *xs,
-                      bool (*fn)(struct xs_handle *xs, uint32_t t, void *arg),
-                      void *arg)
-{
-    int e = 0;
-
-    for (int tries = 0; tries < 16; tries++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        if (t == XBT_NULL)
-            return errno;
-        if (!fn(xs, t, arg)) {
-            e = errno;
-            xs_transaction_end(xs, t, true);
-            return e;
-        }
-        if (xs_transaction_end(xs, t, false))
-            return 0;
-        e = errno;
-        if (e != EAGAIN)
-            break;
-    }
-    return e;
-}
-
 bool pvctl_dev_create_dirs(struct xs_handle *xs, uint32_t t, uint32_t domid,
                            const char *fe, const char *be)
 {
@@ -273,13 +213,13 @@ bool pvctl_dev_create_dirs(struct xs_handle *xs, uint32_t t, uint32_t domid,
     }
     return xs_mkdir(xs, t, fe) && xs_set_permissions(xs, t, fe, fe_perms, 2) &&
            xs_mkdir(xs, t, be) && xs_set_permissions(xs, t, be, be_perms, 2) &&
-           pvctl_xs_put(xs, t, fe, "backend", "%s", be) &&
-           pvctl_xs_put(xs, t, fe, "backend-id", "0") &&
-           pvctl_xs_put(xs, t, fe, "state", "1") &&
-           pvctl_xs_put(xs, t, be, "frontend", "%s", fe) &&
-           pvctl_xs_put(xs, t, be, "frontend-id", "%u", domid) &&
-           pvctl_xs_put(xs, t, be, "online", "1") &&
-           pvctl_xs_put(xs, t, be, "state", "1");
+           xs_printf_key(xs, t, fe, "backend", "%s", be) &&
+           xs_printf_key(xs, t, fe, "backend-id", "0") &&
+           xs_printf_key(xs, t, fe, "state", "1") &&
+           xs_printf_key(xs, t, be, "frontend", "%s", fe) &&
+           xs_printf_key(xs, t, be, "frontend-id", "%u", domid) &&
+           xs_printf_key(xs, t, be, "online", "1") &&
+           xs_printf_key(xs, t, be, "state", "1");
 }
 
 void pvctl_dev_dirs(const char *type, uint32_t domid, uint32_t devid, char *fe,
@@ -306,13 +246,13 @@ int pvctl_dev_detach(const char *cmd, struct xs_handle *xs, uint32_t domid,
     }
     free(s);
     /* as xl: ask the backend to close, wait for Closed, remove the dirs */
-    if (!pvctl_xs_put(xs, XBT_NULL, be, "online", "0") ||
-        !pvctl_xs_put(xs, XBT_NULL, be, "state", "5")) {
+    if (!xs_printf_key(xs, XBT_NULL, be, "online", "0") ||
+        !xs_printf_key(xs, XBT_NULL, be, "state", "5")) {
         pvctl_err(cmd, "xenstore: %s: %s", be, strerror(errno));
         return -1;
     }
     for (int waited = 0; waited < DETACH_TIMEOUT_MS; waited += 20) {
-        state = pvctl_xs_read_long(xs, be, "state", 6);
+        state = xs_read_key_long(xs, be, "state", 6);
         if (state == 6)
             break;
         nanosleep(&tick, NULL);

@@ -208,21 +208,6 @@ int pvctl_resolve(const char *cmd, struct pvc_handle *h, const char *dom,
     return err;
 }
 
-bool pvctl_parse_u32(const char *s, uint32_t *out)
-{
-    unsigned long long v;
-    char *end;
-
-    if (!s || *s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (*end || errno || v > UINT32_MAX)
-        return false;
-    *out = (uint32_t)v;
-    return true;
-}
-
 void pvctl_state_string(Pvmgmt__DomainState s, char out[7])
 {
     static const char letters[] = "rbpscd";

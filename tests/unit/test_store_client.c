@@ -233,14 +233,14 @@ static void test_backend_online(void)
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);
     CU_ASSERT_EQUAL(be_xs_online(h, dir), -1); /* never made */
-    CU_ASSERT_TRUE(be_xs_printf(h, XBT_NULL, dir, "online", "1"));
+    CU_ASSERT_TRUE(xs_printf_key(h, XBT_NULL, dir, "online", "1"));
     CU_ASSERT_EQUAL(be_xs_online(h, dir), 1);
-    CU_ASSERT_TRUE(be_xs_printf(h, XBT_NULL, dir, "online", "0"));
+    CU_ASSERT_TRUE(xs_printf_key(h, XBT_NULL, dir, "online", "0"));
     CU_ASSERT_EQUAL(be_xs_online(h, dir), 0);
     /* no key (an older toolstack): online */
     CU_ASSERT_TRUE(
         xs_rm(h, XBT_NULL, "/local/domain/0/backend/vbd/7/51712/online"));
-    CU_ASSERT_TRUE(be_xs_printf(h, XBT_NULL, dir, "state", "1"));
+    CU_ASSERT_TRUE(xs_printf_key(h, XBT_NULL, dir, "state", "1"));
     CU_ASSERT_EQUAL(be_xs_online(h, dir), 1);
     /* the toolstack removed the device: gone, not online */
     CU_ASSERT_TRUE(xs_rm(h, XBT_NULL, "/local/domain/0/backend/vbd/7"));
