@@ -2,9 +2,12 @@
 /* be_common.c: logging, daemon start-up and the unix socket of a backend. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -189,4 +192,63 @@ int be_write_all(int fd, const void *buf, size_t len)
         len -= (size_t)n;
     }
     return 0;
+}
+
+int be_opt(struct be_opts *o, int opt, const char *arg, const char *prog)
+{
+    switch (opt) {
+    case 'r':
+        o->run_dir = arg;
+        return 1;
+    case 'D':
+        o->daemon = true;
+        return 1;
+    case 'p':
+        o->pidfile = arg;
+        return 1;
+    case 'l':
+        o->logfile = arg;
+        return 1;
+    case 'L':
+        be_log_level = be_log_parse_level(arg);
+        if (be_log_level >= 0)
+            return 1;
+        fprintf(stderr, "%s: bad log level '%s' (err, warn, info, debug)\n",
+                prog, arg);
+        return -1;
+    default:
+        return 0;
+    }
+}
+
+int be_start_log(const char *prog, const struct be_opts *o)
+{
+    be_log_init(prog, 2);
+    if (o->logfile && be_log_to_file(prog, o->logfile) < 0)
+        return -1;
+    /* xs_open() finds pvstored's socket through it */
+    if (o->run_dir && !getenv("XENSTORED_PATH"))
+        setenv("PVISOR_RUN_DIR", o->run_dir, 1);
+    return 0;
+}
+
+int be_start_daemon(const struct be_opts *o)
+{
+    sigset_t sigs;
+    int e, sfd;
+
+    if (o->daemon && (e = be_daemonize()) < 0) {
+        be_err("daemonizing: %s", strerror(-e));
+        return -1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    sigprocmask(SIG_BLOCK, &sigs, NULL);
+    sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0)
+        be_err("signalfd: %s", strerror(errno));
+    return sfd;
 }

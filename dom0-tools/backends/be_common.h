@@ -50,6 +50,38 @@ int be_daemonize(void);
  * daemonized. Also points stdin/stdout/stderr at /dev/null. */
 void be_daemon_ready(void);
 
+/*
+ * The options every backend daemon takes: --run-dir DIR, --daemon,
+ * --pidfile FILE, --log-file FILE, --log-level LEVEL. BE_LONG_OPTS goes
+ * into a getopt_long table (<getopt.h>); be_opt() takes one result of
+ * getopt_long: 1 if it was one of these, 0 if not, -1 after printing why
+ * its value is bad.
+ */
+struct be_opts {
+    const char *run_dir, *pidfile, *logfile;
+    bool daemon;
+};
+#define BE_LONG_OPTS                                  \
+    { "run-dir", required_argument, NULL, 'r' },      \
+        { "daemon", no_argument, NULL, 'D' },         \
+        { "pidfile", required_argument, NULL, 'p' },  \
+        { "log-file", required_argument, NULL, 'l' }, \
+    {                                                 \
+        "log-level", required_argument, NULL, 'L'     \
+    }
+int be_opt(struct be_opts *o, int opt, const char *arg, const char *prog);
+
+/*
+ * Start-up in two steps, so a daemon may do its own set-up in between
+ * (pv-netback enters its network namespace): be_start_log() starts the
+ * log (the file if given) and points xenstore clients at the run
+ * directory; be_start_daemon() daemonizes if asked, ignores SIGPIPE and
+ * blocks SIGTERM, SIGINT and SIGHUP, returning a signalfd for them. Both
+ * return -1 after logging why they failed.
+ */
+int be_start_log(const char *prog, const struct be_opts *o);
+int be_start_daemon(const struct be_opts *o);
+
 /* Writes getpid() to path. Returns 0 or -errno. */
 int be_write_pidfile(const char *path);
 

@@ -26,6 +26,26 @@ int be_xs_online(struct xs_handle *xs, const char *dir)
     return 1; /* another error: assume it is still there */
 }
 
+bool be_xs_watch_root(struct xs_handle *xs, const char *root, const char *token)
+{
+    return xs_mkdir(xs, XBT_NULL, root) && xs_watch(xs, root, token) &&
+           xs_watch(xs, "@releaseDomain", "release");
+}
+
+bool be_xs_watches_fired(struct xs_handle *xs, bool *released)
+{
+    bool any = false;
+    char **w;
+
+    while ((w = xs_check_watch(xs))) {
+        if (!strcmp(w[XS_WATCH_TOKEN], "release"))
+            *released = true;
+        any = true;
+        free(w);
+    }
+    return any;
+}
+
 void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
                      void (*found)(void *ctx, uint32_t domid, uint32_t devid),
                      void *ctx)

@@ -16,6 +16,15 @@
  */
 int be_xs_online(struct xs_handle *xs, const char *dir);
 
+/* Makes ROOT (a backend type's directory) and watches it with TOKEN, and
+ * @releaseDomain with "release". false with errno. */
+bool be_xs_watch_root(struct xs_handle *xs, const char *root,
+                      const char *token);
+
+/* Takes every watch event that has fired: true if any did; *released
+ * set when one of them was @releaseDomain's. */
+bool be_xs_watches_fired(struct xs_handle *xs, bool *released);
+
 /*
  * Lists the devices below ROOT/<domid>/<devid> (e.g.
  * /local/domain/0/backend/vbd) and calls found(ctx, domid, devid) for

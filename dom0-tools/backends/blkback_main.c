@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "be_common.h"
+#include "be_xs.h"
 #include "blkback_daemon.h"
 #include "xenstore.h"
 
@@ -34,16 +35,9 @@ static int ep_add(int ep, int fd, uint32_t tag)
 
 static void handle_xs(struct bbd *bd)
 {
-    bool rescan = false, released = false;
-    char **w;
+    bool released = false;
 
-    while ((w = xs_check_watch(bd->xs))) {
-        if (!strcmp(w[XS_WATCH_TOKEN], "release"))
-            released = true;
-        rescan = true;
-        free(w);
-    }
-    if (rescan)
+    if (be_xs_watches_fired(bd->xs, &released))
         bb_rescan(bd, released);
 }
 
@@ -99,64 +93,26 @@ static int run(struct bbd *bd, int sfd)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "run-dir", required_argument, NULL, 'r' },
-        { "daemon", no_argument, NULL, 'D' },
-        { "pidfile", required_argument, NULL, 'p' },
-        { "log-file", required_argument, NULL, 'l' },
-        { "log-level", required_argument, NULL, 'L' },
+        BE_LONG_OPTS,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *pidfile = NULL, *logfile = NULL;
-    bool daemon = false;
+    struct be_opts o = { 0 };
     struct bbd bd = { .ep = -1, .uring_efd = -1 };
-    sigset_t sigs;
     int opt, sfd = -1, e, rc = 1;
 
     while ((opt = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'r':
-            bd.run_dir = optarg;
-            break;
-        case 'D':
-            daemon = true;
-            break;
-        case 'p':
-            pidfile = optarg;
-            break;
-        case 'l':
-            logfile = optarg;
-            break;
-        case 'L':
-            be_log_level = be_log_parse_level(optarg);
-            if (be_log_level < 0) {
-                fprintf(stderr, "pv-blkback: bad log level '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
+        e = be_opt(&o, opt, optarg, "pv-blkback");
+        if (e < 0)
             return 2;
-        }
+        if (e)
+            continue;
+        usage(opt == 'h' ? stdout : stderr);
+        return opt == 'h' ? 0 : 2;
     }
-    be_log_init("pv-blkback", 2);
-    if (logfile && be_log_to_file("pv-blkback", logfile) < 0)
+    bd.run_dir = o.run_dir;
+    if (be_start_log("pv-blkback", &o) < 0 || (sfd = be_start_daemon(&o)) < 0)
         return 1;
-    if (bd.run_dir && !getenv("XENSTORED_PATH"))
-        setenv("PVISOR_RUN_DIR", bd.run_dir, 1);
-    if (daemon && (e = be_daemonize()) < 0) {
-        be_err("daemonizing: %s", strerror(-e));
-        return 1;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGHUP);
-    sigprocmask(SIG_BLOCK, &sigs, NULL);
 
     bd.xs = xs_open(0);
     if (!bd.xs) {
@@ -176,22 +132,19 @@ int main(int argc, char **argv)
         goto out;
     }
     bd.ep = epoll_create1(EPOLL_CLOEXEC);
-    sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (bd.ep < 0 || sfd < 0 || ep_add(bd.ep, xs_fileno(bd.xs), EV_XS) ||
+    if (bd.ep < 0 || ep_add(bd.ep, xs_fileno(bd.xs), EV_XS) ||
         ep_add(bd.ep, pvevtchn_fd(bd.evh), EV_EVTCHN) ||
         ep_add(bd.ep, bd.uring_efd, EV_URING) ||
         ep_add(bd.ep, sfd, EV_SIGNAL)) {
         be_err("epoll: %s", strerror(errno));
         goto out;
     }
-    if (!xs_mkdir(bd.xs, XBT_NULL, "/local/domain/0/backend/vbd") ||
-        !xs_watch(bd.xs, "/local/domain/0/backend/vbd", "vbd") ||
-        !xs_watch(bd.xs, "@releaseDomain", "release")) {
+    if (!be_xs_watch_root(bd.xs, "/local/domain/0/backend/vbd", "vbd")) {
         be_err("watching /local/domain/0/backend/vbd: %s", strerror(errno));
         goto out;
     }
-    if (pidfile && (e = be_write_pidfile(pidfile))) {
-        be_err("%s: %s", pidfile, strerror(-e));
+    if (o.pidfile && (e = be_write_pidfile(o.pidfile))) {
+        be_err("%s: %s", o.pidfile, strerror(-e));
         goto out;
     }
     be_info("serving /local/domain/0/backend/vbd");
@@ -212,7 +165,7 @@ out:
     pvgnttab_close(bd.gnt);
     pvevtchn_close(bd.evh);
     xs_close(bd.xs);
-    if (pidfile && rc == 0)
-        unlink(pidfile);
+    if (o.pidfile && rc == 0)
+        unlink(o.pidfile);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "be_common.h"
+#include "be_xs.h"
 #include "netback_daemon.h"
 #include "xenstore.h"
 
@@ -58,16 +59,9 @@ static int enter_netns(const char *name)
 
 static void handle_xs(struct nbd *nd)
 {
-    bool rescan = false, released = false;
-    char **w;
+    bool released = false;
 
-    while ((w = xs_check_watch(nd->xs))) {
-        if (!strcmp(w[XS_WATCH_TOKEN], "release"))
-            released = true;
-        rescan = true;
-        free(w);
-    }
-    if (rescan)
+    if (be_xs_watches_fired(nd->xs, &released))
         nb_rescan(nd, released);
 }
 
@@ -134,76 +128,41 @@ static int run(struct nbd *nd, int sfd)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "run-dir", required_argument, NULL, 'r' },
+        BE_LONG_OPTS,
         { "netns", required_argument, NULL, 'n' },
         { "create-bridges", no_argument, NULL, 'B' },
-        { "daemon", no_argument, NULL, 'D' },
-        { "pidfile", required_argument, NULL, 'p' },
-        { "log-file", required_argument, NULL, 'l' },
-        { "log-level", required_argument, NULL, 'L' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *pidfile = NULL, *logfile = NULL, *netns = NULL;
-    bool daemon = false;
+    const char *netns = NULL;
+    struct be_opts o = { 0 };
     struct nbd nd = { .ep = -1 };
-    sigset_t sigs;
     int opt, sfd = -1, e, rc = 1;
 
     while ((opt = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'r':
-            nd.run_dir = optarg;
-            break;
-        case 'n':
-            netns = optarg;
-            break;
-        case 'B':
-            nd.create_bridges = true;
-            break;
-        case 'D':
-            daemon = true;
-            break;
-        case 'p':
-            pidfile = optarg;
-            break;
-        case 'l':
-            logfile = optarg;
-            break;
-        case 'L':
-            be_log_level = be_log_parse_level(optarg);
-            if (be_log_level < 0) {
-                fprintf(stderr, "pv-netback: bad log level '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
+        e = be_opt(&o, opt, optarg, "pv-netback");
+        if (e < 0)
             return 2;
+        if (e)
+            continue;
+        if (opt == 'n') {
+            netns = optarg;
+        } else if (opt == 'B') {
+            nd.create_bridges = true;
+        } else {
+            usage(opt == 'h' ? stdout : stderr);
+            return opt == 'h' ? 0 : 2;
         }
     }
-    be_log_init("pv-netback", 2);
-    if (logfile && be_log_to_file("pv-netback", logfile) < 0)
+    nd.run_dir = o.run_dir;
+    if (be_start_log("pv-netback", &o) < 0)
         return 1;
     if (netns && (e = enter_netns(netns)) < 0) {
         be_err("network namespace %s: %s", netns, strerror(-e));
         return 1;
     }
-    if (nd.run_dir && !getenv("XENSTORED_PATH"))
-        setenv("PVISOR_RUN_DIR", nd.run_dir, 1);
-    if (daemon && (e = be_daemonize()) < 0) {
-        be_err("daemonizing: %s", strerror(-e));
+    if ((sfd = be_start_daemon(&o)) < 0)
         return 1;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGHUP);
-    sigprocmask(SIG_BLOCK, &sigs, NULL);
 
     if (access("/dev/net/tun", R_OK | W_OK) < 0)
         be_warn("/dev/net/tun: %s: every vif will fail", strerror(errno));
@@ -220,21 +179,18 @@ int main(int argc, char **argv)
         goto out;
     }
     nd.ep = epoll_create1(EPOLL_CLOEXEC);
-    sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (nd.ep < 0 || sfd < 0 || ep_add(nd.ep, xs_fileno(nd.xs), &src_xs) ||
+    if (nd.ep < 0 || ep_add(nd.ep, xs_fileno(nd.xs), &src_xs) ||
         ep_add(nd.ep, pvevtchn_fd(nd.evh), &src_evtchn) ||
         ep_add(nd.ep, sfd, &src_signal)) {
         be_err("epoll: %s", strerror(errno));
         goto out;
     }
-    if (!xs_mkdir(nd.xs, XBT_NULL, "/local/domain/0/backend/vif") ||
-        !xs_watch(nd.xs, "/local/domain/0/backend/vif", "vif") ||
-        !xs_watch(nd.xs, "@releaseDomain", "release")) {
+    if (!be_xs_watch_root(nd.xs, "/local/domain/0/backend/vif", "vif")) {
         be_err("watching /local/domain/0/backend/vif: %s", strerror(errno));
         goto out;
     }
-    if (pidfile && (e = be_write_pidfile(pidfile))) {
-        be_err("%s: %s", pidfile, strerror(-e));
+    if (o.pidfile && (e = be_write_pidfile(o.pidfile))) {
+        be_err("%s: %s", o.pidfile, strerror(-e));
         goto out;
     }
     be_info("serving /local/domain/0/backend/vif%s%s",
@@ -254,7 +210,7 @@ out:
     pvgnttab_close(nd.gnt);
     pvevtchn_close(nd.evh);
     xs_close(nd.xs);
-    if (pidfile && rc == 0)
-        unlink(pidfile);
+    if (o.pidfile && rc == 0)
+        unlink(o.pidfile);
     return rc;
 }

@@ -352,8 +352,7 @@ int main(int argc, char **argv)
         struct pollfd p[3] = { { sfd, POLLIN, 0 },
                                { xs_fileno(xs), POLLIN, 0 },
                                { pvevtchn_fd(xce), POLLIN, 0 } };
-        char **w;
-        bool any = false;
+        bool released = false;
 
         if (poll(p, 3, -1) < 0 && errno != EINTR) {
             be_err("poll: %s", strerror(errno));
@@ -365,11 +364,7 @@ int main(int argc, char **argv)
         }
         if (p[2].revents)
             kicked();
-        while ((w = xs_check_watch(xs))) {
-            free(w);
-            any = true;
-        }
-        if (any)
+        if (be_xs_watches_fired(xs, &released))
             rescan();
     }
     for (int i = 0; i < MAX_DEVS; i++) {
