@@ -554,3 +554,24 @@ const struct cfg_entry *cfg_lookup(const struct cfg *c, const char *key)
             return &c->entries[i];
     return NULL;
 }
+
+const struct cfg_entry *cfg_get_list(const struct cfg *c, const char *key,
+                                     size_t max, const char *example, char *err,
+                                     size_t errlen, int *rc)
+{
+    const struct cfg_entry *e = cfg_lookup(c, key);
+
+    *rc = 0;
+    if (!e)
+        return NULL;
+    *rc = -EINVAL;
+    if (e->val.type != CFG_LIST)
+        snprintf(err, errlen, "%s:%d: %s: must be a list, e.g. %s", e->file,
+                 e->line, key, example);
+    else if (e->val.nr_items > max)
+        snprintf(err, errlen, "%s:%d: %s: more than %zu %ss", e->file, e->line,
+                 key, max, key);
+    else
+        *rc = 0;
+    return *rc ? NULL : e;
+}

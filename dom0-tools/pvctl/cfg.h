@@ -97,6 +97,16 @@ int cfg_apply_override(struct cfg *c, const char *kv, int index, char *err,
 const struct cfg_entry *cfg_lookup(const struct cfg *c, const char *key);
 
 /*
+ * The list KEY (disk = [...], vif = [...]) with at most max items: NULL
+ * and *rc = 0 when c has none; NULL and *rc = -EINVAL with err set
+ * ("FILE:LINE: KEY: must be a list, e.g. EXAMPLE", "... more than MAX
+ * KEYs") when it is not such a list.
+ */
+const struct cfg_entry *cfg_get_list(const struct cfg *c, const char *key,
+                                     size_t max, const char *example, char *err,
+                                     size_t errlen, int *rc);
+
+/*
  * Interprets c as a domain configuration into *d (free with
  * cfg_domain_free, also after failure). Checks every known key, applies
  * defaults, warns about unknown keys (appended to c->warnings). Returns 0

@@ -188,20 +188,15 @@ void disk_list_free(struct disk_list *l)
 int disk_list_from_cfg(const struct cfg *c, struct disk_list *out, char *err,
                        size_t errlen)
 {
-    const struct cfg_entry *e = cfg_lookup(c, "disk");
     char why[256];
+    int rc0;
+    const struct cfg_entry *e =
+        cfg_get_list(c, "disk", DISK_MAX, "[ 'vdev=xvda, target=disk.img' ]",
+                     err, errlen, &rc0);
 
     out->nr = 0;
     if (!e)
-        return 0;
-    if (e->val.type != CFG_LIST)
-        return pvctl_spec_fail(err, errlen,
-                               "%s:%d: disk: must be a list, e.g. "
-                               "[ 'vdev=xvda, target=disk.img' ]",
-                               e->file, e->line);
-    if (e->val.nr_items > DISK_MAX)
-        return pvctl_spec_fail(err, errlen, "%s:%d: disk: more than %d disks",
-                               e->file, e->line, DISK_MAX);
+        return rc0;
     for (size_t i = 0; i < e->val.nr_items; i++) {
         struct disk_spec *d = &out->d[out->nr];
         int rc = disk_parse_spec(e->val.items[i], d, why, sizeof(why));

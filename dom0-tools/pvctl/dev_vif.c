@@ -151,20 +151,15 @@ int vif_parse_spec(const char *spec, struct vif_spec *o, char *err,
 int vif_list_from_cfg(const struct cfg *c, struct vif_list *out, char *err,
                       size_t errlen)
 {
-    const struct cfg_entry *e = cfg_lookup(c, "vif");
     char why[256];
+    int rc0;
+    const struct cfg_entry *e = cfg_get_list(
+        c, "vif", VIF_MAX, "[ 'mac=00:16:3e:00:00:02, bridge=pvbr0' ]", err,
+        errlen, &rc0);
 
     out->nr = 0;
     if (!e)
-        return 0;
-    if (e->val.type != CFG_LIST)
-        return pvctl_spec_fail(err, errlen,
-                               "%s:%d: vif: must be a list, e.g. "
-                               "[ 'mac=00:16:3e:00:00:02, bridge=pvbr0' ]",
-                               e->file, e->line);
-    if (e->val.nr_items > VIF_MAX)
-        return pvctl_spec_fail(err, errlen, "%s:%d: vif: more than %d vifs",
-                               e->file, e->line, VIF_MAX);
+        return rc0;
     for (size_t i = 0; i < e->val.nr_items; i++) {
         struct vif_spec *v = &out->v[out->nr];
         int rc = vif_parse_spec(e->val.items[i], v, why, sizeof(why));

@@ -380,11 +380,42 @@ static void test_lookup_lists(void)
     cfg_free(&c);
 }
 
+/* cfg_get_list: absent, not a list, too long, fine. */
+static void test_get_list(void)
+{
+    char err[CFG_ERR_MAX] = "";
+    struct cfg c;
+    int rc = 1;
+
+    cfg_init(&c);
+    CU_ASSERT_EQUAL_FATAL(cfg_parse_text(&c, "x.cfg", 1,
+                                         "disk = 'xvda'\nvif = [ 'a', 'b' ]\n",
+                                         true, err, sizeof(err)),
+                          0);
+    CU_ASSERT_PTR_NULL(
+        cfg_get_list(&c, "pci", 4, "[ ]", err, sizeof(err), &rc));
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NULL(
+        cfg_get_list(&c, "disk", 4, "[ 'vdev=xvda' ]", err, sizeof(err), &rc));
+    CU_ASSERT_EQUAL(rc, -EINVAL);
+    CU_ASSERT_STRING_EQUAL(err, "x.cfg:1: disk: must be a list, e.g. "
+                                "[ 'vdev=xvda' ]");
+    CU_ASSERT_PTR_NULL(
+        cfg_get_list(&c, "vif", 1, "[ ]", err, sizeof(err), &rc));
+    CU_ASSERT_EQUAL(rc, -EINVAL);
+    CU_ASSERT_STRING_EQUAL(err, "x.cfg:2: vif: more than 1 vifs");
+    CU_ASSERT_PTR_NOT_NULL(
+        cfg_get_list(&c, "vif", 2, "[ ]", err, sizeof(err), &rc));
+    CU_ASSERT_EQUAL(rc, 0);
+    cfg_free(&c);
+}
+
 static const struct unit_test tests[] = {
     { "good configs", test_good },
     { "every error kind", test_bad },
     { "files and relative kernel", test_files },
     { "generic lists and lookup", test_lookup_lists },
+    { "device lists", test_get_list },
     { NULL, NULL },
 };
 
