@@ -3,6 +3,8 @@
 
 # The libxenstore shim first: pvctl links it.
 include dom0-tools/libxenstore/module.mk
+# What every daemon links (its sandbox).
+include dom0-tools/libpvdaemon/module.mk
 
 PVCTRL_INC := -Idom0-tools/libpvctrl/include -Idom0-tools/libpvctrl
 PVGUEST_INC := -Idom0-tools/libpvguest/include -Idom0-tools/libpvguest

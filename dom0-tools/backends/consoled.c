@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "be_common.h"
+#include "pvd_sandbox.h"
 #include "cons_daemon.h"
 
 #define TICK_MS          1000 /* domain deaths, console_io */
@@ -525,6 +526,8 @@ int main(int argc, char **argv)
     if (pidfile && (e = be_write_pidfile(pidfile)))
         be_warn("pidfile %s: %s", pidfile, strerror(-e));
     be_info("listening on %s, logs in %s", sock, d.cons_dir);
+    if (be_sandbox(&pvd_sandbox_consoled) < 0)
+        goto out;
     be_daemon_ready();
     cons_pvisor(&d);
     run(&d, lfd, sfd);

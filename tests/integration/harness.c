@@ -554,6 +554,37 @@ static void check_sanitizer_reports(void)
     closedir(d);
 }
 
+/*
+ * Fails the test for every system call a daemon's sandbox refused: the
+ * daemon logged it and died, which a test may not otherwise notice (a
+ * backend killed at exit, say).
+ */
+static void check_sandbox_reports(void)
+{
+    static const char mark[] = "sandbox: forbidden system call";
+    DIR *d = opendir(hx.dir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        char path[PATH_MAX + 300], line[512];
+        FILE *f;
+
+        if (len < 5 || strcmp(e->d_name + len - 4, ".log"))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", hx.dir, e->d_name);
+        f = fopen(path, "r");
+        while (f && fgets(line, sizeof(line), f))
+            if (strstr(line, mark))
+                HX_CHECK(false, "%s: %s", e->d_name, line);
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+}
+
 void hx_test_teardown(void)
 {
     char why[1024];
@@ -567,6 +598,7 @@ void hx_test_teardown(void)
         host_stop();
     if (hx.dir[0]) {
         check_sanitizer_reports();
+        check_sandbox_reports();
         nftw(hx.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     }
     hx.dir[0] = '\0';
