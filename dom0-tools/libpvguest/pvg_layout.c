@@ -117,7 +117,8 @@ int pvg_layout_plan(const struct pvg_image *img, uint64_t mem_size,
                                  10),
             (unsigned long long)(lay->nr_p2m_frames * 4), PVG_STACK_SIZE >> 10,
             (unsigned long long)(lay->nr_pt_frames * 4));
-    lay->hypercall_page_gpa = img->hypercall_page - vb;
+    lay->hypercall_page_gpa = img->has_hypercall_page ? img->hypercall_page - vb
+                                                      : PV_NO_HYPERCALL_PAGE;
     lay->entry_va = img->entry;
     lay->stack_va = vb + lay->stack_gpa + PVG_STACK_SIZE;
     lay->start_info_va = vb + lay->start_info_gpa;

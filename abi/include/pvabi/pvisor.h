@@ -17,7 +17,10 @@
 #define PV_PORT_NOTIFY    0xec /* fast notify: eax = event channel port */
 
 #define PV_HYPERCALL_STUB_SIZE 32
-#define PV_HYPERCALL_MAX       128 /* stubs in one 4 KiB page */
+/* DomainSetup's hypercall_page_gpa for a kernel without a hypercall page
+ * (it makes hypercalls with `syscall`, as Xen's 64-bit PV ABI allows). */
+#define PV_NO_HYPERCALL_PAGE 0xffffffffffffffffULL
+#define PV_HYPERCALL_MAX     128 /* stubs in one 4 KiB page */
 
 /*
  * Extension hypercalls (numbers Xen leaves unused).
