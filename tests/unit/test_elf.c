@@ -496,19 +496,20 @@ static void check_layout(uint64_t vb, uint64_t mem)
     for (size_t i = 0x2100; i < 0x5000; i++)
         bad += ram[i] != 0;
     CU_ASSERT_EQUAL(bad, 0);
-    /* Order: image, start_info, console, store, shared_info, p2m, stack,
-     * page tables last. */
+    /* Order: image, start_info, console, store, p2m, stack, page tables;
+     * shared_info is the last page, outside the guest's nr_pages. */
     CU_ASSERT_EQUAL(lay.start_info_gpa, 0x5000);
     CU_ASSERT_EQUAL(lay.console_gpa, 0x6000);
     CU_ASSERT_EQUAL(lay.store_gpa, 0x7000);
-    CU_ASSERT_EQUAL(lay.shared_info_gpa, 0x8000);
-    CU_ASSERT_EQUAL(lay.p2m_gpa, 0x9000);
-    CU_ASSERT_EQUAL(lay.nr_p2m_frames, (mem / 4096 * 8 + 4095) / 4096);
+    CU_ASSERT_EQUAL(lay.p2m_gpa, 0x8000);
+    CU_ASSERT_EQUAL(lay.shared_info_gpa, mem - 4096);
+    CU_ASSERT_EQUAL(lay.nr_pages, mem / 4096 - 1);
+    CU_ASSERT_EQUAL(lay.nr_p2m_frames, ((mem / 4096 - 1) * 8 + 4095) / 4096);
     CU_ASSERT_EQUAL(lay.stack_gpa, lay.p2m_gpa + lay.nr_p2m_frames * 4096);
     CU_ASSERT_EQUAL(lay.pt_base_gpa, lay.stack_gpa + PVG_STACK_SIZE);
     CU_ASSERT_EQUAL(lay.first_free_gpa,
                     lay.pt_base_gpa + lay.nr_pt_frames * 4096);
-    CU_ASSERT(lay.first_free_gpa <= mem);
+    CU_ASSERT(lay.first_free_gpa <= mem - 4096);
     CU_ASSERT_EQUAL(lay.stack_va, vb + lay.pt_base_gpa);
     CU_ASSERT_EQUAL(lay.start_info_va, vb + 0x5000);
     CU_ASSERT_EQUAL(lay.hypercall_page_gpa, 0x1000);
@@ -517,8 +518,8 @@ static void check_layout(uint64_t vb, uint64_t mem)
     /* start_info. */
     memcpy(&si, ram + lay.start_info_gpa, sizeof(si));
     CU_ASSERT_STRING_EQUAL(si.magic, "xen-3.0-x86_64");
-    CU_ASSERT_EQUAL(si.nr_pages, mem / 4096);
-    CU_ASSERT_EQUAL(si.shared_info, 0x8000);
+    CU_ASSERT_EQUAL(si.nr_pages, mem / 4096 - 1);
+    CU_ASSERT_EQUAL(si.shared_info, mem - 4096);
     CU_ASSERT_EQUAL(si.flags, 0);
     CU_ASSERT_EQUAL(si.store_mfn, 7);
     CU_ASSERT_EQUAL(si.store_evtchn, 0);
@@ -526,13 +527,15 @@ static void check_layout(uint64_t vb, uint64_t mem)
     CU_ASSERT_EQUAL(si.console.domU.evtchn, 0);
     CU_ASSERT_EQUAL(si.pt_base, vb + lay.pt_base_gpa);
     CU_ASSERT_EQUAL(si.nr_pt_frames, lay.nr_pt_frames);
-    CU_ASSERT_EQUAL(si.mfn_list, vb + 0x9000);
-    CU_ASSERT_EQUAL(si.first_p2m_pfn, 9);
+    CU_ASSERT_EQUAL(si.mfn_list, vb + 0x8000);
+    CU_ASSERT_EQUAL(si.first_p2m_pfn, 8);
     CU_ASSERT_EQUAL(si.nr_p2m_frames, lay.nr_p2m_frames);
     CU_ASSERT_EQUAL(strlen((const char *)si.cmd_line), 1023);
     CU_ASSERT_EQUAL(si.mod_start, 0);
     /* Rings, shared_info and the stack are zeroed. */
-    for (uint64_t a = lay.console_gpa; a < lay.shared_info_gpa + 4096; a++)
+    for (uint64_t a = lay.console_gpa; a < lay.p2m_gpa; a++)
+        bad += ram[a] != 0;
+    for (uint64_t a = lay.shared_info_gpa; a < mem; a++)
         bad += ram[a] != 0;
     for (uint64_t a = lay.stack_gpa; a < lay.pt_base_gpa; a++)
         bad += ram[a] != 0;
@@ -541,7 +544,7 @@ static void check_layout(uint64_t vb, uint64_t mem)
     for (uint64_t pfn = 0; pfn < mem / 4096; pfn++) {
         uint64_t v;
         memcpy(&v, ram + lay.p2m_gpa + pfn * 8, 8);
-        bad += v != pfn;
+        bad += pfn < lay.nr_pages && v != pfn;
         if (walk(ram, mem, lay.pt_base_gpa, vb + pfn * 4096 + 0x123, &gpa) ||
             gpa != pfn * 4096 + 0x123)
             bad++;
