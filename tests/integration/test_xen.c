@@ -50,11 +50,12 @@ static const char *grub_up(const char *name, const char *disk,
     const char *cfg, *log;
     struct hx_run r;
 
-    cfg = hx_write_file(hx_fmt("%s.cfg", name),
-                        hx_fmt("name = \"%s\"\nmemory = 64\nkernel = \"%s\"\n%s"
-                               "on_crash = \"preserve\"\n",
-                               name, GRUB_IMAGE,
-                               disk ? hx_fmt("disk = [ '%s' ]\n", disk) : ""));
+    cfg = hx_write_file(
+        hx_fmt("%s.cfg", name),
+        hx_fmt("name = \"%s\"\nmemory = 64\nkernel = \"%s\"\n%s"
+               "on_crash = \"preserve\"\non_poweroff = \"preserve\"\n",
+               name, GRUB_IMAGE,
+               disk ? hx_fmt("disk = [ '%s' ]\n", disk) : ""));
     HX_REQUIRE(cfg != NULL, "write %s.cfg", name);
     HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "create", cfg, NULL) == 0, "run");
     HX_REQUIRE_OK(&r, "pvctl create (GRUB)");
@@ -164,10 +165,62 @@ static void test_grub_runs_cfg(void)
              "GRUB says it reads the disk's grub.cfg; console:\n%s", log);
 }
 
+/* Polls NAME's console log until `needle` follows `marker` in it. */
+static bool wait_after(const char *name, const char *marker, const char *needle,
+                       unsigned timeout_ms)
+{
+    unsigned long long end = hxe_now_ms() + timeout_ms;
+
+    for (;;) {
+        const char *log = hxe_console_log(name);
+        const char *m = strstr(log, marker);
+
+        if (m && strstr(m, needle))
+            return true;
+        if (hxe_now_ms() >= end)
+            return false;
+        hx_sleep_ms(100);
+    }
+}
+
+/*
+ * 4. GRUB's `reboot` restarts the domain in place (on_reboot = "restart"):
+ * GRUB comes back, its block frontend connects again (it goes straight
+ * to Initialised) and reads the disk; `halt` then powers it off.
+ */
+static void test_grub_reboot_halt(void)
+{
+    const char *img = ext2_image("rbdisk", NULL);
+    struct hx_dominfo w;
+    const char *out;
+
+    grub_up("it-grub-rb",
+            hx_fmt("format=raw, vdev=xvda, access=rw, target=%s", img),
+            "grub> ");
+    out = grub_type("it-grub-rb", "reboot", "[pvisor] domain restarted");
+    HX_REQUIRE(strstr(out, "[pvisor] domain restarted") != NULL,
+               "GRUB's reboot restarts the domain; console:\n%s", out);
+    HX_REQUIRE(wait_after("it-grub-rb", "[pvisor] domain restarted", "grub> ",
+                          BOOT_MS),
+               "GRUB reaches its prompt again after the restart; "
+               "console:\n%s",
+               hxe_console_log("it-grub-rb"));
+    HX_CHECK(hx_dominfo("it-grub-rb").restarts == 1, "one restart: %s",
+             hx_dominfo("it-grub-rb").text);
+    out = grub_type("it-grub-rb", "ls (xen/xvda)/", "pvisor-note.txt");
+    HX_CHECK(strstr(out, "pvisor-note.txt") != NULL,
+             "the disk works again after the restart; console:\n%s", out);
+    (void)grub_type("it-grub-rb", "halt", "shut down");
+    w = hx_wait("it-grub-rb", 30);
+    HX_CHECK(!strcmp(w.state, "shutdown") && !strcmp(w.reason, "poweroff"),
+             "GRUB's halt powers the domain off: '%s'", w.text);
+}
+
 static const struct integ_test tests[] = {
     { "grub_prompt", test_grub_prompt },
     { "grub_ls_disk", test_grub_ls_disk },
     { "grub_runs_cfg", test_grub_runs_cfg },
+    { "grub_reboot_halt", test_grub_reboot_halt },
     { NULL, NULL },
 };
 
