@@ -870,7 +870,7 @@ static void test_grub_image(void)
     free(buf);
 }
 
-enum { F_U32, F_U64 };
+enum { F_U32 = -4, F_U64 = -8 }; /* widths; positive: byte counts */
 
 /* One field of GRUB's image set to a hostile value, and the error. */
 static const struct {
