@@ -648,6 +648,35 @@ static void test_no_hypercall_page(void)
     free(t.buf);
 }
 
+/* VIRT_BASE 0 with an image linked at 2 MiB: RAM below it stays free. */
+static void test_low_link_address(void)
+{
+    char err[PVG_ERR_MAX];
+    struct pvg_layout lay;
+    struct pvg_image img;
+    uint64_t zero = 0;
+    uint8_t *ram;
+    struct img t;
+
+    make_image(&t, 0x200000, N_ALL);
+    /* VIRT_BASE follows the GNU note and three string notes. */
+    memcpy(t.buf + NOTE_OFF + 20 + 3 * 24 + 16, &zero, 8);
+    CU_ASSERT_EQUAL_FATAL(parse(&t, &img, err), 0);
+    CU_ASSERT_EQUAL(img.virt_base, 0);
+    CU_ASSERT_EQUAL(img.image_start, 0x200000);
+    ram = calloc(1, 8 * MiB);
+    CU_ASSERT_FATAL(ram != NULL);
+    CU_ASSERT_EQUAL_FATAL(
+        pvg_build(&img, ram, 8 * MiB, NULL, &lay, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(lay.image_start_gpa, 0x200000);
+    CU_ASSERT_EQUAL(lay.start_info_gpa, 0x205000);
+    CU_ASSERT_EQUAL(lay.entry_va, 0x200010);
+    CU_ASSERT_EQUAL(lay.hypercall_page_gpa, 0x201000);
+    CU_ASSERT(memcmp(ram + 0x200000, t.buf + 0x1000, 0x2000) == 0);
+    free(ram);
+    free(t.buf);
+}
+
 /* Every note type Xen defines is known by name; values are checked. */
 static void test_note_kinds(void)
 {
@@ -1079,6 +1108,7 @@ static const struct unit_test tests[] = {
     { "page-table counts and limits", test_plan_page_tables },
     { "load from a file", test_load_file },
     { "no hypercall page", test_no_hypercall_page },
+    { "VIRT_BASE 0, linked at 2 MiB", test_low_link_address },
     { "every Xen note named", test_note_kinds },
     { "note values checked", test_note_values },
     { "PADDR_OFFSET against p_paddr", test_paddr_offset },
