@@ -1067,17 +1067,19 @@ static void fuzz_image(uint8_t *buf, size_t size, const uint64_t *areas,
 static void test_fuzz(void)
 {
     struct img t;
-    size_t size;
-    uint8_t *buf;
-    unsigned idx;
 
     make_image(&t, VB, N_ALL);
-    {
-        uint64_t areas[] = { 0, 0x40 + 3 * 56, NOTE_OFF, t.note->p_filesz };
-        fuzz_image(t.buf, t.size, areas, 2, 20000, 1 * MiB);
-    }
+    uint64_t areas[] = { 0, 0x40 + 3 * 56, NOTE_OFF, t.note->p_filesz };
+    fuzz_image(t.buf, t.size, areas, 2, 20000, 1 * MiB);
     free(t.buf);
-    buf = grub_image(&size, "elf: fuzzing GRUB's image");
+}
+
+static void test_fuzz_grub(void)
+{
+    size_t size;
+    uint8_t *buf = grub_image(&size, "elf: fuzzing GRUB's image");
+    unsigned idx;
+
     if (!buf)
         return;
     Elf64_Phdr *ph = note_phdr(buf, &idx);
@@ -1116,6 +1118,7 @@ static const struct unit_test tests[] = {
     { "Debian's GRUB Xen image", test_grub_image },
     { "GRUB image with hostile fields", test_grub_mutated },
     { "fuzz: mutated images", test_fuzz },
+    { "fuzz: mutated GRUB images", test_fuzz_grub },
     { NULL, NULL },
 };
 
