@@ -7,11 +7,11 @@
 #include "unit.h"
 
 static const struct unit_suite *const suites[] = {
-    &unit_suite_abi,    &unit_suite_blkback,      &unit_suite_cfg,
-    &unit_suite_elf,    &unit_suite_guestmem,     &unit_suite_hypercall,
-    &unit_suite_evtchn, &unit_suite_gnttab,       &unit_suite_insn,
-    &unit_suite_mgmt,   &unit_suite_netback,      &unit_suite_console,
-    &unit_suite_store,  &unit_suite_store_client,
+    &unit_suite_abi,       &unit_suite_blkback, &unit_suite_cfg,
+    &unit_suite_elf,       &unit_suite_elf_xen, &unit_suite_guestmem,
+    &unit_suite_hypercall, &unit_suite_evtchn,  &unit_suite_gnttab,
+    &unit_suite_insn,      &unit_suite_mgmt,    &unit_suite_netback,
+    &unit_suite_console,   &unit_suite_store,   &unit_suite_store_client,
 };
 
 unsigned unit_skipped;

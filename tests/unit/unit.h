@@ -28,6 +28,7 @@ extern const struct unit_suite unit_suite_abi;
 extern const struct unit_suite unit_suite_blkback;
 extern const struct unit_suite unit_suite_cfg;
 extern const struct unit_suite unit_suite_elf;
+extern const struct unit_suite unit_suite_elf_xen;
 extern const struct unit_suite unit_suite_guestmem;
 extern const struct unit_suite unit_suite_hypercall;
 extern const struct unit_suite unit_suite_evtchn;
