@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pvabi/elfnote.h>
 #include <pvabi/pvisor.h>
@@ -280,6 +281,28 @@ static void test_grub_image(void)
     free(buf);
 }
 
+/* The 32-bit PV and the PVH images of the same package: refused, named. */
+static void test_grub_32bit(void)
+{
+    static const char *const paths[] = {
+        "/usr/lib/grub-xen/grub-i386-xen.bin",
+        "/usr/lib/grub-xen/grub-i386-xen_pvh.bin",
+    };
+    char err[PVG_ERR_MAX];
+    struct pvg_image img;
+
+    for (size_t i = 0; i < 2; i++) {
+        if (access(paths[i], R_OK) != 0) {
+            unit_skip("elf: GRUB's 32-bit images",
+                      "grub-xen-host's 32-bit images are not installed");
+            return;
+        }
+        CU_ASSERT_EQUAL(pvg_image_load(paths[i], &img, err, sizeof(err)),
+                        -ENOEXEC);
+        CU_ASSERT(strstr(err, ": ELF class 1, expected ELFCLASS64") != NULL);
+    }
+}
+
 enum { F_U32 = -4, F_U64 = -8 }; /* widths; positive: byte counts */
 
 /* One field of GRUB's image set to a hostile value, and the error. */
@@ -488,6 +511,7 @@ static const struct unit_test tests[] = {
     { "legacy __xen_guest section", test_xen_guest_section },
     { "Debian's GRUB Xen image", test_grub_image },
     { "GRUB image with hostile fields", test_grub_mutated },
+    { "GRUB's 32-bit images refused", test_grub_32bit },
     { "fuzz: mutated images", test_fuzz },
     { "fuzz: mutated GRUB images", test_fuzz_grub },
     { NULL, NULL },
