@@ -282,12 +282,12 @@ int hv_kvm_get_cr2(struct hv_vcpu *v, uint64_t *cr2);
 uint64_t hv_kvm_guest_tsc(struct hv_vcpu *v);
 /*
  * A syscall hypercall arrived: the vCPU executed `syscall` (rax = nr) and
- * pvisor's CPL0 stub exited to port PV_PORT_SYSCALL. Returns the vCPU to
- * CPL3 after the `syscall` and dispatches nr; crashes the domain if the
- * exit did not come from the stub.
+ * pvisor's LSTAR stub exited to port PV_PORT_SYSCALL. Returns the vCPU to
+ * CPL3 after the `syscall` (rip = rcx) and dispatches nr; crashes the
+ * domain if the exit did not come from the stub.
  */
 void hv_kvm_syscall_hypercall(struct hv_vcpu *v, uint32_t nr);
-/* True while v (registers fetched) is stopped inside the CPL0 stub. */
+/* True while v (registers fetched) is stopped inside the syscall stub. */
 bool hv_kvm_in_syscall_stub(const struct hv_vcpu *v);
 extern int hv_kvm_fd;
 extern bool hv_kvm_sync_regs;    /* registers travel in kvm_run */

@@ -72,7 +72,7 @@ static int deliver_upcall(struct hv_vcpu *v)
     if (rc)
         return rc;
     if (hv_kvm_in_syscall_stub(v))
-        return 0; /* at CPL0, one `out` from returning to CPL3: later */
+        return 0; /* one `out` from the syscall's exit: deliver after it */
     rsp = v->regs.rsp & ~15ULL;
     frame[0] = v->regs.rcx;
     frame[1] = v->regs.r11;

@@ -171,8 +171,8 @@ static void priv_write(void)
         }
         table = (uint64_t *)(GK_VIRT_BASE + (table[idx] & 0xffffffffff000ULL));
     }
-    /* guest-physical of pvisor's area (1 << 38) + IDT page (23) */
-    *pte = ((1ULL << 38) + 23 * 4096) | 7;
+    /* guest-physical of pvisor's area (1 << 38) + IDT page (24) */
+    *pte = ((1ULL << 38) + 24 * 4096) | 7;
     struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_LOCAL };
     HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
     gk_printf("fuzz: mapped pvisor's IDT at 0x%lx, writing to it\n",
