@@ -156,14 +156,20 @@ echo "$prog: running (about a minute and a half; pvisor log in $RUN)..." >&2
 # ---- 1. null hypercall vs raw KVM exit, interleaved rounds ----
 : >"$RUN/hc.txt"
 : >"$RUN/raw.txt"
+: >"$RUN/sc.txt"
 for r in $(seq "$ROUNDS"); do
     "$BB/rawexit" "$HC_N" 2 >>"$RUN/raw.txt" || die "rawexit failed"
     guest "mode=hypercall n=$HC_N reps=2" "pvbench-hc-$r" | grep '^bench:' \
         >>"$RUN/hc.txt"
+    # The same hypercall through Xen's inline `syscall` transport.
+    guest "mode=syscall n=$HC_N reps=2" "pvbench-sc-$r" | grep '^bench:' \
+        >>"$RUN/sc.txt"
 done
 hc_ns=$(min_of total_ns <"$RUN/hc.txt")
 raw_ns=$(min_of total_ns <"$RUN/raw.txt")
+sc_ns=$(min_of total_ns <"$RUN/sc.txt")
 [ -n "$hc_ns" ] || die "no hypercall result from the guest"
+[ -n "$sc_ns" ] || die "no syscall hypercall result from the guest"
 [ -n "$raw_ns" ] || die "no rawexit result"
 
 # ---- 2. compute kernel: guest vs native, interleaved rounds ----
@@ -286,7 +292,7 @@ for m in kvm_pvm kvm_intel kvm_amd; do
 done
 
 stamp=$(date -u '+%Y-%m-%d %H:%M UTC')
-awk -v hc="$hc_ns" -v raw="$raw_ns" -v n="$HC_N" \
+awk -v hc="$hc_ns" -v raw="$raw_ns" -v sc="$sc_ns" -v n="$HC_N" \
     -v cg="$cg_ns" -v cn="$cn_ns" -v cr="$CROUNDS" \
     -v fl="$fl_ns" -v api="$api_ns" -v bld="$build_ns" -v flr="$FL_RUNS" \
     -v av0="$av0" -v av1="$av1" -v tk="$touched" \
@@ -308,6 +314,10 @@ BEGIN {
     row("null hypercall (xen_version)", sprintf("%.2f us/call", hcu / 1000),
         sprintf("raw KVM exit %.2f us", rawu / 1000),
         sprintf("%.3fx", q), "<= 1.10x", pf(q <= 1.10))
+    scu = sc / n
+    row("  via syscall (no hypercall page)", sprintf("%.2f us/call", scu / 1000),
+        sprintf("hypercall page %.2f us", hcu / 1000),
+        sprintf("%.3fx", scu / hcu), "-", "info")
     s = cn / cg
     row(sprintf("compute kernel (%dM rounds)", cr / 1e6),
         sprintf("guest %.1f ms", cg / 1e6),

@@ -53,6 +53,8 @@ extern const struct integ_suite integ_suite_skel;
 extern const struct integ_suite integ_suite_sandbox;
 extern const struct integ_hooks integ_hooks_net;
 extern const struct integ_hooks integ_hooks_block;
+extern const struct integ_suite integ_suite_xen;
+extern const struct integ_hooks integ_hooks_xen;
 
 /* Paths and per-test state. All paths are absolute. */
 struct hx_state {

@@ -8,16 +8,28 @@
 #include "harness.h"
 
 static const struct integ_suite *const suites[] = {
-    &integ_suite_cli,       &integ_suite_boot,    &integ_suite_crash,
-    &integ_suite_lifecycle, &integ_suite_errors,  &integ_suite_store,
-    &integ_suite_console,   &integ_suite_net,     &integ_suite_block,
-    &integ_suite_skel,      &integ_suite_sandbox,
+    /* One a line, so that adding a suite touches one line. */
+    /* clang-format off */
+    &integ_suite_cli,
+    &integ_suite_boot,
+    &integ_suite_crash,
+    &integ_suite_lifecycle,
+    &integ_suite_errors,
+    &integ_suite_store,
+    &integ_suite_console,
+    &integ_suite_net,
+    &integ_suite_block,
+    &integ_suite_skel,
+    &integ_suite_xen,
+    &integ_suite_sandbox,
+    /* clang-format on */
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
 
 static const struct integ_hooks *const hooks[] = {
     &integ_hooks_net,
     &integ_hooks_block,
+    &integ_hooks_xen,
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 

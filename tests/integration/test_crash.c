@@ -139,6 +139,49 @@ static void test_bad_ptr(void)
     hello_still_boots();
 }
 
+/* The fuzz guest (tests/guests) with cmdline `extra`; its console. */
+static const char *fuzz_guest(const char *name, const char *extra)
+{
+    const char *ov[] = {
+        hx_fmt("kernel=\"%s/guests/fuzz.elf\"", hx.build),
+        hx_fmt("cmdline=\"%s\"", extra),
+        "on_crash=\"preserve\"",
+        "on_poweroff=\"preserve\"",
+        NULL,
+    };
+    struct hx_run r;
+
+    HX_REQUIRE(hx_create(&r, "hello", name, ov) >= 0, "create fuzz: %s", r.err);
+    return hx_console(name, HX_GUEST_MS, NULL, NULL);
+}
+
+/* `out` to the syscall port from anywhere but pvisor's stub: a crash. */
+static void test_syscall_port(void)
+{
+    const char *out = fuzz_guest("it-sysport", "sysport=1");
+    struct hx_dominfo l;
+
+    HX_CHECK(!strstr(out, "ACCEPTED"), "the port refused: '%s'", out);
+    HX_CHECK(!strcmp(hx_wait("it-sysport", 10).state, "crashed"),
+             "the domain crashed: '%s'", out);
+    l = hx_dominfo("it-sysport");
+    HX_CHECK(strstr(l.text, "out to port 0xf0") &&
+                 strstr(l.text, "outside pvisor's syscall stub"),
+             "the report says why: '%s'", l.text);
+    hello_still_boots();
+}
+
+/* A jump into the stub is only a hypercall that returns to rcx. */
+static void test_syscall_stub_jump(void)
+{
+    const char *out = fuzz_guest("it-stubjump", "stubjump=1");
+
+    HX_CHECK(strstr(out, "xen_version = 0x40011") != NULL,
+             "the jump made a hypercall and came back: '%s'", out);
+    HX_CHECK(!strcmp(hx_wait("it-stubjump", 10).state, "shutdown"),
+             "the guest ended normally: '%s'", out);
+}
+
 static const struct integ_test tests[] = {
     { "bad_insn_hlt", test_bad_insn_hlt },
     { "bad_insn_cr3", test_bad_insn_cr3 },
@@ -147,6 +190,8 @@ static const struct integ_test tests[] = {
     { "bad_insn_invlpg", test_bad_insn_invlpg },
     { "bad_insn_guest_trap", test_bad_insn_guest_trap },
     { "bad_ptr", test_bad_ptr },
+    { "syscall_port", test_syscall_port },
+    { "syscall_stub_jump", test_syscall_stub_jump },
     { NULL, NULL },
 };
 
