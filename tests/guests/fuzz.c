@@ -7,9 +7,10 @@
  * arguments drawn from a mix of small integers, valid buffers, unmapped,
  * non-canonical and pvisor-area addresses. Calls that legitimately stop or
  * park this vCPU (sched_op shutdown/block/poll, iret, vcpu_op down) are
- * skipped so the run covers more; the page-table calls are included, so
- * the guest may wreck itself and crash: that is an accepted outcome. The
- * point is that pvisor and every other domain keep running.
+ * skipped so the run covers more; the page-table calls are included. The
+ * test requires a clean survival: every bad argument must get an error and
+ * none may end the domain, while pvisor and every other domain keep
+ * running.
  * mode=insn: copy random bytes into an executable page and jump there; the
  * domain is expected to crash with a report (or spin until destroyed).
  */

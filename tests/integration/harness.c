@@ -219,6 +219,11 @@ static bool drain(int fd, struct buf *b)
         }
         n = read(fd, b->p + b->len, b->cap - b->len - 1);
         if (n > 0) {
+            /* Callers see a C string: a NUL a guest wrote to its console
+             * must not hide what follows it. */
+            for (ssize_t i = 0; i < n; i++)
+                if (!b->p[b->len + (size_t)i])
+                    b->p[b->len + (size_t)i] = '?';
             b->len += (size_t)n;
             b->p[b->len] = '\0';
             continue;
@@ -707,10 +712,22 @@ struct hx_dominfo hx_wait(const char *dom, unsigned secs)
         return d;
     d.found = true;
     d.domid = (int)id;
+    /* "Domain N (NAME): still STATE after S s": a state of its own, so
+     * that no check for a final state can take it for one. */
+    if (!strcmp(d.state, "still")) {
+        snprintf(d.state, sizeof(d.state), "timeout");
+        return d;
+    }
     p = strchr(p, ':');
     if (p && sscanf(p, ": %*[a-z] (%15[a-z_], code %u)", d.reason, &code) == 2)
         d.code = (int)code;
     return d;
+}
+
+bool hx_poweroff(const struct hx_dominfo *d, int code)
+{
+    return d->found && !strcmp(d->state, "shutdown") &&
+           !strcmp(d->reason, "poweroff") && d->code == code;
 }
 
 bool hx_wait_state(const char *dom, const char *state, unsigned timeout_ms)

@@ -163,7 +163,8 @@ const char *hx_console(const char *dom, unsigned timeout_ms, hx_stop_fn stop,
 struct hx_dominfo {
     bool found;
     int domid;
-    char state[16];  /* running, blocked, paused, shutdown, ... */
+    char state[16];  /* running, blocked, paused, shutdown, ...; "timeout"
+                        from hx_wait() when the domain did not stop */
     char reason[16]; /* shutdown reason, "" unless shut down */
     int code;        /* shutdown code, -1 unless shut down */
     unsigned restarts;
@@ -175,9 +176,13 @@ struct hx_dominfo hx_dominfo(const char *dom);
 
 /*
  * pvctl wait -t SECS DOM, then parses "Domain N (NAME): STATE (REASON,
- * code C)". text holds stdout+stderr.
+ * code C)". text holds stdout+stderr. When the domain is still live after
+ * SECS, state is "timeout" (never a live or final state).
  */
 struct hx_dominfo hx_wait(const char *dom, unsigned secs);
+
+/* Whether d says exactly "shutdown (poweroff, code CODE)". */
+bool hx_poweroff(const struct hx_dominfo *d, int code);
 
 /* Polls hx_dominfo() until its state is `state` (or "gone"). */
 bool hx_wait_state(const char *dom, const char *state, unsigned timeout_ms);

@@ -96,8 +96,8 @@ static void test_hello_exit_code_extra(void)
     HX_CHECK(strstr(out, "cmdline 'exit=3'") != NULL,
              "the guest sees cmdline 'exit=3': '%s'", out);
     w = hx_wait("it-extra", 10);
-    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 3,
-             "want shutdown with code 3, got '%s'", w.text);
+    HX_CHECK(hx_poweroff(&w, 3), "want shutdown (poweroff, code 3), got '%s'",
+             w.text);
 }
 
 static void test_hello_create_console(void)
@@ -157,8 +157,7 @@ static void test_ticker_uptime(void)
              "ticks 100 ms apart: %.3f s for %u ticks", up[n - 1] - up[0], n);
     HX_CHECK(strstr(out, "ticker: done") != NULL, "ticker finishes: '%s'", out);
     w = hx_wait("it-ticker", 10);
-    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 0,
-             "ticker exits with code 0: '%s'", w.text);
+    HX_CHECK(hx_poweroff(&w, 0), "ticker exits with code 0: '%s'", w.text);
 }
 
 static void smp_with(unsigned vcpus)
@@ -179,8 +178,7 @@ static void smp_with(unsigned vcpus)
     HX_CHECK(strstr(out, hx_fmt("smp: all %u vCPUs participated", vcpus)),
              "smp reports all vCPUs: '%s'", out);
     w = hx_wait(name, 10);
-    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 0,
-             "smp exits with code 0: '%s'", w.text);
+    HX_CHECK(hx_poweroff(&w, 0), "smp exits with code 0: '%s'", w.text);
     w = hx_dominfo(name);
     HX_CHECK(strstr(w.text, hx_fmt("vcpus: %u\n", vcpus)) != NULL,
              "list -l shows %u vCPUs: '%s'", vcpus, w.text);
@@ -215,11 +213,9 @@ static void test_two_guests(void)
     n = ticker_lines(tick, up, 64);
     HX_CHECK(n >= 5, "ticker still ticks next to hello: %u lines", n);
     w = hx_wait("it-two-hello", 10);
-    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 0, "hello: '%s'",
-             w.text);
+    HX_CHECK(hx_poweroff(&w, 0), "hello: '%s'", w.text);
     w = hx_wait("it-two-tick", 10);
-    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 0, "ticker: '%s'",
-             w.text);
+    HX_CHECK(hx_poweroff(&w, 0), "ticker: '%s'", w.text);
 }
 
 static const struct integ_test tests[] = {
