@@ -28,6 +28,11 @@ static void **garbage;
 static size_t nr_garbage, cap_garbage;
 static unsigned failures_at_setup;
 
+/* Tests that passed but for a part skipped: "suite/test: why (facility)". */
+static char *partial[256];
+static unsigned nr_partial;
+static bool partial_this_test;
+
 static void *keep(void *p)
 {
     if (!p) {
@@ -81,6 +86,40 @@ void hx_sleep_ms(unsigned ms)
 
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
+}
+
+void hx_skip_part(const char *facility, const char *fmt, ...)
+{
+    CU_pTest t = CU_get_current_test();
+    CU_pSuite cs = CU_get_current_suite();
+    char why[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    printf("\n    (part skipped: %s; missing host facility: %s) ", why,
+           facility);
+    if (partial_this_test || nr_partial == sizeof(partial) / sizeof(*partial))
+        return;
+    if (asprintf(&partial[nr_partial], "%s/%s: %s (missing host facility: %s)",
+                 cs ? cs->pName : "?", t ? t->pName : "?", why, facility) < 0) {
+        partial[nr_partial] = NULL;
+        return;
+    }
+    nr_partial++;
+    partial_this_test = true;
+}
+
+unsigned hx_partial_skips(void)
+{
+    return nr_partial;
+}
+
+void hx_print_partial_skips(void)
+{
+    for (unsigned i = 0; i < nr_partial; i++)
+        printf("SKIPPED integration/%s\n", partial[i]);
 }
 
 void hx_check(bool ok, unsigned line, const char *file, const char *func,
@@ -467,6 +506,7 @@ void hx_test_setup(bool host)
 {
     hx.setup_error[0] = '\0';
     hx.host_up = false;
+    partial_this_test = false;
     failures_at_setup = CU_get_number_of_failures();
     snprintf(hx.dir, sizeof(hx.dir), "/tmp/pvisor-it.XXXXXX");
     if (!mkdtemp(hx.dir)) {
@@ -568,6 +608,7 @@ void hx_test_teardown(void)
                  "pvisor must survive every test: %s", why);
     if (CU_get_number_of_failures() != failures_at_setup && hx.host_up)
         hx_log_tail(25);
+
     if (hx.host_up)
         host_stop();
     if (hx.dir[0]) {
@@ -576,6 +617,10 @@ void hx_test_teardown(void)
     }
     hx.dir[0] = '\0';
     free_garbage();
+    /* A failed test counts as failed, whatever part of it was skipped. */
+    if (CU_get_number_of_failures() != failures_at_setup && partial_this_test)
+        free(partial[--nr_partial]);
+    partial_this_test = false;
 }
 
 const char *hx_guest_elf(const char *example)

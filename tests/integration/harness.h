@@ -28,13 +28,16 @@ struct integ_suite {
  * Optional hooks of a suite, matched by name (runner.c lists them). skip:
  * asked once before the suite's tests are registered: why they cannot run
  * on this machine, or NULL; they are then reported SKIPPED like tests
- * without KVM. setup: before each test's fixture (before pvhost starts); a
+ * without KVM. A skip is only for a missing host facility, which skip
+ * names in *facility (e.g. "/dev/net/tun"); a reason without one fails the
+ * suite's tests instead (a binary the build should have made or a daemon
+ * that did not start is a failure, never a skip). setup: before each test's fixture (before pvhost starts); a
  * reason it returns fails the test. teardown: after the fixture stopped
  * the host side, also when the test failed.
  */
 struct integ_hooks {
     const char *suite;
-    const char *(*skip)(void);
+    const char *(*skip)(const char **facility);
     const char *(*setup)(void);
     void (*teardown)(void);
 };
@@ -199,6 +202,20 @@ struct hx_count_arg {
 bool hx_stop_count(const char *out, void *arg);
 
 void hx_sleep_ms(unsigned ms);
+
+/*
+ * Records that part of the current test cannot run here for want of a host
+ * facility (e.g. "hugetlbfs mount"): unless the test fails, it counts as
+ * skipped, not passed, and is listed with its reason.
+ */
+void hx_skip_part(const char *facility, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Tests that passed but for a skipped part, so far. */
+unsigned hx_partial_skips(void);
+
+/* Prints a "SKIPPED integration/SUITE/TEST: ..." line for each of them. */
+void hx_print_partial_skips(void);
 
 /*
  * Records a check through CUnit with a formatted message that shows up in
