@@ -367,6 +367,12 @@ static void test_remap(void)
     test_guest("remap", "it-remap", NULL, "remap: 7/7 checks passed\n");
 }
 
+/* Hypercalls guest-kit rarely or never makes (tests/guests/hcalls.c). */
+static void test_hcalls(void)
+{
+    test_guest("hcalls", "it-hcalls", NULL, "hcalls: 43/43 checks passed\n");
+}
+
 /* Waits for an instruction-fuzz domain: it must have crashed. */
 static void fuzz_insn_end(const char *name, unsigned secs)
 {
@@ -546,6 +552,7 @@ static const struct integ_test tests[] = {
     { "gnttab_self_map", test_gnttab_self_map },
     { "xs_loop", test_xs_loop },
     { "remap", test_remap },
+    { "hcalls", test_hcalls },
     { "fuzz_hypercalls", test_fuzz_hypercalls },
     { "fuzz_insn", test_fuzz_insn },
     { "fuzz_privwrite", test_fuzz_privwrite },
