@@ -324,6 +324,12 @@ int main(int argc, char **argv)
     if (skipped)
         printf("\n*** SKIPPED %u integration tests: %s ***\n", skipped,
                skip_why);
+    if (nf && !skipped && !refused && !CU_get_registry()->uiNumberOfTests) {
+        printf("integration: no test matches the filters\n"
+               "integration: 0 passed, 1 failed, 0 skipped\n");
+        CU_cleanup_registry();
+        return 2;
+    }
 
     signal(SIGALRM, on_timeout);
     CU_basic_set_mode(CU_BRM_VERBOSE);
