@@ -7,11 +7,11 @@
  * arguments drawn from a mix of small integers, valid buffers, unmapped,
  * non-canonical and pvisor-area addresses. Calls that legitimately stop or
  * park this vCPU (sched_op shutdown/block/poll, iret, vcpu_op down) are
- * skipped so the run covers more; the page-table calls are included, so
- * the guest may wreck itself and crash: that is an accepted outcome. The
- * point is that pvisor and every other domain keep running.
- * Half of them go through an inline `syscall` (Xen's transport for
- * kernels without a hypercall page), half through the hypercall page.
+ * skipped so the run covers more; the page-table calls are included. The
+ * test requires a clean survival: every bad argument must get an error and
+ * none may end the domain, while pvisor and every other domain keep
+ * running. Half of them go through an inline `syscall` (Xen's transport
+ * for kernels without a hypercall page), half through the hypercall page.
  * mode=insn: copy random bytes into an executable page and jump there; the
  * domain is expected to crash with a report (or spin until destroyed).
  * sysport=1: `out` to pvisor's syscall port from outside its stub: the
