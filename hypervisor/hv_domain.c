@@ -13,6 +13,7 @@
 #include <pvabi/sched.h>
 
 #include "hv.h"
+#include "hv_obs.h"
 #include "hv_arch.h"
 #include "hv_trap.h"
 
@@ -144,6 +145,8 @@ static void domain_free(struct hv_domain *d)
     free(d->snap);
     hv_evtchn_fini(d);
     hv_gnttab_fini(d);
+    hv_trace_fini(d);
+    hv_sched_domain_gone(d);
     free(d->crash_report);
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->cond);

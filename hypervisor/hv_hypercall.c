@@ -13,6 +13,7 @@
 #include "hv.h"
 #include "hv_guestmem.h"
 #include "hv_hypercall.h"
+#include "hv_obs.h"
 #include "hv_trap.h"
 
 #define MULTICALL_MAX 256
@@ -335,6 +336,8 @@ static long do_multicall(struct hv_vcpu *v, uint64_t list, uint64_t nr,
 void hv_hypercall(struct hv_vcpu *v, uint32_t nr)
 {
     const struct hv_hypercall *hc;
+    uint64_t args[5], t0 = 0;
+    bool traced;
     long res;
 
     if (hv_vcpu_regs(v)) {
@@ -342,6 +345,22 @@ void hv_hypercall(struct hv_vcpu *v, uint32_t nr)
         return;
     }
     atomic_fetch_add_explicit(&v->st_hypercalls, 1, memory_order_relaxed);
+    if (nr < PV_HYPERCALL_MAX) /* single writer: no locked add needed */
+        atomic_store_explicit(
+            &v->st_hc[nr],
+            atomic_load_explicit(&v->st_hc[nr], memory_order_relaxed) + 1,
+            memory_order_relaxed);
+    /* The trace's whole cost while no one listens: this one load. */
+    traced =
+        atomic_load_explicit(&v->d->trace_listeners, memory_order_relaxed) != 0;
+    if (traced) {
+        args[0] = v->regs.rdi;
+        args[1] = v->regs.rsi;
+        args[2] = v->regs.rdx;
+        args[3] = v->regs.r10;
+        args[4] = v->regs.r8;
+        t0 = hv_now_ns();
+    }
     hc = hv_hypercall_lookup(nr);
     if (!hc) {
         log_debug("d%uv%u: hypercall %u not implemented", v->d->domid, v->id,
@@ -357,6 +376,9 @@ void hv_hypercall(struct hv_vcpu *v, uint32_t nr)
                       (unsigned long long)v->regs.rdx, res);
     }
     hv_trap_trace(v, nr, res);
+    if (traced)
+        hv_trace_record(v, nr, args,
+                        res == HV_HC_NORESULT ? (long)v->regs.rax : res, t0);
     if (res == HV_HC_NORESULT)
         return;
     v->regs.rax = (uint64_t)res;

@@ -11,13 +11,14 @@ static const struct integ_suite *const suites[] = {
     &integ_suite_cli,       &integ_suite_boot,   &integ_suite_crash,
     &integ_suite_lifecycle, &integ_suite_errors, &integ_suite_store,
     &integ_suite_console,   &integ_suite_net,    &integ_suite_block,
-    &integ_suite_skel,
+    &integ_suite_skel,      &integ_suite_obs,    &integ_suite_sched,
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
 
 static const struct integ_hooks *const hooks[] = {
     &integ_hooks_net,
     &integ_hooks_block,
+    &integ_hooks_sched,
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
