@@ -202,6 +202,11 @@ struct hv_domain {
     unsigned sched_weight;       /* d->lock; 0 = never set */
     unsigned sched_cap;          /* d->lock; percent of a CPU, 0 = none */
     bool cg_made;                /* d->lock; its cgroup directory exists */
+
+    /* Ballooning (hv_balloon.c); protected by d->lock. */
+    uint64_t max_pages;    /* mem-max; 0 = mem_size */
+    uint64_t ballooned;    /* pages the guest gave back */
+    uint64_t *balloon_map; /* bit per pfn: given back; NULL = none yet */
 };
 
 struct hv_gnt_active {

@@ -119,7 +119,15 @@ static long do_memory_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
             return rc;
         if (dom != DOMID_SELF && dom != v->d->domid)
             return -XEN_EPERM;
-        return cmd == XENMEM_maximum_gpfn ? (long)(pages - 1) : (long)pages;
+        if (cmd == XENMEM_current_reservation)
+            return (long)hv_balloon_current_pages(v->d);
+        if (cmd == XENMEM_maximum_reservation)
+            return (long)hv_balloon_max_pages(v->d);
+        return (long)(pages - 1);
+    case XENMEM_decrease_reservation:
+        return hv_balloon_decrease(v, arg);
+    case XENMEM_populate_physmap:
+        return hv_balloon_populate(v, arg);
     case XENMEM_memory_map: {
         struct {
             uint32_t nr_entries;

@@ -111,6 +111,7 @@ void hv_mgmt_op_vcpu_pin(struct client *c, uint64_t id,
                          const Pvmgmt__VcpuPin *a);
 void hv_mgmt_op_sched_credit(struct client *c, uint64_t id,
                              const Pvmgmt__SchedCredit *a);
+void hv_mgmt_op_mem_max(struct client *c, uint64_t id, const Pvmgmt__MemMax *a);
 /* The connection closes: end its trace subscriptions. */
 void hv_mgmt_obs_client_gone(struct client *c);
 /* Queues a parked long-poll on c (or answers EBUSY/ENOMEM). */

@@ -44,6 +44,8 @@ void hv_mgmt_obs_fill(struct hv_domain *d, Pvmgmt__DomainInfo *info)
     info->sched_weight = d->sched_weight;
     info->sched_cap = d->sched_cap;
     pthread_mutex_unlock(&d->lock);
+    info->current_memory_kb = hv_balloon_current_pages(d) * 4;
+    info->max_memory_kb = hv_balloon_max_pages(d) * 4;
 
     for (unsigned nr = 0; nr < PV_HYPERCALL_MAX; nr++)
         n += counts[nr] != 0;
@@ -297,4 +299,19 @@ void hv_mgmt_op_sched_credit(struct client *c, uint64_t id,
     rsp.result_case = PVMGMT__RESPONSE__RESULT_SCHED_CREDIT;
     rsp.sched_credit = &r;
     reply(c, id, &rsp);
+}
+
+void hv_mgmt_op_mem_max(struct client *c, uint64_t id, const Pvmgmt__MemMax *a)
+{
+    struct hv_domain *d;
+    char err[256] = "";
+    int rc;
+
+    if (!a || !(d = hv_mgmt_lookup(c, id, a->domid)))
+        return;
+    rc = hv_balloon_set_max(d, a->max_kb, err, sizeof(err));
+    if (rc)
+        hv_mgmt_send_error(c, id, -rc, "mem_max: d%u: %s", d->domid, err);
+    else
+        hv_mgmt_send_ok(c, id);
 }

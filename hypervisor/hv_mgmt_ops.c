@@ -745,6 +745,9 @@ void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
     case PVMGMT__REQUEST__OP_SCHED_CREDIT:
         hv_mgmt_op_sched_credit(c, id, req->sched_credit);
         break;
+    case PVMGMT__REQUEST__OP_MEM_MAX:
+        hv_mgmt_op_mem_max(c, id, req->mem_max);
+        break;
     default:
         hv_mgmt_send_error(c, id, ENOSYS,
                            "request type %d not supported "

@@ -88,4 +88,24 @@ int hv_sched_credit(struct hv_domain *d, bool set_weight, unsigned weight,
 /* Removes d's cgroup (domain teardown, after its threads ended). */
 void hv_sched_domain_gone(struct hv_domain *d);
 
+/* ---- hv_balloon.c: memory the guest gives back and takes again ---- */
+
+/*
+ * XENMEM_decrease_reservation / populate_physmap for v's own domain, with
+ * a host copy of the reservation. Order-0 extents only. Returns the number
+ * of extents done (less than asked when one is refused, as Xen does) or a
+ * negative Xen errno when none could be read.
+ */
+long hv_balloon_decrease(struct hv_vcpu *v, uint64_t arg);
+long hv_balloon_populate(struct hv_vcpu *v, uint64_t arg);
+/* Pages the domain holds now, and the most it may hold (d->lock not held). */
+uint64_t hv_balloon_current_pages(struct hv_domain *d);
+uint64_t hv_balloon_max_pages(struct hv_domain *d);
+/* mem-max: 0, or -EINVAL with err (above the domain's memory, < 1 MiB). */
+int hv_balloon_set_max(struct hv_domain *d, uint64_t max_kb, char *err,
+                       size_t errlen);
+/* Restart (all memory back) and teardown. */
+void hv_balloon_reset(struct hv_domain *d);
+void hv_balloon_fini(struct hv_domain *d);
+
 #endif /* PVISOR_HYPERVISOR_HV_OBS_H */

@@ -108,3 +108,20 @@ int pvc_sched_credit(struct pvc_handle *h, uint32_t domid, long weight,
     pvmgmt__response__free_unpacked(resp, NULL);
     return 0;
 }
+
+int pvc_mem_max(struct pvc_handle *h, uint32_t domid, uint64_t max_kb)
+{
+    Pvmgmt__Request req = PVMGMT__REQUEST__INIT;
+    Pvmgmt__MemMax m = PVMGMT__MEM_MAX__INIT;
+    Pvmgmt__Response *resp;
+    int err;
+
+    m.domid = domid;
+    m.max_kb = max_kb;
+    req.op_case = PVMGMT__REQUEST__OP_MEM_MAX;
+    req.mem_max = &m;
+    err = pvc_call_expect(h, &req, PVMGMT__RESPONSE__RESULT__NOT_SET, &resp);
+    if (!err)
+        pvmgmt__response__free_unpacked(resp, NULL);
+    return err;
+}

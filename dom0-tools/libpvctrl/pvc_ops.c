@@ -241,6 +241,8 @@ static int copy_info(struct pvc_handle *h, struct pvc_domain_info *d,
     }
     d->sched_weight = s->sched_weight;
     d->sched_cap = s->sched_cap;
+    d->current_memory_kb = s->current_memory_kb;
+    d->max_memory_kb = s->max_memory_kb;
     return 0;
 }
 

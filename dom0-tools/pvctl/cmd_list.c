@@ -66,6 +66,9 @@ static void print_long(const struct pvc_domain_info *d)
            d->cpu_time_ns / 1e9, d->uptime_ns / 1e9,
            pvc_action_name(d->on_poweroff), pvc_action_name(d->on_reboot),
            pvc_action_name(d->on_crash), d->restarts, d->built ? "yes" : "no");
+    printf("current_memory_kb: %llu\nmax_memory_kb: %llu\n",
+           (unsigned long long)d->current_memory_kb,
+           (unsigned long long)d->max_memory_kb);
     for (size_t i = 0; i < d->nr_vcpu; i++) {
         const struct pvc_vcpu_info *v = &d->vcpu[i];
         printf("vcpu %u: online %s, blocked %s, cpu_time %.3f s, "

@@ -48,11 +48,19 @@ int pvctl_trace_filter(const char *s, bool want[128], char *err, size_t errlen);
  */
 void pvctl_trace_format(const struct pvc_trace_rec *r, char *out, size_t len);
 
+/*
+ * Memory size as xl takes it: a number with an optional k, m or g suffix
+ * (none: MiB), a multiple of 4 KiB, in KiB. 0 or -EINVAL with err.
+ */
+int pvctl_parse_memsize(const char *s, uint64_t *kb, char *err, size_t errlen);
+
 /* Command entry points. */
 int pvctl_cmd_top(int argc, char **argv);
 int pvctl_cmd_trace(int argc, char **argv);
 int pvctl_cmd_vcpu_list(int argc, char **argv);
 int pvctl_cmd_vcpu_pin(int argc, char **argv);
 int pvctl_cmd_sched_credit(int argc, char **argv);
+int pvctl_cmd_mem_set(int argc, char **argv);
+int pvctl_cmd_mem_max(int argc, char **argv);
 
 #endif /* PVISOR_DOM0_TOOLS_PVCTL_PVCTL_OBS_H */

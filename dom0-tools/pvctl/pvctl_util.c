@@ -98,6 +98,13 @@ static const struct pvctl_cmd cmds[] = {
       "Show or set a domain's CPU weight (1..10000, default 256; shares\n"
       "against other domains in proportion) and cap (percent of one host\n"
       "CPU, 0 = none), through cgroup v2 cpu.weight and cpu.max.\n" },
+    { "mem-set", pvctl_cmd_mem_set, "DOM SIZE",
+      "Ask DOM's balloon driver to hold SIZE (e.g. 48m, 65536k; no suffix:\n"
+      "MiB) by writing memory/target in xenstore. Pages it gives back go\n"
+      "back to the host.\n" },
+    { "mem-max", pvctl_cmd_mem_max, "DOM SIZE",
+      "Set the most memory DOM may balloon back up to (at most the memory\n"
+      "it was created with).\n" },
     { "help", cmd_help, "[COMMAND]", "Show help for COMMAND.\n" },
 };
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -38,6 +38,8 @@ __attribute__((noreturn)) void gk_thread_start_c(struct gk_thread *t);
 
 /* Start the control/shutdown watch (xenbus is connected). */
 void gk_control_init(void);
+/* Starts the balloon driver (memory/target watch). */
+void gk_balloon_init(void);
 
 /* Console ring (drivers/consfront.c): start using the ring start_info
  * names, if dom0 serves it (0, else -XEN_ENODEV: console_io stays). */

@@ -52,6 +52,7 @@ extern const struct integ_suite integ_suite_net;
 extern const struct integ_suite integ_suite_skel;
 extern const struct integ_suite integ_suite_obs;
 extern const struct integ_suite integ_suite_sched;
+extern const struct integ_suite integ_suite_mem;
 extern const struct integ_hooks integ_hooks_net;
 extern const struct integ_hooks integ_hooks_block;
 extern const struct integ_hooks integ_hooks_sched;

@@ -12,6 +12,7 @@ static const struct integ_suite *const suites[] = {
     &integ_suite_lifecycle, &integ_suite_errors, &integ_suite_store,
     &integ_suite_console,   &integ_suite_net,    &integ_suite_block,
     &integ_suite_skel,      &integ_suite_obs,    &integ_suite_sched,
+    &integ_suite_mem,
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
 

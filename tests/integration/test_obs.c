@@ -386,3 +386,109 @@ static const struct integ_test sched_tests[] = {
 };
 
 const struct integ_suite integ_suite_sched = { "sched", true, sched_tests };
+
+/* ---- suite mem: ballooning ---- */
+
+/* host_memory_kb and current_memory_kb of `pvctl list -l DOM`. */
+static bool mem_info(const char *dom, unsigned long long *host,
+                     unsigned long long *cur)
+{
+    struct hx_run r;
+    const char *h, *c;
+
+    if (hx_pvctl(&r, HX_CMD_MS, "list", "-l", dom, NULL) != 0 ||
+        r.exit_code != 0)
+        return false;
+    h = strstr(r.out, "host_memory_kb: ");
+    c = strstr(r.out, "current_memory_kb: ");
+    return h && c && sscanf(h, "host_memory_kb: %llu", host) == 1 &&
+           sscanf(c, "current_memory_kb: %llu", cur) == 1;
+}
+
+/* Polls until DOM holds cur_kb (current_memory_kb); its host memory. */
+static bool wait_current(const char *dom, unsigned long long cur_kb,
+                         unsigned long long *host)
+{
+    unsigned long long cur = 0;
+
+    for (int i = 0; i < 200; i++) {
+        if (mem_info(dom, host, &cur) && cur == cur_kb)
+            return true;
+        hx_sleep_ms(50);
+    }
+    return false;
+}
+
+static bool saw_touched(const char *out, void *arg)
+{
+    (void)arg;
+    return strstr(out, "balloon: touched") != NULL;
+}
+
+static void test_balloon(void)
+{
+    unsigned long long host0 = 0, host1 = 0, host2 = 0, cur = 0;
+    struct hx_run r;
+
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "create",
+                        hx_fmt("%s/tests/guests/balloon.cfg", hx.root),
+                        "name=\"it-bal\"",
+                        hx_fmt("kernel=\"%s\"", hx_guest_elf("balloon")),
+                        NULL) == 0,
+               "run pvctl create");
+    HX_REQUIRE_OK(&r, "create balloon");
+    const char *con = hx_console("it-bal", HX_GUEST_MS, saw_touched, NULL);
+    HX_REQUIRE(strstr(con, "balloon: touched"), "guest dirtied its RAM: %s",
+               con);
+    HX_REQUIRE(mem_info("it-bal", &host0, &cur), "list -l");
+    HX_CHECK(cur == 65536 && host0 >= 48 * 1024,
+             "64 MiB held, most of it backed: current %llu, host %llu KiB", cur,
+             host0);
+
+    /* Down to 24 MiB: the host gets the pages back. */
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "mem-set", "it-bal", "24m", NULL) == 0,
+               "run pvctl");
+    HX_REQUIRE_OK(&r, "mem-set 24m");
+    HX_REQUIRE(wait_current("it-bal", 24576, &host1),
+               "the guest ballooned down to 24576 KiB");
+    HX_CHECK(host1 + 24 * 1024 <= host0,
+             "host memory of the RAM file fell from %llu to %llu KiB", host0,
+             host1);
+
+    /* Up again, within mem-max. */
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "mem-set", "it-bal", "40960k", NULL) ==
+                   0,
+               "run pvctl");
+    HX_REQUIRE_OK(&r, "mem-set 40960k");
+    HX_CHECK(wait_current("it-bal", 40960, &host2),
+             "the guest took memory back: 40960 KiB");
+
+    /* mem-max below the target: growing stops there. */
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "mem-max", "it-bal", "32m", NULL) == 0,
+               "run pvctl");
+    HX_REQUIRE_OK(&r, "mem-max 32m");
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "mem-set", "it-bal", "48m", NULL) == 0,
+               "run pvctl");
+    HX_CHECK(r.exit_code == 1 && strstr(r.err, "target 49152 KiB out of "
+                                               "range 1024..32768 KiB"),
+             "target above mem-max: %s", r.err);
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "mem-max", "it-bal", "128m", NULL) == 0,
+               "run pvctl");
+    HX_CHECK(r.exit_code == 1 && strstr(r.err, "above the domain's memory"),
+             "mem-max above memory: %s", r.err);
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "mem-set", "nosuch", "8m", NULL) == 0,
+               "run pvctl");
+    HX_CHECK(r.exit_code == 1 && strstr(r.err, "no domain named 'nosuch'"),
+             "unknown domain: %s", r.err);
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "mem-set", "it-bal", "8q", NULL) == 0,
+               "run pvctl");
+    HX_CHECK(r.exit_code == 1 && strstr(r.err, "optional k, m or g suffix"),
+             "bad size: %s", r.err);
+}
+
+static const struct integ_test mem_tests[] = {
+    { "balloon", test_balloon },
+    { NULL, NULL },
+};
+
+const struct integ_suite integ_suite_mem = { "mem", true, mem_tests };

@@ -92,6 +92,30 @@ static void test_vcpu_seconds(void)
     CU_ASSERT_EQUAL(pvctl_parse_seconds("2s", &s, err, sizeof(err)), -EINVAL);
 }
 
+static void test_memsize(void)
+{
+    uint64_t kb = 0;
+    char err[160];
+
+    CU_ASSERT_EQUAL(pvctl_parse_memsize("64", &kb, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(kb, 65536);
+    CU_ASSERT_EQUAL(pvctl_parse_memsize("24m", &kb, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(kb, 24576);
+    CU_ASSERT_EQUAL(pvctl_parse_memsize("2G", &kb, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(kb, 2097152);
+    CU_ASSERT_EQUAL(pvctl_parse_memsize("40960k", &kb, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(kb, 40960);
+    CU_ASSERT_EQUAL(pvctl_parse_memsize("6k", &kb, err, sizeof(err)), -EINVAL);
+    CU_ASSERT_STRING_EQUAL(err, "memory size \"6k\" is not a multiple of "
+                                "4 KiB");
+    CU_ASSERT_EQUAL(pvctl_parse_memsize("8q", &kb, err, sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(pvctl_parse_memsize("8mb", &kb, err, sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(pvctl_parse_memsize("-8", &kb, err, sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(pvctl_parse_memsize("99999999999g", &kb, err, sizeof(err)),
+                    -EINVAL);
+    CU_ASSERT_STRING_EQUAL(err, "memory size \"99999999999g\" is too large");
+}
+
 static void test_filter(void)
 {
     bool want[128];
@@ -199,6 +223,7 @@ static const struct unit_test tests[] = {
     { "number ranges", test_range },
     { "CPU lists", test_cpulist },
     { "vCPU and delay arguments", test_vcpu_seconds },
+    { "memory sizes", test_memsize },
     { "trace filters", test_filter },
     { "trace line format", test_format },
     { "trace ring and hypercall counters", test_ring },

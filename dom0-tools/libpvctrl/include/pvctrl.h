@@ -74,6 +74,8 @@ struct pvc_domain_info {
     struct pvc_hc_count hc[PVC_HC_MAX]; /* ascending nr */
     uint32_t sched_weight;              /* 0 = never set */
     uint32_t sched_cap;                 /* percent of a CPU, 0 = none */
+    uint64_t current_memory_kb;         /* memory_kb less ballooned */
+    uint64_t max_memory_kb;             /* mem-max */
 };
 
 struct pvc_host_info {
@@ -326,5 +328,8 @@ int pvc_vcpu_pin(struct pvc_handle *h, uint32_t domid, uint32_t vcpu,
 int pvc_sched_credit(struct pvc_handle *h, uint32_t domid, long weight,
                      long cap, uint32_t *weight_out, uint32_t *cap_out,
                      char *cgroup, size_t cgroup_len);
+
+/* mem-max: the most memory domid may balloon back up to (KiB). */
+int pvc_mem_max(struct pvc_handle *h, uint32_t domid, uint64_t max_kb);
 
 #endif /* PVISOR_DOM0_TOOLS_LIBPVCTRL_INCLUDE_PVCTRL_H */
