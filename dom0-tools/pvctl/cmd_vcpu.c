@@ -8,6 +8,7 @@
 
 #include "pvctl.h"
 #include "pvctl_obs.h"
+#include "xenstore.h"
 
 /* The host CPU a thread last ran on (/proc/TID/stat field 39), or -1. */
 static int thread_cpu(uint32_t tid)
@@ -271,6 +272,82 @@ int pvctl_cmd_sched_credit(int argc, char **argv)
     }
     rc = PVCTL_OK;
 out:
+    pvc_domain_info_free(d, nr);
+    pvc_close(h);
+    return rc;
+}
+
+struct avail {
+    uint32_t domid, nr, online;
+};
+
+static bool write_avail(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    const struct avail *a = arg;
+    char dir[64];
+
+    snprintf(dir, sizeof(dir), "/local/domain/%u", a->domid);
+    for (uint32_t i = 0; i < a->nr; i++) {
+        char key[40];
+        snprintf(key, sizeof(key), "cpu/%u/availability", i);
+        if (!xs_printf_key(xs, t, dir, key, "%s",
+                           i < a->online ? "online" : "offline"))
+            return false;
+    }
+    return true;
+}
+
+int pvctl_cmd_vcpu_set(int argc, char **argv)
+{
+    struct pvc_domain_info *d = NULL;
+    struct xs_handle *xs = NULL;
+    struct pvc_handle *h;
+    struct avail a;
+    unsigned long n;
+    size_t nr = 0;
+    char err[256];
+    int rc = PVCTL_ERR;
+
+    if (argc != 3)
+        return pvctl_usage("vcpu-set");
+    if (pvctl_parse_range("vCPU count", argv[2], 1, 4096, &n, err,
+                          sizeof(err))) {
+        pvctl_err("vcpu-set", "%s", err);
+        return PVCTL_ERR;
+    }
+    if (pvctl_connect("vcpu-set", &h))
+        return PVCTL_ERR;
+    if (list_doms("vcpu-set", h, 1, argv + 1, &d, &nr))
+        goto out;
+    if (d[0].domid == 0) {
+        pvctl_err("vcpu-set", "Domain-0 is the host; pvisor does not "
+                              "hot-plug its CPUs");
+        goto out;
+    }
+    if (n > d[0].vcpus) {
+        pvctl_err("vcpu-set",
+                  "%s: %lu vCPUs asked, the domain has %u (its maximum, "
+                  "set at creation)",
+                  argv[1], n, d[0].vcpus);
+        goto out;
+    }
+    xs = pvctl_xs_open("vcpu-set", false);
+    if (!xs) {
+        pvctl_err("vcpu-set", "needs xenstore, where the guest reads "
+                              "cpu/N/availability; pvstored is not running");
+        goto out;
+    }
+    a = (struct avail){ d[0].domid, d[0].vcpus, (uint32_t)n };
+    int e = xs_transaction_run(xs, write_avail, &a);
+    if (e != 0) {
+        pvctl_err("vcpu-set", "writing cpu/N/availability of %s: %s", argv[1],
+                  strerror(e));
+        goto out;
+    }
+    rc = PVCTL_OK;
+out:
+    if (xs)
+        xs_close(xs);
     pvc_domain_info_free(d, nr);
     pvc_close(h);
     return rc;

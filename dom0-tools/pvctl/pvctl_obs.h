@@ -59,6 +59,7 @@ int pvctl_cmd_top(int argc, char **argv);
 int pvctl_cmd_trace(int argc, char **argv);
 int pvctl_cmd_vcpu_list(int argc, char **argv);
 int pvctl_cmd_vcpu_pin(int argc, char **argv);
+int pvctl_cmd_vcpu_set(int argc, char **argv);
 int pvctl_cmd_sched_credit(int argc, char **argv);
 int pvctl_cmd_mem_set(int argc, char **argv);
 int pvctl_cmd_mem_max(int argc, char **argv);

@@ -94,6 +94,10 @@ static const struct pvctl_cmd cmds[] = {
     { "vcpu-pin", pvctl_cmd_vcpu_pin, "DOM VCPU|all CPUS|all",
       "Restrict vCPU VCPU of DOM (or all of them) to host CPUs CPUS, e.g.\n"
       "0-3,6; all lifts the restriction.\n" },
+    { "vcpu-set", pvctl_cmd_vcpu_set, "DOM COUNT",
+      "Keep COUNT vCPUs of DOM online: writes cpu/N/availability in\n"
+      "xenstore (online below COUNT, offline from it on), which the\n"
+      "guest follows with VCPUOP_down/VCPUOP_up.\n" },
     { "sched-credit", pvctl_cmd_sched_credit, "[-d DOM [-w WEIGHT] [-c CAP]]",
       "Show or set a domain's CPU weight (1..10000, default 256; shares\n"
       "against other domains in proportion) and cap (percent of one host\n"

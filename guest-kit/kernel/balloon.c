@@ -121,10 +121,11 @@ static void target_changed(struct gk_xenbus_watch *w, const char *path,
     kb = gk_strtol(buf, &end, 10);
     if (*end || kb < 1024)
         return;
-    uint64_t target = (uint64_t)kb / 4, now;
+    uint64_t target = (uint64_t)kb / 4, now, before;
     if (target > total_pages())
         target = total_pages();
     now = total_pages() - nr_held;
+    before = now;
     if (target < now) {
         uint64_t got = shrink(now - target);
         if (got < now - target)
@@ -137,7 +138,8 @@ static void target_changed(struct gk_xenbus_watch *w, const char *path,
                       target - now);
     }
     now = total_pages() - nr_held;
-    gk_printf("guest-kit: balloon: %lu KiB\n", now * 4);
+    if (now != before)
+        gk_printf("guest-kit: balloon: %lu KiB\n", now * 4);
 }
 
 static void balloon_thread(void *arg)

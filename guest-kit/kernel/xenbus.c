@@ -517,6 +517,7 @@ int gk_xenbus_attach(struct xenstore_domain_interface *r, evtchn_port_t port)
     reset_watches();
     gk_control_init();
     gk_balloon_init();
+    gk_hotplug_init();
     return 0;
 }
 

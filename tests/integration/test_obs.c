@@ -200,6 +200,79 @@ static void test_vcpu_pin(void)
              "soft affinity: %s", r.err);
 }
 
+static bool saw_up(const char *out, void *arg)
+{
+    (void)arg;
+    return strstr(out, "hotplug: 2 vCPUs up") != NULL;
+}
+
+/* The state letter of vCPU `vcpu` of DOM in vcpu-list, 0 if none. */
+static char vcpu_state(const char *dom, unsigned vcpu)
+{
+    struct hx_run r;
+    char st[4] = "";
+
+    if (hx_pvctl(&r, HX_CMD_MS, "vcpu-list", dom, NULL) != 0)
+        return 0;
+    const char *row = strstr(r.out, hx_fmt("\n%s ", dom));
+    while (row) {
+        unsigned v;
+        if (sscanf(row + 1 + strlen(dom), " %*u %u %*u %*s %3s", &v, st) == 2 &&
+            v == vcpu)
+            return st[0];
+        row = strstr(row + 1, hx_fmt("\n%s ", dom));
+    }
+    return 0;
+}
+
+static bool wait_vcpu_state(const char *dom, unsigned vcpu, char want)
+{
+    for (int i = 0; i < 200; i++) {
+        char st = vcpu_state(dom, vcpu);
+        if (want == '-' ? st == '-' : (st && st != '-'))
+            return true;
+        hx_sleep_ms(50);
+    }
+    return false;
+}
+
+static void test_vcpu_set(void)
+{
+    struct hx_run r;
+
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "create",
+                        hx_fmt("%s/tests/guests/hotplug.cfg", hx.root),
+                        "name=\"it-hp\"",
+                        hx_fmt("kernel=\"%s\"", hx_guest_elf("hotplug")),
+                        NULL) == 0,
+               "run pvctl create");
+    HX_REQUIRE_OK(&r, "create hotplug");
+    const char *con = hx_console("it-hp", HX_GUEST_MS, saw_up, NULL);
+    HX_REQUIRE(strstr(con, "hotplug: 2 vCPUs up"), "both vCPUs up: %s", con);
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "vcpu-set", "it-hp", "1", NULL) == 0,
+               "run pvctl");
+    HX_REQUIRE_OK(&r, "vcpu-set 1");
+    /* pvisor's view: the guest took vCPU 1 down (VCPUOP_down). */
+    HX_CHECK(wait_vcpu_state("it-hp", 1, '-'), "vCPU 1 offline");
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "vcpu-set", "it-hp", "2", NULL) == 0,
+               "run pvctl");
+    HX_REQUIRE_OK(&r, "vcpu-set 2");
+    HX_CHECK(wait_vcpu_state("it-hp", 1, 'r'), "vCPU 1 online again");
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "vcpu-set", "it-hp", "3", NULL) == 0,
+               "run pvctl");
+    HX_CHECK(r.exit_code == 1 && strstr(r.err, "3 vCPUs asked, the domain "
+                                               "has 2"),
+             "too many: %s", r.err);
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "vcpu-set", "it-hp", "0", NULL) == 0,
+               "run pvctl");
+    HX_CHECK(r.exit_code == 1 && strstr(r.err, "out of range"), "zero: %s",
+             r.err);
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "vcpu-set", "nosuch", "1", NULL) == 0,
+               "run pvctl");
+    HX_CHECK(r.exit_code == 1 && strstr(r.err, "no domain named 'nosuch'"),
+             "unknown domain: %s", r.err);
+}
+
 static void test_sched_errors(void)
 {
     struct hx_run r;
@@ -232,13 +305,10 @@ static void test_sched_errors(void)
 }
 
 static const struct integ_test tests[] = {
-    { "top_batch", test_top_batch },
-    { "top_errors", test_top_errors },
-    { "trace", test_trace },
-    { "trace_errors", test_trace_errors },
-    { "vcpu_pin", test_vcpu_pin },
-    { "sched_errors", test_sched_errors },
-    { NULL, NULL },
+    { "top_batch", test_top_batch }, { "top_errors", test_top_errors },
+    { "trace", test_trace },         { "trace_errors", test_trace_errors },
+    { "vcpu_pin", test_vcpu_pin },   { "sched_errors", test_sched_errors },
+    { "vcpu_set", test_vcpu_set },   { NULL, NULL },
 };
 
 const struct integ_suite integ_suite_obs = { "obs", true, tests };
