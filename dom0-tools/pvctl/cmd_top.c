@@ -21,6 +21,8 @@ struct top_dom {
     uint64_t uptime_ns, cpu_ns, hypercalls, exits, traps, upcalls;
     uint64_t net_tx, net_rx; /* bytes the guest sent / received */
     int nets;
+    uint64_t vbd_rd, vbd_wr; /* bytes pv-blkback read / wrote for it */
+    int vbds;                /* devices with published statistics */
 };
 
 struct top_sample {
@@ -93,6 +95,32 @@ static void net_stats(struct xs_handle *xs, struct top_dom *t)
     free(devs);
 }
 
+/* Block bytes of domid: pv-blkback publishes statistics/rd_bytes and
+ * wr_bytes in each backend directory, at most once a second. */
+static void vbd_stats(struct xs_handle *xs, struct top_dom *t)
+{
+    char dir[96];
+    unsigned n = 0;
+    char **devs;
+
+    if (!xs)
+        return;
+    snprintf(dir, sizeof(dir), "/local/domain/0/backend/vbd/%u", t->domid);
+    devs = xs_directory(xs, XBT_NULL, dir, &n);
+    for (unsigned i = 0; devs && i < n; i++) {
+        char be[160];
+        snprintf(be, sizeof(be), "%s/%s/statistics", dir, devs[i]);
+        long rd = xs_read_key_long(xs, be, "rd_bytes", -1);
+        long wr = xs_read_key_long(xs, be, "wr_bytes", -1);
+        if (rd < 0 || wr < 0)
+            continue;
+        t->vbd_rd += (uint64_t)rd;
+        t->vbd_wr += (uint64_t)wr;
+        t->vbds++;
+    }
+    free(devs);
+}
+
 static int take_sample(struct pvc_handle *h, struct xs_handle *xs,
                        struct top_sample *s)
 {
@@ -117,8 +145,10 @@ static int take_sample(struct pvc_handle *h, struct xs_handle *xs,
             t->traps += s->d[i].vcpu[j].traps;
             t->upcalls += s->d[i].vcpu[j].upcalls;
         }
-        if (t->domid)
+        if (t->domid) {
             net_stats(xs, t);
+            vbd_stats(xs, t);
+        }
     }
     return 0;
 }
@@ -184,7 +214,7 @@ static void print_frame(const struct top_sample *p, const struct top_sample *s)
         const struct top_dom *t = &s->t[i];
         const struct top_dom *o = find_prev(p, t);
         struct top_dom zero = *t;
-        char st[7], tx[24] = "-", rx[24] = "-";
+        char st[7], tx[24] = "-", rx[24] = "-", vr[24] = "-", vw[24] = "-";
 
         if (!o) {
             memset(&zero, 0, sizeof(zero));
@@ -197,15 +227,21 @@ static void print_frame(const struct top_sample *p, const struct top_sample *s)
             snprintf(rx, sizeof(rx), "%llu",
                      (unsigned long long)(t->net_rx / 1024));
         }
+        if (t->vbds) {
+            snprintf(vr, sizeof(vr), "%llu",
+                     (unsigned long long)(t->vbd_rd / 1024));
+            snprintf(vw, sizeof(vw), "%llu",
+                     (unsigned long long)(t->vbd_wr / 1024));
+        }
         printf("%10.10s %5u %6s %9.1f %6.1f %9llu %10llu %5u %9.0f %9.0f %8.0f "
-               "%9s %9s\n",
+               "%9s %9s %9s %9s\n",
                d->name, d->domid, st, d->cpu_time_ns / 1e9,
                rate(t->cpu_ns, o->cpu_ns, secs) / 1e7, /* ns/s -> % */
                (unsigned long long)d->memory_kb,
                (unsigned long long)d->host_memory_kb, d->vcpus_online,
                d->domid ? rate(t->hypercalls, o->hypercalls, secs) : 0,
                d->domid ? rate(t->exits, o->exits, secs) : 0,
-               d->domid ? rate(t->traps, o->traps, secs) : 0, tx, rx);
+               d->domid ? rate(t->traps, o->traps, secs) : 0, tx, rx, vr, vw);
     }
 }
 
