@@ -2,7 +2,9 @@
 /* hv_place.c: where vCPU threads run: affinity, and cgroup v2 cpu shares. */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +16,13 @@
 #include "hv_obs.h"
 
 /*
- * cgroup layout: pvisor moves itself into <its cgroup>/pvisor-<pid> (a
- * domain cgroup: the threaded root) and gives each domain a threaded
- * child d<domid>, into which its vCPU threads go. Set up by the first
- * sched-credit request (a host that never asks for shares keeps pvisor
- * where it was started); when that fails, it reports why. The directories
- * of destroyed domains are removed; pvisor-<pid> stays while pvisor runs.
+ * cgroup layout: pvisor enables the cpu controller in its own cgroup
+ * (which thereby becomes a threaded root) and gives each domain a threaded
+ * child pvisor-<pid>-d<domid>, into which its vCPU threads go. Set up
+ * by the first sched-credit request (a host that never asks for shares
+ * keeps its cgroups as they were); when that fails, it reports why. The
+ * cgroup of a destroyed domain is removed; those a dead pvisor left are
+ * removed by the next one that sets up.
  */
 static pthread_once_t cg_once = PTHREAD_ONCE_INIT;
 static atomic_bool cg_ok; /* set once cg_init succeeded */
@@ -125,10 +128,34 @@ static bool has_word(const char *list, const char *word)
     return false;
 }
 
+/* Removes the (empty) domain cgroups of pvisors that are gone. */
+static void remove_stale(const char *parent)
+{
+    DIR *dir = opendir(parent);
+    struct dirent *e;
+
+    while (dir && (e = readdir(dir))) {
+        int pid;
+        unsigned domid;
+        char path[PATH_MAX + 256];
+
+        if (sscanf(e->d_name, "pvisor-%d-d%u", &pid, &domid) != 2 || pid <= 0 ||
+            (kill(pid, 0) != 0 && errno != ESRCH))
+            continue;
+        if (kill(pid, 0) == 0)
+            continue;
+        fmt(path, sizeof(path), "%s/%s", parent, e->d_name);
+        if (rmdir(path) == 0)
+            log_info("removed cgroup %s of a pvisor that is gone", path);
+    }
+    if (dir)
+        closedir(dir);
+}
+
 static void cg_init(void)
 {
     char mnt[PATH_MAX], own[PATH_MAX], parent[PATH_MAX], f[PATH_MAX + 64];
-    char ctl[512] = "", pid[32];
+    char ctl[512] = "";
     int rc;
 
     if (!find_cgroup2(mnt, sizeof(mnt))) {
@@ -158,38 +185,29 @@ static void cg_init(void)
             strerror(errno));
         return;
     }
-    rc = snprintf(cg_root, sizeof(cg_root), "%s/pvisor-%d", parent,
-                  (int)getpid());
+    rc = snprintf(cg_root, sizeof(cg_root), "%s", parent);
     if (rc < 0 || (size_t)rc >= sizeof(cg_root)) {
         fmt(cg_why, sizeof(cg_why), "cgroup path too long");
         return;
     }
+    /* cpu is a threaded controller: a cgroup may enable it for threaded
+     * children while it holds processes (pvisor), unless it has domain
+     * children with controllers already. */
     fmt(f, sizeof(f), "%s/cgroup.subtree_control", parent);
     rc = write_file(f, "+cpu");
     if (rc) {
         fmt(cg_why, sizeof(cg_why),
             "cannot enable the cpu controller in %s: %s%s", f, strerror(-rc),
-            rc == -EBUSY ? " (that cgroup holds processes; start pvisor "
-                           "in a cgroup of its own)"
-                         : "");
+            rc == -EBUSY || rc == -EOPNOTSUPP
+                ? " (that cgroup holds processes and child cgroups of its "
+                  "own; start pvisor in a cgroup of its own)"
+                : "");
         return;
     }
-    if (mkdir(cg_root, 0755) != 0 && errno != EEXIST) {
-        fmt(cg_why, sizeof(cg_why), "cannot create cgroup %s: %s", cg_root,
-            strerror(errno));
-        return;
-    }
-    fmt(f, sizeof(f), "%s/cgroup.procs", cg_root);
-    fmt(pid, sizeof(pid), "%d", (int)getpid());
-    rc = write_file(f, pid);
-    if (rc) {
-        fmt(cg_why, sizeof(cg_why), "cannot move pvisor into %s: %s", f,
-            strerror(-rc));
-        rmdir(cg_root);
-        return;
-    }
+    remove_stale(parent);
     cg_ok = true;
-    log_info("vCPU threads get cgroups below %s", cg_root);
+    log_info("vCPU threads get threaded cgroups %s/pvisor-%d-d<domid>", cg_root,
+             (int)getpid());
 }
 
 /* Makes d's threaded cgroup (d->lock held). 0 or -errno with err. */
@@ -205,7 +223,7 @@ static int cg_domain(struct hv_domain *d, char *dir, size_t len, char *err,
         fmt(err, errlen, "%s", cg_why);
         return -EOPNOTSUPP;
     }
-    fmt(dir, len, "%s/d%u", cg_root, d->domid);
+    fmt(dir, len, "%s/pvisor-%d-d%u", cg_root, (int)getpid(), d->domid);
     if (d->cg_made)
         return 0;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -217,14 +235,6 @@ static int cg_domain(struct hv_domain *d, char *dir, size_t len, char *err,
     rc = write_file(f, "threaded");
     if (rc) {
         fmt(err, errlen, "cannot make %s threaded: %s", f, strerror(-rc));
-        rmdir(dir);
-        return rc;
-    }
-    fmt(f, sizeof(f), "%s/cgroup.subtree_control", cg_root);
-    rc = write_file(f, "+cpu");
-    if (rc) {
-        fmt(err, errlen, "cannot enable the cpu controller in %s: %s", f,
-            strerror(-rc));
         rmdir(dir);
         return rc;
     }
@@ -326,6 +336,38 @@ int hv_vcpu_pin(struct hv_domain *d, unsigned vcpu, const cpu_set_t *set,
     return rc;
 }
 
+/*
+ * Main thread, once cgroup v2 works: every domain's running vCPU threads
+ * move into their domain's cgroup (from then on, threads place
+ * themselves as they start). Problems are logged; the domain in question
+ * reports them when asked for its shares.
+ */
+static void place_all(void)
+{
+    static bool done;
+
+    if (done || !atomic_load(&cg_ok))
+        return;
+    done = true;
+    for (struct hv_domain *d = hv_domain_next(0); d;
+         d = hv_domain_next(d->domid)) {
+        char dir[PATH_MAX], err[512];
+
+        pthread_mutex_lock(&d->lock);
+        if (cg_domain(d, dir, sizeof(dir), err, sizeof(err)) == 0) {
+            for (unsigned i = 0; i < d->nr_vcpus; i++) {
+                int tid = d->vcpus[i] ? atomic_load(&d->vcpus[i]->tid) : 0;
+                if (tid && cg_add_thread(dir, tid) != 0)
+                    log_warn("d%uv%u: cannot move thread %d into %s", d->domid,
+                             i, tid, dir);
+            }
+        } else {
+            log_warn("d%u: %s", d->domid, err);
+        }
+        pthread_mutex_unlock(&d->lock);
+    }
+}
+
 int hv_sched_credit(struct hv_domain *d, bool set_weight, unsigned weight,
                     bool set_cap, unsigned cap, unsigned *weight_out,
                     unsigned *cap_out, char *path, size_t pathlen, char *err,
@@ -349,6 +391,9 @@ int hv_sched_credit(struct hv_domain *d, bool set_weight, unsigned weight,
             cap, 100 * ncpu, ncpu);
         return -EINVAL;
     }
+    if (!atomic_load(&cg_ok))
+        pthread_once(&cg_once, cg_init);
+    place_all();
     pthread_mutex_lock(&d->lock);
     rc = cg_domain(d, path, pathlen, err, errlen);
     if (rc)
@@ -396,7 +441,7 @@ void hv_sched_domain_gone(struct hv_domain *d)
 
     if (!d->cg_made)
         return;
-    fmt(dir, sizeof(dir), "%s/d%u", cg_root, d->domid);
+    fmt(dir, sizeof(dir), "%s/pvisor-%d-d%u", cg_root, (int)getpid(), d->domid);
     if (rmdir(dir) != 0)
         log_warn("d%u: cannot remove cgroup %s: %s", d->domid, dir,
                  strerror(errno));
