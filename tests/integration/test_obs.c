@@ -69,6 +69,25 @@ static void test_top_batch(void)
              row);
 }
 
+/* list -l: counters by hypercall number, traps per vCPU. */
+static void test_list_counts(void)
+{
+    struct hx_run r;
+
+    start_spin("it-cnt");
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "trace", "-n", "1", "it-cnt", NULL) == 0,
+               "run pvctl trace"); /* the guest made its calls by now */
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "list", "-l", "it-cnt", NULL) == 0,
+               "run pvctl");
+    HX_REQUIRE_OK(&r, "list -l");
+    const char *hc = strstr(r.out, "hypercall_counts: ");
+    unsigned long long n = 0;
+    const char *xv = hc ? strstr(hc, "xen_version=") : NULL;
+    HX_CHECK(xv && sscanf(xv, "xen_version=%llu", &n) == 1 && n >= 1,
+             "xen_version counted: %s", r.out);
+    HX_CHECK(strstr(r.out, ", traps 0\n") != NULL, "traps: %s", r.out);
+}
+
 static void test_top_errors(void)
 {
     struct hx_run r;
@@ -305,10 +324,15 @@ static void test_sched_errors(void)
 }
 
 static const struct integ_test tests[] = {
-    { "top_batch", test_top_batch }, { "top_errors", test_top_errors },
-    { "trace", test_trace },         { "trace_errors", test_trace_errors },
-    { "vcpu_pin", test_vcpu_pin },   { "sched_errors", test_sched_errors },
-    { "vcpu_set", test_vcpu_set },   { NULL, NULL },
+    { "top_batch", test_top_batch },
+    { "top_errors", test_top_errors },
+    { "list_counts", test_list_counts },
+    { "trace", test_trace },
+    { "trace_errors", test_trace_errors },
+    { "vcpu_pin", test_vcpu_pin },
+    { "sched_errors", test_sched_errors },
+    { "vcpu_set", test_vcpu_set },
+    { NULL, NULL },
 };
 
 const struct integ_suite integ_suite_obs = { "obs", true, tests };
