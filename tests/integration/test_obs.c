@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* test_obs.c: pvctl top, trace, vcpu-list, vcpu-pin and sched-credit. */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -86,6 +90,68 @@ static void test_list_counts(void)
     HX_CHECK(xv && sscanf(xv, "xen_version=%llu", &n) == 1 && n >= 1,
              "xen_version counted: %s", r.out);
     HX_CHECK(strstr(r.out, ", traps 0\n") != NULL, "traps: %s", r.out);
+}
+
+/* Interactive top on a pseudo-terminal: draws, then quits on 'q'. */
+static void test_top_interactive(void)
+{
+    char buf[16384];
+    size_t len = 0;
+    int status = -1, master;
+    pid_t pid;
+
+    start_spin("it-tty");
+    master = posix_openpt(O_RDWR | O_NOCTTY);
+    HX_REQUIRE(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0,
+               "pseudo-terminal");
+    const char *slave = ptsname(master);
+    HX_REQUIRE(slave, "ptsname");
+    pid = fork();
+    HX_REQUIRE(pid >= 0, "fork");
+    if (pid == 0) {
+        int fd;
+        setsid();
+        fd = open(slave, O_RDWR);
+        if (fd < 0)
+            _exit(126);
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(hx.pvctl, hx.pvctl, "-r", hx.dir, "top", "-d", "0.2",
+              (char *)NULL);
+        _exit(127);
+    }
+    /* Read until the first frame is complete (10 s at most). */
+    for (int i = 0; i < 200 && !strstr(buf, "q: quit"); i++) {
+        struct pollfd pfd = { .fd = master, .events = POLLIN };
+        if (poll(&pfd, 1, 50) > 0) {
+            ssize_t n = read(master, buf + len, sizeof(buf) - 1 - len);
+            if (n > 0)
+                len += (size_t)n;
+        }
+        buf[len] = 0;
+    }
+    HX_CHECK(strstr(buf, "q: quit") && strstr(buf, "it-tty") &&
+                 strstr(buf, "HCALLS/s") && strstr(buf, "\033[H"),
+             "a frame drawn in place: %s", buf);
+    HX_CHECK(write(master, "q", 1) == 1, "type q");
+    for (int i = 0; i < 200; i++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            break;
+        char drain[1024];
+        struct pollfd pfd = { .fd = master, .events = POLLIN };
+        if (poll(&pfd, 1, 50) > 0 && read(master, drain, sizeof(drain)) < 0)
+            hx_sleep_ms(10);
+    }
+    if (waitpid(pid, &status, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        HX_CHECK(false, "top did not quit on 'q'");
+    } else {
+        HX_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                 "top quit cleanly: status 0x%x", status);
+    }
+    close(master);
 }
 
 static void test_top_errors(void)
@@ -325,6 +391,7 @@ static void test_sched_errors(void)
 
 static const struct integ_test tests[] = {
     { "top_batch", test_top_batch },
+    { "top_interactive", test_top_interactive },
     { "top_errors", test_top_errors },
     { "list_counts", test_list_counts },
     { "trace", test_trace },
