@@ -321,6 +321,9 @@ static long do_multicall(struct hv_vcpu *v, uint64_t list, uint64_t nr,
         rc = hv_copy_from_guest(v, &e, addr, sizeof(e));
         if (rc)
             return rc;
+        bool traced = atomic_load_explicit(&v->d->trace_listeners,
+                                           memory_order_relaxed) != 0;
+        uint64_t t0 = traced ? hv_now_ns() : 0;
         hc = hv_hypercall_lookup(e.op);
         if (!hc)
             res = -XEN_ENOSYS;
@@ -329,6 +332,11 @@ static long do_multicall(struct hv_vcpu *v, uint64_t list, uint64_t nr,
         else
             res = hc->fn(v, e.args[0], e.args[1], e.args[2], e.args[3],
                          e.args[4]);
+        if (traced) {
+            uint64_t a[5] = { e.args[0], e.args[1], e.args[2], e.args[3],
+                              e.args[4] };
+            hv_trace_record(v, (uint32_t)e.op, a, res, t0, true);
+        }
         e.result = (uint64_t)res;
         rc =
             hv_copy_to_guest(v, addr + offsetof(struct multicall_entry, result),
@@ -386,7 +394,8 @@ void hv_hypercall(struct hv_vcpu *v, uint32_t nr)
     hv_trap_trace(v, nr, res);
     if (traced)
         hv_trace_record(v, nr, args,
-                        res == HV_HC_NORESULT ? (long)v->regs.rax : res, t0);
+                        res == HV_HC_NORESULT ? (long)v->regs.rax : res, t0,
+                        false);
     if (res == HV_HC_NORESULT)
         return;
     v->regs.rax = (uint64_t)res;

@@ -166,6 +166,7 @@ bool hv_mgmt_trace_try(struct client *c, struct longpoll *p, bool force)
         pr[i].n_args = 5;
         pr[i].result = recs[i].res;
         pr[i].latency_ns = recs[i].latency_ns;
+        pr[i].in_multicall = recs[i].in_multicall;
         pp[i] = &pr[i];
     }
     r.record = pp;

@@ -22,6 +22,7 @@ struct hv_trace_rec {
     uint64_t args[5];
     int64_t res;
     uint32_t vcpu, nr;
+    bool in_multicall; /* an entry of a multicall batch */
 };
 
 /*
@@ -39,7 +40,7 @@ void hv_trace_unsubscribe(struct hv_domain *d);
  * waiting reader.
  */
 void hv_trace_record(struct hv_vcpu *v, uint32_t nr, const uint64_t args[5],
-                     long res, uint64_t t0);
+                     long res, uint64_t t0, bool in_multicall);
 
 /*
  * Copies up to max records from sequence number seq on into out. Sets

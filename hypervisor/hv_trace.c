@@ -39,7 +39,7 @@ void hv_trace_unsubscribe(struct hv_domain *d)
 }
 
 void hv_trace_record(struct hv_vcpu *v, uint32_t nr, const uint64_t args[5],
-                     long res, uint64_t t0)
+                     long res, uint64_t t0, bool in_multicall)
 {
     struct hv_domain *d = v->d;
     struct hv_trace *t;
@@ -58,6 +58,7 @@ void hv_trace_record(struct hv_vcpu *v, uint32_t nr, const uint64_t args[5],
     r->res = res;
     r->vcpu = v->id;
     r->nr = nr;
+    r->in_multicall = in_multicall;
     pthread_mutex_unlock(&t->lock);
     if (atomic_exchange(&t->waiter, false) && hv_notify_mgmt)
         hv_notify_mgmt();

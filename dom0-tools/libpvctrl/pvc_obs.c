@@ -51,6 +51,7 @@ int pvc_trace_read(struct pvc_handle *h, uint32_t domid, uint64_t seq,
         for (size_t a = 0; a < s->n_args && a < 5; a++)
             o->args[a] = s->args[a];
         o->result = s->result;
+        o->in_multicall = s->in_multicall;
     }
     out->nr = r->n_record;
     out->next_seq = r->next_seq;

@@ -379,6 +379,7 @@ void pvctl_trace_format(const struct pvc_trace_rec *r, char *out, size_t len)
         snprintf(res, sizeof(res), "%lld", (long long)r->result);
     else
         snprintf(res, sizeof(res), "0x%llx", (unsigned long long)r->result);
-    snprintf(out, len, "%12.6f v%u %s(%s) = %s  %.1f us", r->time_ns / 1e9,
-             r->vcpu, name, args, res, r->latency_ns / 1e3);
+    snprintf(out, len, "%12.6f v%u %s%s(%s) = %s  %.1f us", r->time_ns / 1e9,
+             r->vcpu, r->in_multicall ? "  multicall> " : "", name, args, res,
+             r->latency_ns / 1e3);
 }

@@ -164,6 +164,14 @@ static void test_format(void)
     pvctl_trace_format(&r, line, sizeof(line));
     CU_ASSERT(strstr(line, "hypercall_99(0x75bcd15, 0x0, 0x0) = "
                            "0x1234567890") != NULL);
+    r.nr = __HYPERVISOR_xen_version;
+    r.name[0] = 0;
+    r.args[0] = 0;
+    r.result = 0;
+    r.in_multicall = true;
+    pvctl_trace_format(&r, line, sizeof(line));
+    CU_ASSERT(strstr(line, " v0   multicall> xen_version(version, 0x0) = 0") !=
+              NULL);
     CU_ASSERT_STRING_EQUAL(pvctl_hypercall_name(29, buf, sizeof(buf)),
                            "sched_op");
 }
@@ -210,6 +218,23 @@ static void test_ring(void)
     CU_ASSERT_EQUAL(out[n - 1].seq + 1, next);
     /* Reading from 0 means "from now on": nothing yet. */
     CU_ASSERT_EQUAL(hv_trace_read(d, 0, out, 16, false, &next, &lost), 0);
+
+    /* A multicall: its entries first, marked, then the batch itself. */
+    struct multicall_entry *mc = fake_gpa(d, FAKE_SCRATCH_GPA);
+    memset(mc, 0, 2 * sizeof(*mc));
+    mc[0].op = __HYPERVISOR_xen_version;
+    mc[0].args[0] = XENVER_version;
+    mc[1].op = __HYPERVISOR_vm_assist;
+    mc[1].args[0] = 99; /* bad command: -EINVAL */
+    CU_ASSERT_EQUAL(fake_hypercall(v, __HYPERVISOR_multicall,
+                                   FAKE_VA(FAKE_SCRATCH_GPA), 2, 0, 0, 0),
+                    0);
+    n = hv_trace_read(d, next, out, 16, false, &next, &lost);
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    CU_ASSERT(out[0].in_multicall && out[0].nr == __HYPERVISOR_xen_version);
+    CU_ASSERT(out[1].in_multicall && out[1].nr == __HYPERVISOR_vm_assist &&
+              out[1].res == -XEN_EINVAL);
+    CU_ASSERT(!out[2].in_multicall && out[2].nr == __HYPERVISOR_multicall);
 
     hv_trace_unsubscribe(d);
     uint64_t before = next;

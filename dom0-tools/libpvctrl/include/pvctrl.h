@@ -293,6 +293,7 @@ struct pvc_trace_rec {
     char name[32];
     uint64_t args[5];
     int64_t result;
+    bool in_multicall; /* an entry of a multicall batch */
 };
 
 struct pvc_trace_chunk {
