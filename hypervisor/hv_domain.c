@@ -13,8 +13,8 @@
 #include <pvabi/sched.h>
 
 #include "hv.h"
-#include "hv_obs.h"
 #include "hv_arch.h"
+#include "hv_obs.h"
 #include "hv_trap.h"
 
 static pthread_mutex_t domains_lock = PTHREAD_MUTEX_INITIALIZER;
