@@ -10,6 +10,7 @@ N=50000
 BIN=$BUILD/bin
 RUN=$(mktemp -d /tmp/pvtrace.XXXXXX)
 trap '"$BIN/pvhost" stop -r "$RUN" >/dev/null 2>&1 || true; rm -rf "$RUN"' EXIT
+trap 'exit 130' INT TERM
 "$BIN/pvhost" start -r "$RUN" >/dev/null
 P() { "$BIN/pvctl" -r "$RUN" "$@"; }
 cat >"$RUN/bench.cfg" <<CFG
