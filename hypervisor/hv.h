@@ -4,6 +4,7 @@
 #define PVISOR_HYPERVISOR_HV_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -120,6 +121,14 @@ struct hv_vcpu {
         long res;
     } trace[8];
     unsigned trace_pos;
+
+    /* Observability and placement (hv_obs.h). */
+    _Atomic uint64_t st_hc[PV_HYPERCALL_MAX]; /* by number; vCPU thread
+                                               * is the only writer */
+    _Atomic uint64_t st_traps;                /* exceptions at pvisor */
+    _Atomic int tid;    /* host thread id while its thread runs, else 0 */
+    cpu_set_t affinity; /* d->lock; applied when the thread starts */
+    bool affinity_set;  /* d->lock; false = every CPU */
 };
 
 struct hv_console {
@@ -186,6 +195,18 @@ struct hv_domain {
     unsigned gnt_frames;              /* frames set up so far */
     uint64_t gnt_frame_gpa[32];       /* 0: pvisor's frame in priv */
     struct hv_gnt_active *gnt_active; /* pins per ref, lazily made */
+
+    /* Observability and scheduling (hv_obs.h). */
+    _Atomic int trace_listeners; /* connections reading the trace */
+    struct hv_trace *trace;      /* made by the first listener */
+    unsigned sched_weight;       /* d->lock; 0 = never set */
+    unsigned sched_cap;          /* d->lock; percent of a CPU, 0 = none */
+    bool cg_made;                /* d->lock; its cgroup directory exists */
+
+    /* Ballooning (hv_balloon.c); protected by d->lock. */
+    uint64_t max_pages;    /* mem-max; 0 = mem_size */
+    uint64_t ballooned;    /* pages the guest gave back */
+    uint64_t *balloon_map; /* bit per pfn: given back; NULL = none yet */
 };
 
 struct hv_gnt_active {

@@ -14,6 +14,7 @@
 
 #include "hv.h"
 #include "hv_arch.h"
+#include "hv_obs.h"
 #include "hv_trap.h"
 
 static pthread_mutex_t domains_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -144,6 +145,9 @@ static void domain_free(struct hv_domain *d)
     free(d->snap);
     hv_evtchn_fini(d);
     hv_gnttab_fini(d);
+    hv_trace_fini(d);
+    hv_sched_domain_gone(d);
+    hv_balloon_fini(d);
     free(d->crash_report);
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->cond);
@@ -639,6 +643,7 @@ static void domain_restart(struct hv_domain *d)
     for (size_t i = 0; i < d->snap_nr; i++)
         memcpy(d->mem + d->snap[i].pfn * HV_PAGE_SIZE, d->snap[i].data,
                HV_PAGE_SIZE);
+    hv_balloon_reset(d); /* the punch above gave every page back */
     hv_evtchn_reset(d);
     pthread_mutex_lock(&d->lock);
     hv_gnttab_fini(d);

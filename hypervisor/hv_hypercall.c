@@ -13,6 +13,7 @@
 #include "hv.h"
 #include "hv_guestmem.h"
 #include "hv_hypercall.h"
+#include "hv_obs.h"
 #include "hv_trap.h"
 
 #define MULTICALL_MAX 256
@@ -118,7 +119,15 @@ static long do_memory_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
             return rc;
         if (dom != DOMID_SELF && dom != v->d->domid)
             return -XEN_EPERM;
-        return cmd == XENMEM_maximum_gpfn ? (long)(pages - 1) : (long)pages;
+        if (cmd == XENMEM_current_reservation)
+            return (long)hv_balloon_current_pages(v->d);
+        if (cmd == XENMEM_maximum_reservation)
+            return (long)hv_balloon_max_pages(v->d);
+        return (long)(pages - 1);
+    case XENMEM_decrease_reservation:
+        return hv_balloon_decrease(v, arg);
+    case XENMEM_populate_physmap:
+        return hv_balloon_populate(v, arg);
     case XENMEM_memory_map: {
         struct {
             uint32_t nr_entries;
@@ -312,6 +321,9 @@ static long do_multicall(struct hv_vcpu *v, uint64_t list, uint64_t nr,
         rc = hv_copy_from_guest(v, &e, addr, sizeof(e));
         if (rc)
             return rc;
+        bool traced = atomic_load_explicit(&v->d->trace_listeners,
+                                           memory_order_relaxed) != 0;
+        uint64_t t0 = traced ? hv_now_ns() : 0;
         hc = hv_hypercall_lookup(e.op);
         if (!hc)
             res = -XEN_ENOSYS;
@@ -320,6 +332,11 @@ static long do_multicall(struct hv_vcpu *v, uint64_t list, uint64_t nr,
         else
             res = hc->fn(v, e.args[0], e.args[1], e.args[2], e.args[3],
                          e.args[4]);
+        if (traced) {
+            uint64_t a[5] = { e.args[0], e.args[1], e.args[2], e.args[3],
+                              e.args[4] };
+            hv_trace_record(v, (uint32_t)e.op, a, res, t0, true);
+        }
         e.result = (uint64_t)res;
         rc =
             hv_copy_to_guest(v, addr + offsetof(struct multicall_entry, result),
@@ -335,6 +352,8 @@ static long do_multicall(struct hv_vcpu *v, uint64_t list, uint64_t nr,
 void hv_hypercall(struct hv_vcpu *v, uint32_t nr)
 {
     const struct hv_hypercall *hc;
+    uint64_t args[5], t0 = 0;
+    bool traced;
     long res;
 
     if (hv_vcpu_regs(v)) {
@@ -342,6 +361,22 @@ void hv_hypercall(struct hv_vcpu *v, uint32_t nr)
         return;
     }
     atomic_fetch_add_explicit(&v->st_hypercalls, 1, memory_order_relaxed);
+    if (nr < PV_HYPERCALL_MAX) /* single writer: no locked add needed */
+        atomic_store_explicit(
+            &v->st_hc[nr],
+            atomic_load_explicit(&v->st_hc[nr], memory_order_relaxed) + 1,
+            memory_order_relaxed);
+    /* The trace's whole cost while no one listens: this one load. */
+    traced =
+        atomic_load_explicit(&v->d->trace_listeners, memory_order_relaxed) != 0;
+    if (traced) {
+        args[0] = v->regs.rdi;
+        args[1] = v->regs.rsi;
+        args[2] = v->regs.rdx;
+        args[3] = v->regs.r10;
+        args[4] = v->regs.r8;
+        t0 = hv_now_ns();
+    }
     hc = hv_hypercall_lookup(nr);
     if (!hc) {
         log_debug("d%uv%u: hypercall %u not implemented", v->d->domid, v->id,
@@ -357,6 +392,10 @@ void hv_hypercall(struct hv_vcpu *v, uint32_t nr)
                       (unsigned long long)v->regs.rdx, res);
     }
     hv_trap_trace(v, nr, res);
+    if (traced)
+        hv_trace_record(v, nr, args,
+                        res == HV_HC_NORESULT ? (long)v->regs.rax : res, t0,
+                        false);
     if (res == HV_HC_NORESULT)
         return;
     v->regs.rax = (uint64_t)res;

@@ -151,6 +151,7 @@ void hv_mgmt_client_close(unsigned slot)
     clients[slot] = NULL;
     close(c->fd);
     hv_dom0_release_owner((int)slot);
+    hv_mgmt_obs_client_gone(c);
     while (c->maps) {
         struct grant_map *m = c->maps;
         c->maps = m->next;

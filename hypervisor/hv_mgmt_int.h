@@ -22,7 +22,7 @@ struct out_frame {
     unsigned nfds;
 };
 
-enum lp_kind { LP_CONSOLE, LP_WAIT };
+enum lp_kind { LP_CONSOLE, LP_WAIT, LP_TRACE };
 
 struct longpoll {
     struct longpoll *next;
@@ -34,6 +34,8 @@ struct longpoll {
     unsigned stops;    /* LP_WAIT: d->stops when the wait began */
     uint64_t deadline; /* CLOCK_MONOTONIC ns, 0 = none */
     bool until_gone;   /* LP_WAIT: wait for destruction */
+    uint64_t stops_ns; /* LP_TRACE: the domain's created_ns */
+    bool lingered;     /* LP_TRACE: waiting to batch a few records */
 };
 
 struct client {
@@ -45,6 +47,14 @@ struct client {
     bool want_out; /* EPOLLOUT is in the fd's epoll events */
     struct longpoll *polls;
     struct grant_map *maps;
+    struct trace_sub *trace_subs; /* domains whose trace it reads */
+};
+
+/* A connection listening to a domain's hypercall trace. */
+struct trace_sub {
+    struct trace_sub *next;
+    uint32_t domid;
+    uint64_t created_ns; /* tells a reused domid apart */
 };
 
 /* A dom0 grant mapping owned by a connection. */
@@ -87,5 +97,24 @@ struct grave *hv_mgmt_find_grave(uint32_t domid);
 void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req);
 /* Answer a parked long-poll if it can be; true if answered (free it). */
 bool hv_mgmt_longpoll_try(struct client *c, struct longpoll *p);
+
+/* hv_mgmt_obs.c: observability and scheduling requests. */
+struct hv_domain;
+/* Adds per-vCPU placement, traps and hypercall counts to a filled info. */
+void hv_mgmt_obs_fill(struct hv_domain *d, Pvmgmt__DomainInfo *info);
+/* Frees what hv_mgmt_obs_fill allocated (before the vCPU array goes). */
+void hv_mgmt_obs_free(Pvmgmt__DomainInfo *info);
+void hv_mgmt_op_trace_read(struct client *c, uint64_t id,
+                           const Pvmgmt__TraceRead *a);
+bool hv_mgmt_trace_try(struct client *c, struct longpoll *p, bool force);
+void hv_mgmt_op_vcpu_pin(struct client *c, uint64_t id,
+                         const Pvmgmt__VcpuPin *a);
+void hv_mgmt_op_sched_credit(struct client *c, uint64_t id,
+                             const Pvmgmt__SchedCredit *a);
+void hv_mgmt_op_mem_max(struct client *c, uint64_t id, const Pvmgmt__MemMax *a);
+/* The connection closes: end its trace subscriptions. */
+void hv_mgmt_obs_client_gone(struct client *c);
+/* Queues a parked long-poll on c (or answers EBUSY/ENOMEM). */
+void hv_mgmt_park(struct client *c, struct longpoll *tmpl);
 
 #endif

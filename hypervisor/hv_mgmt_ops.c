@@ -83,10 +83,12 @@ static void fill_info(struct hv_domain *d, Pvmgmt__DomainInfo *info)
         info->vcpus_online += v->online;
         info->vcpu[info->n_vcpu++] = vi;
     }
+    hv_mgmt_obs_fill(d, info);
 }
 
 static void free_info(Pvmgmt__DomainInfo *info)
 {
+    hv_mgmt_obs_free(info);
     for (size_t i = 0; i < info->n_vcpu; i++)
         free(info->vcpu[i]);
     free(info->vcpu);
@@ -414,21 +416,19 @@ static bool wait_try(struct client *c, struct longpoll *p, bool force)
     rsp.result_case = PVMGMT__RESPONSE__RESULT_WAIT;
     rsp.wait = &info;
     reply(c, p->id, &rsp, -1);
-    if (info.crash_report != (char *)protobuf_c_empty_string)
-        free(info.crash_report);
-    for (size_t i = 0; i < info.n_vcpu; i++)
-        free(info.vcpu[i]);
-    free(info.vcpu);
+    free_info(&info);
     return true;
 }
 
 bool hv_mgmt_longpoll_try(struct client *c, struct longpoll *p)
 {
+    if (p->kind == LP_TRACE)
+        return hv_mgmt_trace_try(c, p, false);
     return p->kind == LP_CONSOLE ? console_try(c, p, false)
                                  : wait_try(c, p, false);
 }
 
-static void park(struct client *c, struct longpoll *tmpl)
+void hv_mgmt_park(struct client *c, struct longpoll *tmpl)
 {
     unsigned n = 0;
     for (struct longpoll *q = c->polls; q; q = q->next)
@@ -465,7 +465,7 @@ static void op_console_read(struct client *c, uint64_t id,
     lp.max_bytes = a->max_bytes;
     lp.deadline = a->wait_ms ? hv_now_ns() + a->wait_ms * 1000000ULL : 0;
     if (!console_try(c, &lp, a->wait_ms == 0))
-        park(c, &lp);
+        hv_mgmt_park(c, &lp);
 }
 
 static void op_wait(struct client *c, uint64_t id, const Pvmgmt__Wait *a)
@@ -487,7 +487,7 @@ static void op_wait(struct client *c, uint64_t id, const Pvmgmt__Wait *a)
         pthread_mutex_unlock(&d->lock);
     }
     if (!wait_try(c, &lp, false))
-        park(c, &lp);
+        hv_mgmt_park(c, &lp);
 }
 
 static void op_simple(struct client *c, uint64_t id, Pvmgmt__Request__OpCase op,
@@ -735,6 +735,18 @@ void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
         break;
     case PVMGMT__REQUEST__OP_GRANT_UNMAP:
         op_grant_unmap(c, id, req->grant_unmap);
+        break;
+    case PVMGMT__REQUEST__OP_TRACE_READ:
+        hv_mgmt_op_trace_read(c, id, req->trace_read);
+        break;
+    case PVMGMT__REQUEST__OP_VCPU_PIN:
+        hv_mgmt_op_vcpu_pin(c, id, req->vcpu_pin);
+        break;
+    case PVMGMT__REQUEST__OP_SCHED_CREDIT:
+        hv_mgmt_op_sched_credit(c, id, req->sched_credit);
+        break;
+    case PVMGMT__REQUEST__OP_MEM_MAX:
+        hv_mgmt_op_mem_max(c, id, req->mem_max);
         break;
     default:
         hv_mgmt_send_error(c, id, ENOSYS,

@@ -262,6 +262,7 @@ void hv_trap_port(struct hv_vcpu *v, uint32_t val)
         hv_domain_crash(v->d, "exception: cannot read registers");
         return;
     }
+    atomic_fetch_add_explicit(&v->st_traps, 1, memory_order_relaxed);
     r = v->regs;
     if (vec == 14 && hv_kvm_get_cr2(v, &cr2) == 0)
         have_cr2 = true;

@@ -13,6 +13,7 @@
 #include "hv_arch.h"
 #include "hv_guestmem.h"
 #include "hv_hypercall.h"
+#include "hv_obs.h"
 #include "hv_trap.h"
 
 void hv_vcpu_kick(struct hv_vcpu *v)
@@ -274,6 +275,7 @@ static void *vcpu_thread(void *arg)
     struct hv_domain *d = v->d;
     uint64_t cpu0 = thread_cpu_ns();
 
+    hv_vcpu_place_self(v);
     for (;;) {
         pthread_mutex_lock(&d->lock);
         bool go = wait_runnable(v);
@@ -331,6 +333,7 @@ static void *vcpu_thread(void *arg)
         }
         handle_exit(v);
     }
+    hv_vcpu_unplace_self(v);
     /* Keep the total across restarts; while running it is read live. */
     atomic_store_explicit(&v->st_cpu_ns,
                           atomic_load(&v->st_cpu_ns) + thread_cpu_ns() - cpu0,

@@ -40,6 +40,7 @@ struct bb_vbd {
     int lport; /* our bound port, 0 if none */
     struct be_blk_dev dev;
     bool need_kick;
+    struct be_blk_stats published; /* last written to statistics/ */
 };
 
 struct bbd {
@@ -77,6 +78,9 @@ void bb_vbd_update(struct bb_vbd *v);
 void bb_vbd_free_all(struct bbd *bd);
 /* Kicks every device that asked for it, then submits. */
 void bb_kick_marked(struct bbd *bd);
+/* Writes each connected device's counters that changed since the last
+ * call into its backend directory (statistics/...), for pvctl top. */
+void bb_publish_stats(struct bbd *bd);
 /* The device whose bound port is port, or NULL. */
 struct bb_vbd *bb_vbd_by_port(struct bbd *bd, int port);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "be_common.h"
@@ -54,11 +55,29 @@ static void handle_evtchn(struct bbd *bd)
     }
 }
 
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool any_connected(struct bbd *bd)
+{
+    for (struct bb_vbd *v = bd->vbds; v; v = v->next)
+        if (v->connected)
+            return true;
+    return false;
+}
+
 static int run(struct bbd *bd, int sfd)
 {
+    uint64_t next_stats = 0;
+
     for (;;) {
         struct epoll_event evs[8];
-        int n = epoll_wait(bd->ep, evs, 8, -1);
+        /* Counters go to xenstore at most once a second. */
+        int n = epoll_wait(bd->ep, evs, 8, any_connected(bd) ? 1000 : -1);
 
         if (n < 0 && errno == EINTR)
             continue;
@@ -88,6 +107,10 @@ static int run(struct bbd *bd, int sfd)
         /* completions first: they free slots for the requests */
         bb_io_reap(bd);
         bb_kick_marked(bd);
+        if (now_ms() >= next_stats) {
+            bb_publish_stats(bd);
+            next_stats = now_ms() + 1000;
+        }
     }
 }
 

@@ -265,6 +265,8 @@ unmap:
     return e;
 }
 
+static void publish_one(struct bb_vbd *v);
+
 /* Stops taking requests; tears the ring down once nothing is in flight.
  * Returns true when disconnected. */
 static bool disconnect(struct bb_vbd *v)
@@ -283,6 +285,7 @@ static bool disconnect(struct bb_vbd *v)
             (unsigned long long)(v->dev.st.bytes_written >> 20),
             (unsigned long long)v->dev.st.segs,
             (unsigned long long)v->dev.st.iovs);
+    publish_one(v); /* the last requests' counts */
     be_blk_dev_destroy(&v->dev);
     pvevtchn_unbind(v->bd->evh, (pvevtchn_port_t)v->lport);
     v->lport = 0;
@@ -532,4 +535,50 @@ void bb_vbd_free_all(struct bbd *bd)
         v->fe_watched = false;
         vbd_free(v);
     }
+}
+
+/* In transaction t: the counters, unless the toolstack removed the
+ * device (a backend never brings a removed directory back). */
+static bool write_stats(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    struct bb_vbd *v = arg;
+    const struct be_blk_stats *st = &v->dev.st;
+    char path[BB_PATH_MAX + 8];
+    unsigned int len;
+    char *state;
+
+    snprintf(path, sizeof(path), "%s/state", v->be);
+    state = xs_read(xs, t, path, &len);
+    if (!state) {
+        errno = ENOENT;
+        return false;
+    }
+    free(state);
+    return xs_printf_key(xs, t, v->be, "statistics/reqs", "%llu",
+                         (unsigned long long)st->reqs) &&
+           xs_printf_key(xs, t, v->be, "statistics/rd_bytes", "%llu",
+                         (unsigned long long)st->bytes_read) &&
+           xs_printf_key(xs, t, v->be, "statistics/wr_bytes", "%llu",
+                         (unsigned long long)st->bytes_written) &&
+           xs_printf_key(xs, t, v->be, "statistics/flushes", "%llu",
+                         (unsigned long long)st->flushes) &&
+           xs_printf_key(xs, t, v->be, "statistics/errors", "%llu",
+                         (unsigned long long)st->errors);
+}
+
+static void publish_one(struct bb_vbd *v)
+{
+    const struct be_blk_stats *st = &v->dev.st;
+
+    if (!v->connected || v->gone ||
+        (st->reqs == v->published.reqs && st->errors == v->published.errors))
+        return;
+    if (xs_transaction_run(v->bd->xs, write_stats, v) == 0)
+        v->published = *st;
+}
+
+void bb_publish_stats(struct bbd *bd)
+{
+    for (struct bb_vbd *v = bd->vbds; v; v = v->next)
+        publish_one(v);
 }

@@ -18,4 +18,11 @@ void pvc_set_error(struct pvc_handle *h, const char *fmt, ...)
 /* Copies src (untrusted) into dst, truncating and masking control bytes. */
 void pvc_sanitize_copy(char *dst, size_t dstlen, const char *src);
 
+/*
+ * Sends req; a successful response must carry result_case want (NOT_SET:
+ * none). On success the caller frees *resp; on failure it is freed.
+ */
+int pvc_call_expect(struct pvc_handle *h, Pvmgmt__Request *req,
+                    Pvmgmt__Response__ResultCase want, Pvmgmt__Response **resp);
+
 #endif /* PVISOR_DOM0_TOOLS_LIBPVCTRL_PVC_INTERNAL_H */

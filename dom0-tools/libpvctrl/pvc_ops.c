@@ -38,6 +38,12 @@ static int call_expect(struct pvc_handle *h, Pvmgmt__Request *req,
     return 0;
 }
 
+int pvc_call_expect(struct pvc_handle *h, Pvmgmt__Request *req,
+                    Pvmgmt__Response__ResultCase want, Pvmgmt__Response **resp)
+{
+    return call_expect(h, req, want, resp);
+}
+
 static int call_noresult(struct pvc_handle *h, Pvmgmt__Request *req)
 {
     Pvmgmt__Response *resp;
@@ -216,8 +222,27 @@ static int copy_info(struct pvc_handle *h, struct pvc_domain_info *d,
             .hypercalls = v->hypercalls,
             .exits = v->exits,
             .upcalls = v->upcalls,
+            .traps = v->traps,
+            .tid = v->tid,
+            .affinity_all = v->n_affinity == 0,
         };
+        for (size_t c = 0; c < v->n_affinity; c++)
+            if (v->affinity[c] < 1024)
+                d->vcpu[i].affinity[v->affinity[c] / 64] |=
+                    1ULL << (v->affinity[c] % 64);
     }
+    for (size_t i = 0; i < s->n_hypercall_counts && d->nr_hc < PVC_HC_MAX;
+         i++) {
+        const Pvmgmt__HypercallCount *c = s->hypercall_counts[i];
+        struct pvc_hc_count *o = &d->hc[d->nr_hc++];
+        o->nr = c->nr;
+        pvc_sanitize_copy(o->name, sizeof(o->name), c->name);
+        o->count = c->count;
+    }
+    d->sched_weight = s->sched_weight;
+    d->sched_cap = s->sched_cap;
+    d->current_memory_kb = s->current_memory_kb;
+    d->max_memory_kb = s->max_memory_kb;
     return 0;
 }
 

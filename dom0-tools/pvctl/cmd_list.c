@@ -66,13 +66,25 @@ static void print_long(const struct pvc_domain_info *d)
            d->cpu_time_ns / 1e9, d->uptime_ns / 1e9,
            pvc_action_name(d->on_poweroff), pvc_action_name(d->on_reboot),
            pvc_action_name(d->on_crash), d->restarts, d->built ? "yes" : "no");
+    printf("current_memory_kb: %llu\nmax_memory_kb: %llu\n",
+           (unsigned long long)d->current_memory_kb,
+           (unsigned long long)d->max_memory_kb);
     for (size_t i = 0; i < d->nr_vcpu; i++) {
         const struct pvc_vcpu_info *v = &d->vcpu[i];
         printf("vcpu %u: online %s, blocked %s, cpu_time %.3f s, "
-               "hypercalls %llu, exits %llu, upcalls %llu\n",
+               "hypercalls %llu, exits %llu, upcalls %llu, traps %llu\n",
                v->id, v->online ? "yes" : "no", v->blocked ? "yes" : "no",
                v->cpu_time_ns / 1e9, (unsigned long long)v->hypercalls,
-               (unsigned long long)v->exits, (unsigned long long)v->upcalls);
+               (unsigned long long)v->exits, (unsigned long long)v->upcalls,
+               (unsigned long long)v->traps);
+    }
+    if (d->nr_hc) {
+        printf("hypercall_counts:");
+        for (size_t i = 0; i < d->nr_hc; i++)
+            printf("%s %s=%llu", i ? "," : "",
+                   d->hc[i].name[0] ? d->hc[i].name : "unknown",
+                   (unsigned long long)d->hc[i].count);
+        printf("\n");
     }
     if (*d->crash_report) {
         const char *p = d->crash_report;

@@ -10,6 +10,7 @@
 #include "dev_disk.h"
 #include "dev_vif.h"
 #include "pvctl.h"
+#include "pvctl_obs.h"
 
 struct pvctl_opts pvctl_opts;
 
@@ -74,6 +75,40 @@ static const struct pvctl_cmd cmds[] = {
       "Detach network interface DEV (its number or MAC) from DOM.\n" },
     { "network-list", pvctl_cmd_network_list, "DOM",
       "List DOM's network interfaces and their xenbus states.\n" },
+    { "top", pvctl_cmd_top, "[-b] [-d SECS] [-n N]",
+      "Show every domain's CPU use, memory, vCPUs and the rates of its\n"
+      "hypercalls, exits and traps (as xentop). Interactive on a terminal\n"
+      "(q quits, any other key refreshes); -b prints frames one after\n"
+      "another for scripts. -d: seconds between frames (default 3), -n:\n"
+      "stop after N frames.\n" },
+    { "trace", pvctl_cmd_trace, "[--filter NAME[,NAME...]] [-n COUNT] DOM",
+      "Print DOM's hypercalls as they happen: time, vCPU, name, decoded\n"
+      "arguments, result and the time pvisor spent on it. --filter keeps\n"
+      "the named hypercalls only (sched_op, event_channel_op, ...); -n\n"
+      "stops after COUNT lines. Recording costs nothing while no one\n"
+      "traces.\n" },
+    { "vcpu-list", pvctl_cmd_vcpu_list, "[DOM ...]",
+      "List vCPUs: host thread, the host CPU it last ran on, state\n"
+      "(r running, b blocked, p paused, - offline), CPU time, hypercalls,\n"
+      "exits and affinity.\n" },
+    { "vcpu-pin", pvctl_cmd_vcpu_pin, "DOM VCPU|all CPUS|all",
+      "Restrict vCPU VCPU of DOM (or all of them) to host CPUs CPUS, e.g.\n"
+      "0-3,6; all lifts the restriction.\n" },
+    { "vcpu-set", pvctl_cmd_vcpu_set, "DOM COUNT",
+      "Keep COUNT vCPUs of DOM online: writes cpu/N/availability in\n"
+      "xenstore (online below COUNT, offline from it on), which the\n"
+      "guest follows with VCPUOP_down/VCPUOP_up.\n" },
+    { "sched-credit", pvctl_cmd_sched_credit, "[-d DOM [-w WEIGHT] [-c CAP]]",
+      "Show or set a domain's CPU weight (1..10000, default 256; shares\n"
+      "against other domains in proportion) and cap (percent of one host\n"
+      "CPU, 0 = none), through cgroup v2 cpu.weight and cpu.max.\n" },
+    { "mem-set", pvctl_cmd_mem_set, "DOM SIZE",
+      "Ask DOM's balloon driver to hold SIZE (e.g. 48m, 65536k; no suffix:\n"
+      "MiB) by writing memory/target in xenstore. Pages it gives back go\n"
+      "back to the host.\n" },
+    { "mem-max", pvctl_cmd_mem_max, "DOM SIZE",
+      "Set the most memory DOM may balloon back up to (at most the memory\n"
+      "it was created with).\n" },
     { "help", cmd_help, "[COMMAND]", "Show help for COMMAND.\n" },
 };
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -38,6 +38,16 @@ __attribute__((noreturn)) void gk_thread_start_c(struct gk_thread *t);
 
 /* Start the control/shutdown watch (xenbus is connected). */
 void gk_control_init(void);
+/* Starts the balloon driver (memory/target watch). */
+void gk_balloon_init(void);
+/* Starts the vCPU hot-plug watch (cpu/N/availability). */
+void gk_hotplug_init(void);
+/* Idle vCPU `cpu` (events masked, nothing to run): if it was asked to go
+ * offline, takes it down until it is brought up again. Non-zero if it
+ * was down (the caller looks at its run queue afresh). */
+int gk_smp_idle_offline(struct gk_cpu *cpu);
+/* Wake vCPU `cpu`'s idle loop. */
+void gk_sched_kick_cpu(unsigned int cpu);
 
 /* Console ring (drivers/consfront.c): start using the ring start_info
  * names, if dom0 serves it (0, else -XEN_ENODEV: console_io stays). */

@@ -359,6 +359,9 @@ void gk_sched_run(void)
 
         gk_irq_disable();
         schedule(); /* returns when nothing else is runnable */
+        /* Nothing to run: the moment a vCPU asked to go offline goes. */
+        if (gk_smp_idle_offline(cpu))
+            continue;
 
         gk_spin_lock(&rq->lock);
         if (rq->head) {
@@ -383,4 +386,10 @@ void gk_sched_run(void)
         gk_spin_unlock(&rq->lock);
         gk_irq_enable(); /* runs the handlers of what woke us */
     }
+}
+
+void gk_sched_kick_cpu(unsigned int cpu)
+{
+    if (cpu < PV_MAX_VCPUS && runqs[cpu].ready)
+        gk_evtchn_send((evtchn_port_t)runqs[cpu].kick_port);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* smp.c: secondary vCPU bring-up with VCPUOP_initialise and VCPUOP_up. */
 #include <guestkit/guestkit.h>
+#include <guestkit/xenbus.h>
 
 #include "internal.h"
 
@@ -118,4 +119,99 @@ int gk_smp_init(void)
         bring_up(id);
     }
     return (int)gk_smp_nr_cpus();
+}
+
+/* ---- hot-plug: pvctl vcpu-set writes cpu/N/availability ---- */
+
+static volatile uint32_t want_down[PV_MAX_VCPUS];
+
+int gk_smp_idle_offline(struct gk_cpu *cpu)
+{
+    unsigned int id = cpu->id;
+
+    if (id == 0 || !__atomic_load_n(&want_down[id], __ATOMIC_ACQUIRE))
+        return 0;
+    __atomic_store_n(&cpu->online, 0, __ATOMIC_RELEASE);
+    /* Asked back online meanwhile: the waker sees online again. */
+    if (!__atomic_load_n(&want_down[id], __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&cpu->online, 1, __ATOMIC_RELEASE);
+        return 0;
+    }
+    __atomic_fetch_sub(&nr_online, 1, __ATOMIC_ACQ_REL);
+    /* Returns once vCPU 0 brings this one up again (VCPUOP_up). */
+    HYPERVISOR_vcpu_op(VCPUOP_down, id, NULL);
+    __atomic_fetch_add(&nr_online, 1, __ATOMIC_ACQ_REL);
+    __atomic_store_n(&cpu->online, 1, __ATOMIC_RELEASE);
+    return 1;
+}
+
+/* Take vCPU id down once idle, or bring it back. */
+static void set_available(unsigned int id, int online)
+{
+    struct gk_cpu *cpu = &gk_cpus[id];
+    uint64_t deadline;
+
+    if (!online) {
+        if (__atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE) &&
+            !__atomic_exchange_n(&want_down[id], 1, __ATOMIC_ACQ_REL)) {
+            gk_printf("guest-kit: vCPU %u going offline\n", id);
+            gk_sched_kick_cpu(id);
+        }
+        return;
+    }
+    if (!__atomic_exchange_n(&want_down[id], 0, __ATOMIC_ACQ_REL))
+        return; /* never asked down (or never brought up by guest-kit) */
+    /* It is up, going down, or down: wait for one of the two ends. */
+    deadline = gk_monotonic_ns() + ONLINE_TIMEOUT_MS * GK_NSEC_PER_MSEC;
+    while (gk_monotonic_ns() < deadline) {
+        if (__atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE) &&
+            HYPERVISOR_vcpu_op(VCPUOP_is_up, id, NULL) == 1)
+            return; /* it never went */
+        if (HYPERVISOR_vcpu_op(VCPUOP_is_up, id, NULL) == 0) {
+            long rc = HYPERVISOR_vcpu_op(VCPUOP_up, id, NULL);
+            if (rc < 0)
+                gk_printf("guest-kit: VCPUOP_up(%u) failed: %ld\n", id, rc);
+            else
+                gk_printf("guest-kit: vCPU %u online again\n", id);
+            return;
+        }
+        gk_msleep(1);
+    }
+    gk_printf("guest-kit: vCPU %u did not settle\n", id);
+}
+
+static void availability_changed(struct gk_xenbus_watch *w, const char *path,
+                                 void *data)
+{
+    (void)w;
+    (void)path;
+    (void)data;
+    for (unsigned int id = 1; id < PV_MAX_VCPUS; id++) {
+        char key[32], val[16];
+
+        gk_snprintf(key, sizeof(key), "cpu/%u/availability", id);
+        if (gk_xenbus_read_str(GK_XBT_NIL, key, val, sizeof(val)) < 0)
+            continue;
+        if (strcmp(val, "offline") == 0)
+            set_available(id, 0);
+        else if (strcmp(val, "online") == 0)
+            set_available(id, 1);
+    }
+}
+
+static void hotplug_thread(void *arg)
+{
+    struct gk_xenbus_watch *w;
+    int rc;
+
+    (void)arg;
+    rc = gk_xenbus_watch("cpu", availability_changed, NULL, &w);
+    if (rc < 0)
+        gk_printf("guest-kit: cannot watch cpu (%d)\n", rc);
+}
+
+void gk_hotplug_init(void)
+{
+    if (!gk_thread_create("xs-hotplug", hotplug_thread, NULL))
+        gk_printf("guest-kit: cannot start the vCPU hot-plug watch\n");
 }

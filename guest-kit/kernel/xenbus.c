@@ -516,6 +516,8 @@ int gk_xenbus_attach(struct xenstore_domain_interface *r, evtchn_port_t port)
     gk_evtchn_unmask(port);
     reset_watches();
     gk_control_init();
+    gk_balloon_init();
+    gk_hotplug_init();
     return 0;
 }
 

@@ -29,6 +29,9 @@ static const struct integ_suite *const suites[] = {
     &integ_suite_xen,
     &integ_suite_pvctl,
     &integ_suite_sandbox,
+    &integ_suite_obs,
+    &integ_suite_sched,
+    &integ_suite_mem,
     /* clang-format on */
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
@@ -37,6 +40,7 @@ static const struct integ_hooks *const hooks[] = {
     &integ_hooks_net,
     &integ_hooks_block,
     &integ_hooks_xen,
+    &integ_hooks_sched,
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 

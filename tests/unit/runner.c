@@ -30,6 +30,7 @@ static const struct unit_suite *const suites[] = {
     &unit_suite_store,
     &unit_suite_store_client,
     &unit_suite_sandbox,
+    &unit_suite_obs,
     /* clang-format on */
 };
 

@@ -458,6 +458,65 @@ static void test_call_console(void)
     close_pair();
 }
 
+/* pvc_trace_read copies records, bounds names and refuses a flood. */
+static void test_call_trace(void)
+{
+    struct pvc_handle *h = client();
+    Pvmgmt__Response r = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__TraceReadReply t = PVMGMT__TRACE_READ_REPLY__INIT;
+    Pvmgmt__TraceRecord rec = PVMGMT__TRACE_RECORD__INIT;
+    Pvmgmt__TraceRecord *recs[1] = { &rec };
+    uint64_t args[7] = { 4, 0x1000, 3, 4, 5, 6, 7 };
+    char longname[100];
+    struct pvc_trace_chunk ch;
+    Pvmgmt__Request *req;
+
+    memset(longname, 'x', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = 0;
+    r.version = 1;
+    r.id = 1;
+    r.result_case = PVMGMT__RESPONSE__RESULT_TRACE_READ;
+    r.trace_read = &t;
+    rec.seq = 9;
+    rec.nr = 32;
+    rec.name = longname;
+    rec.args = args;
+    rec.n_args = 7; /* more than the five registers: ignored */
+    rec.result = -22;
+    t.record = recs;
+    t.n_record = 1;
+    t.next_seq = 10;
+    t.lost = 2;
+    queue_response(&r, NULL, 0);
+    CU_ASSERT_EQUAL(pvc_trace_read(h, 3, 0, 0, &ch), 0);
+    CU_ASSERT_EQUAL(ch.nr, 1);
+    CU_ASSERT_EQUAL(ch.next_seq, 10);
+    CU_ASSERT_EQUAL(ch.lost, 2);
+    CU_ASSERT_EQUAL(ch.rec[0].nr, 32);
+    CU_ASSERT_EQUAL(ch.rec[0].args[4], 5);
+    CU_ASSERT_EQUAL(ch.rec[0].result, -22);
+    CU_ASSERT_EQUAL(strlen(ch.rec[0].name), sizeof(ch.rec[0].name) - 1);
+    free(ch.rec);
+    req = take_request();
+    CU_ASSERT_EQUAL(req->op_case, PVMGMT__REQUEST__OP_TRACE_READ);
+    CU_ASSERT_EQUAL(req->trace_read->domid, 3);
+    pvmgmt__request__free_unpacked(req, NULL);
+    /* More records than any TraceRead may carry. */
+    Pvmgmt__TraceRecord **many = calloc(1025, sizeof(*many));
+    CU_ASSERT_FATAL(many != NULL);
+    for (int i = 0; i < 1025; i++)
+        many[i] = &rec;
+    r.id = 2;
+    t.record = many;
+    t.n_record = 1025;
+    queue_response(&r, NULL, 0);
+    CU_ASSERT_EQUAL(pvc_trace_read(h, 3, 10, 0, &ch), -EPROTO);
+    CU_ASSERT_PTR_NULL(ch.rec);
+    free(many);
+    pvc_close(h);
+    close_pair();
+}
+
 static void test_socket_path(void)
 {
     char buf[300], longdir[200];
@@ -489,6 +548,7 @@ static const struct unit_test tests[] = {
     { "map memory fd checks", test_call_map_memory },
     { "list and resolve", test_call_list_resolve },
     { "console read", test_call_console },
+    { "trace read", test_call_trace },
     { "socket path", test_socket_path },
     { NULL, NULL },
 };

@@ -40,5 +40,6 @@ extern const struct unit_suite unit_suite_console;
 extern const struct unit_suite unit_suite_store;
 extern const struct unit_suite unit_suite_store_client;
 extern const struct unit_suite unit_suite_sandbox;
+extern const struct unit_suite unit_suite_obs;
 
 #endif

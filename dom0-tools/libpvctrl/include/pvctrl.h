@@ -36,7 +36,19 @@ struct pvc_vcpu_info {
     uint64_t hypercalls;
     uint64_t exits;
     uint64_t upcalls;
+    uint64_t traps;        /* exceptions that reached pvisor's stubs */
+    uint32_t tid;          /* host thread id, 0 when not running */
+    bool affinity_all;     /* may run on every CPU pvisor may use */
+    uint64_t affinity[16]; /* else: bitmap of host CPUs 0..1023 */
 };
+
+/* How often a domain made one hypercall (pvc_domain_info.hc). */
+struct pvc_hc_count {
+    uint32_t nr;
+    char name[32]; /* "" when pvisor has no handler for nr */
+    uint64_t count;
+};
+#define PVC_HC_MAX 128
 
 struct pvc_domain_info {
     uint32_t domid;
@@ -58,6 +70,12 @@ struct pvc_domain_info {
     uint32_t restarts;
     bool built;
     uint64_t host_memory_kb;
+    size_t nr_hc;                       /* hypercall numbers used */
+    struct pvc_hc_count hc[PVC_HC_MAX]; /* ascending nr */
+    uint32_t sched_weight;              /* 0 = never set */
+    uint32_t sched_cap;                 /* percent of a CPU, 0 = none */
+    uint64_t current_memory_kb;         /* memory_kb less ballooned */
+    uint64_t max_memory_kb;             /* mem-max */
 };
 
 struct pvc_host_info {
@@ -263,5 +281,56 @@ int pvc_domain_setup(struct pvc_handle *h, const struct pvc_setup_args *a);
 const char *pvc_state_name(Pvmgmt__DomainState s);
 const char *pvc_shutdown_reason_name(Pvmgmt__ShutdownReason r);
 const char *pvc_action_name(Pvmgmt__Action a);
+
+/* ---- observability and placement (pvc_obs.c) ---- */
+
+/* One traced hypercall (see TraceRecord in abi/pvmgmt.proto). */
+struct pvc_trace_rec {
+    uint64_t seq;
+    uint64_t time_ns; /* domain system time at entry */
+    uint64_t latency_ns;
+    uint32_t vcpu, nr;
+    char name[32];
+    uint64_t args[5];
+    int64_t result;
+    bool in_multicall; /* an entry of a multicall batch */
+};
+
+struct pvc_trace_chunk {
+    struct pvc_trace_rec *rec; /* malloc'd, nr entries */
+    size_t nr;
+    uint64_t next_seq; /* pass as seq next time */
+    uint64_t lost;     /* records overwritten before this read */
+    bool gone;         /* the domain was destroyed */
+};
+
+/*
+ * Reads domid's hypercall trace from seq (0: from now on), waiting up to
+ * wait_ms for a record. The first call subscribes this connection, which
+ * makes pvisor record the domain's hypercalls until the connection
+ * closes. The caller frees out->rec.
+ */
+int pvc_trace_read(struct pvc_handle *h, uint32_t domid, uint64_t seq,
+                   uint32_t wait_ms, struct pvc_trace_chunk *out);
+
+/*
+ * Pins vCPU vcpu of domid (PVC_VCPU_ALL: every one) to the nr host CPUs
+ * in cpus (nr 0: any CPU).
+ */
+#define PVC_VCPU_ALL 0xffffffffu
+int pvc_vcpu_pin(struct pvc_handle *h, uint32_t domid, uint32_t vcpu,
+                 const uint32_t *cpus, size_t nr);
+
+/*
+ * Sets (weight when weight >= 0, cap when cap >= 0) and reads domid's
+ * scheduling parameters. *weight_out and *cap_out get the values in force,
+ * cgroup (may be NULL) the domain's cgroup directory.
+ */
+int pvc_sched_credit(struct pvc_handle *h, uint32_t domid, long weight,
+                     long cap, uint32_t *weight_out, uint32_t *cap_out,
+                     char *cgroup, size_t cgroup_len);
+
+/* mem-max: the most memory domid may balloon back up to (KiB). */
+int pvc_mem_max(struct pvc_handle *h, uint32_t domid, uint64_t max_kb);
 
 #endif /* PVISOR_DOM0_TOOLS_LIBPVCTRL_INCLUDE_PVCTRL_H */

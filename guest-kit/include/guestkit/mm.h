@@ -71,6 +71,12 @@ static inline void gk_free_page(void *va)
     gk_free_pages(va, 0);
 }
 
+/*
+ * Pages the domain holds now: start_info.nr_pages less those the balloon
+ * driver gave back to follow xenstore memory/target (pvctl mem-set).
+ */
+uint64_t gk_balloon_pages(void);
+
 /* Free pages now, and in total under the allocator. */
 void gk_mm_stats(uint64_t *free_pages, uint64_t *total_pages);
 
