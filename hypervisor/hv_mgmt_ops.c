@@ -170,7 +170,7 @@ static void op_create(struct client *c, uint64_t id,
     rc = hv_domain_create(
         a->name, a->memory_kb, a->vcpus, (enum hv_action)a->on_poweroff,
         (enum hv_action)a->on_reboot, (enum hv_action)a->on_crash,
-        a->max_evtchn, &d, err, sizeof(err));
+        a->max_evtchn, NULL, &d, err, sizeof(err));
     if (rc) {
         hv_mgmt_send_error(c, id, -rc, "create: %s", err);
         return;
@@ -255,8 +255,9 @@ static void op_host_info(struct client *c, uint64_t id)
         h.free_memory_kb = (uint64_t)si.freeram * si.mem_unit / 1024;
     }
     h.nr_domains = hv_domain_count();
-    h.kvm_api_version = hv_kvm_api_version;
-    h.kvm_flavour = hv_kvm_flavour;
+    h.kvm_api_version =
+        hv_platform_kvm.available ? hv_platform_kvm.api_version : 0;
+    h.kvm_flavour = hv_platform_kvm.available ? hv_platform_kvm.flavour : "";
     h.tsc_khz = hv_tsc_khz;
     h.uptime_ns = hv_now_ns() - hv_mgmt_start_ns;
     h.run_dir = (char *)hv_mgmt_run_dir;

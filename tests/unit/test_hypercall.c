@@ -332,7 +332,18 @@ static void test_trap_table(void)
     CU_ASSERT_EQUAL(v->trap_handler[2], 0);
     CU_ASSERT_EQUAL(v->trap_handler[0x80], h4);
     CU_ASSERT_EQUAL(v1->trap_handler[3], 0);
-    /* The IDT gates: handlers directly, #PF through pvisor's stub. */
+    /* The platform was told about each handler, per vCPU. */
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[0][3], h1);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[0][14], h2);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[0][0x80], h4);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[0][2], 0);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[1][3], 0);
+
+    /* KVM's IDT gates (written into the private area only): handlers
+     * directly, #PF through pvisor's stub. */
+    for (unsigned vec = 0; vec < 256; vec++)
+        hv_platform_kvm.set_trap(v, vec, v->trap_handler[vec],
+                                 v->trap_dpl[vec]);
     gate3 = dom->priv + (HV_PRIV_IDT + 0) * HV_PAGE_SIZE + 3 * 16;
     CU_ASSERT_EQUAL(idt_gate_addr(v, 3), h1);
     CU_ASSERT_EQUAL(gate3[2] | gate3[3] << 8, HV_SEL_CS64);
@@ -341,13 +352,15 @@ static void test_trap_table(void)
     CU_ASSERT_EQUAL(idt_gate_addr(v, 14), stubs + 14 * HV_STUB_SIZE);
     CU_ASSERT_EQUAL(idt_gate_addr(v1, 3), 0); /* vCPU 1's page untouched */
 
-    /* vCPU 1 gets its own IDT page. */
+    /* vCPU 1 has its own handlers. */
     CU_ASSERT_EQUAL(HC(v1, __HYPERVISOR_set_trap_table, VA(G), 0, 0), 0);
-    CU_ASSERT_EQUAL(idt_gate_addr(v1, 3), h1);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[1][3], h1);
 
     /* A null table resets every vector to pvisor's stubs. */
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_trap_table, 0, 0, 0), 0);
     CU_ASSERT_EQUAL(v->trap_handler[3], 0);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[0][3], 0);
+    hv_platform_kvm.set_trap(v, 3, 0, 0);
     CU_ASSERT_EQUAL(idt_gate_addr(v, 3), stubs + 3 * HV_STUB_SIZE);
     teardown();
 }
