@@ -223,6 +223,7 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
     }
     d->domid = domid;
 
+    d->nr_vcpus = vcpus; /* vcpus[] fill in below; the platform counts */
     rc = hv_domain_mem_create(d, err, errlen);
     if (rc)
         goto fail;
@@ -235,7 +236,6 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
         snprintf(err, errlen, "event channel table: %s", strerror(-rc));
         goto fail;
     }
-    d->nr_vcpus = vcpus;
     for (unsigned i = 0; i < vcpus; i++) {
         struct hv_vcpu *v = calloc(1, sizeof(*v));
         if (!v) {

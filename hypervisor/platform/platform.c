@@ -12,6 +12,7 @@ struct hv_platform *hv_platform_default;
 
 static struct hv_platform *const platforms[] = {
     &hv_platform_kvm,
+    &hv_platform_proc,
 };
 #define NR_PLATFORMS (sizeof(platforms) / sizeof(platforms[0]))
 
