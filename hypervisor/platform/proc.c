@@ -55,7 +55,13 @@ struct proc_run {
     uint64_t va, len, off;
     uint8_t fd;
     uint8_t prot;
-    bool pt; /* write-protected page-table pages */
+    uint8_t kind; /* RUN_* */
+};
+
+enum {
+    RUN_PLAIN = 0,
+    RUN_PT = 1,     /* page-table pages the guest may write: trapped */
+    RUN_PRIVRO = 2, /* pvisor's area outside the grant frames: read-only */
 };
 
 struct proc_dom {
@@ -502,12 +508,12 @@ struct runs {
 };
 
 static int runs_add(struct runs *rs, uint64_t va, uint64_t len, uint8_t fd,
-                    uint64_t off, uint8_t prot, bool pt)
+                    uint64_t off, uint8_t prot, uint8_t kind)
 {
     if (rs->n) {
         struct proc_run *l = &rs->r[rs->n - 1];
         if (l->va + l->len == va && l->fd == fd && l->off + l->len == off &&
-            l->prot == prot && l->pt == pt) {
+            l->prot == prot && l->kind == kind) {
             l->len += len;
             return 0;
         }
@@ -520,7 +526,7 @@ static int runs_add(struct runs *rs, uint64_t va, uint64_t len, uint8_t fd,
         rs->r = n;
         rs->cap = cap;
     }
-    rs->r[rs->n++] = (struct proc_run){ va, len, off, fd, prot, pt };
+    rs->r[rs->n++] = (struct proc_run){ va, len, off, fd, prot, kind };
     return 0;
 }
 
@@ -573,21 +579,26 @@ static void mark_tables(struct hv_domain *d, struct proc_dom *p, uint64_t cr3)
     }
 }
 
-/* Where a leaf frame lives: guest RAM, a grant frame, or nowhere. */
+/*
+ * Where a leaf frame lives: guest RAM, pvisor's area (grant frames
+ * writable, the rest read-only as KVM's read-only memslot), or nowhere.
+ */
 static bool leaf_target(struct hv_domain *d, uint64_t gpa, uint64_t len,
-                        uint8_t *fd, uint64_t *off)
+                        uint8_t *fd, uint64_t *off, bool *ro)
 {
     uint64_t gnt = HV_PRIV_GPA + HV_PRIV_GNT * HV_PAGE_SIZE;
 
+    *ro = false;
     if (hv_gpa_range_ok(d->mem_size, gpa, len)) {
         *fd = 0;
         *off = gpa;
         return true;
     }
-    if (gpa >= gnt && len <= HV_GNT_MAX_FRAMES * HV_PAGE_SIZE &&
-        gpa - gnt <= HV_GNT_MAX_FRAMES * HV_PAGE_SIZE - len) {
+    if (gpa >= HV_PRIV_GPA && len <= d->priv_size &&
+        gpa - HV_PRIV_GPA <= d->priv_size - len) {
         *fd = 1;
         *off = gpa - HV_PRIV_GPA;
+        *ro = gpa < gnt;
         return true;
     }
     return false;
@@ -597,17 +608,22 @@ static int leaf(struct hv_domain *d, struct proc_dom *p, struct runs *rs,
                 uint64_t va, uint64_t e, uint64_t len, bool rw, bool nx)
 {
     uint64_t gpa = e & HV_PTE_ADDR & ~(len - 1);
-    uint8_t fd, prot;
+    uint8_t fd, prot, kind = RUN_PLAIN;
     uint64_t off;
-    bool pt;
+    bool pt, ro;
 
-    if (!(e & HV_PTE_U) || !leaf_target(d, gpa, len, &fd, &off))
+    if (!(e & HV_PTE_U) || !leaf_target(d, gpa, len, &fd, &off, &ro))
         return 0;
     rw = rw && (e & HV_PTE_RW);
     nx = nx || (e & HV_PTE_NX);
     pt = len == HV_PAGE_SIZE && fd == 0 && frame_is_pt(p, gpa);
-    prot = PROT_READ | (rw && !pt ? PROT_WRITE : 0) | (nx ? 0 : PROT_EXEC);
-    return runs_add(rs, va, len, fd, off, prot, pt && rw);
+    if (pt && rw)
+        kind = RUN_PT;
+    else if (ro && rw)
+        kind = RUN_PRIVRO;
+    prot =
+        PROT_READ | (rw && !pt && !ro ? PROT_WRITE : 0) | (nx ? 0 : PROT_EXEC);
+    return runs_add(rs, va, len, fd, off, prot, kind);
 }
 
 static int walk(struct hv_domain *d, struct proc_dom *p, uint64_t cr3,
@@ -669,7 +685,7 @@ static int walk(struct hv_domain *d, struct proc_dom *p, uint64_t cr3,
 static bool run_eq(const struct proc_run *a, const struct proc_run *b)
 {
     return a->va == b->va && a->len == b->len && a->off == b->off &&
-           a->fd == b->fd && a->prot == b->prot && a->pt == b->pt;
+           a->fd == b->fd && a->prot == b->prot && a->kind == b->kind;
 }
 
 /* Both sorted by va: is r (from one list) in the other? */
@@ -756,13 +772,13 @@ static void bump(struct hv_domain *d)
         atomic_fetch_add(&pdom(d)->gen, 1);
 }
 
-/* The write-protected page-table run holding va, if any. */
-static const struct proc_run *pt_run(struct proc_dom *p, uint64_t va)
+/* The run holding va, if any (p->map_lock held). */
+static const struct proc_run *find_run(struct proc_dom *p, uint64_t va)
 {
     for (size_t i = 0; i < p->nr_runs; i++) {
         const struct proc_run *r = &p->runs[i];
         if (va >= r->va && va - r->va < r->len)
-            return r->pt ? r : NULL;
+            return r;
     }
     return NULL;
 }
@@ -782,8 +798,13 @@ static int emulate_pt_write(struct hv_vcpu *v, uint64_t addr)
     long r;
 
     pthread_mutex_lock(&p->map_lock);
-    const struct proc_run *run = pt_run(p, addr);
-    if (!run) {
+    const struct proc_run *run = find_run(p, addr);
+    if (run && run->kind == RUN_PRIVRO) {
+        uint64_t gpa = HV_PRIV_GPA + run->off + (addr - run->va);
+        pthread_mutex_unlock(&p->map_lock);
+        return (int)(2 + (gpa >> 12)); /* the caller reports it */
+    }
+    if (!run || run->kind != RUN_PT) {
         pthread_mutex_unlock(&p->map_lock);
         return 1; /* not ours: a real fault */
     }
@@ -918,6 +939,14 @@ static void decode_segv(struct hv_vcpu *v, const siginfo_t *si,
         int r = emulate_pt_write(v, addr);
         if (r == 0) {
             ex->kind = HV_EXIT_NONE;
+            return;
+        }
+        if (r >= 2) {
+            crash_msg(ex,
+                      "write of guest-physical 0x%llx: pvisor's private "
+                      "area (GDT/IDT/TSS) is read-only",
+                      (unsigned long long)((uint64_t)(r - 2) << 12 |
+                                           (addr & (HV_PAGE_SIZE - 1))));
             return;
         }
         if (r < 0) {
