@@ -63,6 +63,7 @@ static void fill_info(struct hv_domain *d, Pvmgmt__DomainInfo *info)
     info->on_reboot = (Pvmgmt__Action)d->on_reboot;
     info->on_crash = (Pvmgmt__Action)d->on_crash;
     info->host_memory_kb = host_rss_kb(d);
+    info->platform = (char *)d->plat->name;
     info->vcpu = calloc(d->nr_vcpus, sizeof(*info->vcpu));
     if (!info->vcpu)
         return;
@@ -167,10 +168,21 @@ static void op_create(struct client *c, uint64_t id,
         hv_mgmt_send_error(c, id, EINVAL, "create: missing arguments");
         return;
     }
+    struct hv_platform *plat = NULL;
+    if (a->platform && a->platform[0] && strcmp(a->platform, "auto") != 0) {
+        plat = hv_platform_find(a->platform);
+        if (!plat) {
+            hv_mgmt_send_error(c, id, EINVAL,
+                               "create: platform '%.32s': not one of kvm, "
+                               "proc, auto",
+                               a->platform);
+            return;
+        }
+    }
     rc = hv_domain_create(
         a->name, a->memory_kb, a->vcpus, (enum hv_action)a->on_poweroff,
         (enum hv_action)a->on_reboot, (enum hv_action)a->on_crash,
-        a->max_evtchn, NULL, &d, err, sizeof(err));
+        a->max_evtchn, plat, &d, err, sizeof(err));
     if (rc) {
         hv_mgmt_send_error(c, id, -rc, "create: %s", err);
         return;
@@ -263,6 +275,13 @@ static void op_host_info(struct client *c, uint64_t id)
     h.run_dir = (char *)hv_mgmt_run_dir;
     h.xen_major = HV_XEN_MAJOR;
     h.xen_minor = HV_XEN_MINOR;
+    h.platform = (char *)hv_platform_default->name;
+    char *usable[2];
+    h.platforms = usable;
+    if (hv_platform_kvm.available)
+        usable[h.n_platforms++] = (char *)hv_platform_kvm.name;
+    if (hv_platform_proc.available)
+        usable[h.n_platforms++] = (char *)hv_platform_proc.name;
     rsp.result_case = PVMGMT__RESPONSE__RESULT_HOST_INFO;
     rsp.host_info = &h;
     reply(c, id, &rsp, -1);

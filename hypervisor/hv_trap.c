@@ -171,6 +171,7 @@ static void describe_regs(struct hv_vcpu *v, const struct hv_regs *r,
     struct hv_insn insn;
 
     append(out, len, &pos, "d%uv%u %s\n", v->d->domid, v->id, what);
+    append(out, len, &pos, "  platform: %s\n", v->d->plat->name);
     /* Near the end of a mapping, only the bytes up to the page end. */
     if (hv_copy_from_guest(v, code, r->rip, ncode) != 0) {
         ncode = HV_PAGE_SIZE - (r->rip & (HV_PAGE_SIZE - 1));

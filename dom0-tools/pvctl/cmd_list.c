@@ -66,6 +66,8 @@ static void print_long(const struct pvc_domain_info *d)
            d->cpu_time_ns / 1e9, d->uptime_ns / 1e9,
            pvc_action_name(d->on_poweroff), pvc_action_name(d->on_reboot),
            pvc_action_name(d->on_crash), d->restarts, d->built ? "yes" : "no");
+    if (d->platform[0])
+        printf("platform: %s\n", d->platform);
     for (size_t i = 0; i < d->nr_vcpu; i++) {
         const struct pvc_vcpu_info *v = &d->vcpu[i];
         printf("vcpu %u: online %s, blocked %s, cpu_time %.3f s, "

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -160,6 +161,7 @@ static int spawn_child(void *arg)
     ready = fcntl(a->ready, F_DUPFD, 16);
     stub = fcntl(stub_fd, F_DUPFD_CLOEXEC, 16);
     if (ram < 0 || priv < 0 || ready < 0 || stub < 0 ||
+        syscall(SYS_close_range, 0U, 2U, 0U) < 0 ||
         dup2(ram, PROC_FD_RAM) < 0 || dup2(priv, PROC_FD_PRIV) < 0 ||
         dup2(ready, PROC_FD_READY) < 0 || dup3(stub, 6, O_CLOEXEC) < 0)
         _exit(126);
@@ -168,6 +170,12 @@ static int spawn_child(void *arg)
     prctl(PR_SET_DUMPABLE, 1);
     /* Keep the stack, vDSO and stub in pvisor's slot 255. */
     personality(ADDR_NO_RANDOMIZE);
+    /* Run as root, pvisor gives the guest's process no privilege: nobody,
+     * no groups, and with that no capabilities. */
+    if (geteuid() == 0 &&
+        (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+         setresuid(65534, 65534, 65534) < 0))
+        _exit(125);
     syscall(SYS_execveat, 6, "", a->argv, envp, AT_EMPTY_PATH);
     _exit(127);
 }
@@ -213,7 +221,7 @@ static int check_maps(pid_t pid, char *err, size_t errlen)
 static int spawn_stub(struct hv_domain *d, struct proc_dom *p, char *err,
                       size_t errlen)
 {
-    char *argv[PV_MAX_VCPUS + 2];
+    char *argv[PV_MAX_VCPUS + 2], name[16];
     struct spawn_args a;
     int pfd[2], e, status;
     char path[64];
@@ -227,7 +235,8 @@ static int spawn_stub(struct hv_domain *d, struct proc_dom *p, char *err,
         snprintf(err, errlen, "pipe: %s", strerror(e));
         return -e;
     }
-    argv[0] = (char *)"pvisor-stub";
+    snprintf(name, sizeof(name), "pvisor-d%u", d->domid);
+    argv[0] = name;
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         argv[i + 1] = (char *)"v";
     argv[d->nr_vcpus + 1] = NULL;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * proc_stub.S: the program a proc-platform domain's host process runs.
- * argc - 1 = number of vCPU threads. It makes the threads, turns on
+ * argc - 1 = number of vCPU threads, argv[0] its name. It makes the
+ * threads, turns on
  * no_new_privs and a seccomp filter (on every thread) that lets only the
  * stub's own text make the few system calls pvisor injects (mmap, munmap,
  * mprotect, close, pause, exit), closes its ready pipe and parks in
@@ -22,6 +23,7 @@
 
 #define CLONE_THREAD_FLAGS 0x50f00 /* VM FS FILES SIGHAND THREAD SYSVSEM */
 #define PR_SET_NO_NEW_PRIVS 38
+#define PR_SET_NAME 15
 #define SECCOMP_SET_MODE_FILTER 1
 #define SECCOMP_FILTER_FLAG_TSYNC 1
 
@@ -46,6 +48,10 @@ park:                           /* PROC_STUB_PARK */
     jmp park
 
 _start:
+    mov $SYS_prctl, %eax        /* the thread's name: argv[0] */
+    mov $PR_SET_NAME, %edi
+    mov 8(%rsp), %rsi
+    syscall
     mov (%rsp), %r12
     dec %r12                    /* vCPU threads wanted */
     mov $1, %r13

@@ -50,6 +50,7 @@ extern const struct integ_suite integ_suite_console;
 extern const struct integ_suite integ_suite_block;
 extern const struct integ_suite integ_suite_net;
 extern const struct integ_suite integ_suite_skel;
+extern const struct integ_suite integ_suite_platform;
 extern const struct integ_hooks integ_hooks_net;
 extern const struct integ_hooks integ_hooks_block;
 

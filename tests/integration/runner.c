@@ -8,10 +8,10 @@
 #include "harness.h"
 
 static const struct integ_suite *const suites[] = {
-    &integ_suite_cli,       &integ_suite_boot,   &integ_suite_crash,
-    &integ_suite_lifecycle, &integ_suite_errors, &integ_suite_store,
-    &integ_suite_console,   &integ_suite_net,    &integ_suite_block,
-    &integ_suite_skel,
+    &integ_suite_cli,       &integ_suite_boot,     &integ_suite_crash,
+    &integ_suite_lifecycle, &integ_suite_errors,   &integ_suite_store,
+    &integ_suite_console,   &integ_suite_net,      &integ_suite_block,
+    &integ_suite_skel,      &integ_suite_platform,
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
 
