@@ -46,7 +46,7 @@ die() {
 
 for f in "$BIN/pvhost" "$BIN/pvisor" "$BIN/pvctl" "$BB/rawexit" \
          "$BB/compute-native" "$BB/pvbench" "$BB/bench-guest.elf" \
-         "$BB/evtchn-echo" "$BB/xsread" "$BB/gntmap"; do
+         "$BB/evtchn-echo" "$BB/xsread" "$BB/gntmap" "$BB/rawtrace"; do
     [ -x "$f" ] || [ -f "$f" ] || die "$f missing (run make first)"
 done
 if [ ! -e /dev/kvm ]; then
@@ -372,6 +372,68 @@ BEGIN {
            "reads each; grants: best of 3 rounds, %d pages)\n", best,
            best * 3 / 2, best, evn, xsn, gk
 }'
+
+# ---- proc platform: the same guest as a traced host process ----
+# Rows 1-3 again on the same pvisor, the domains created with
+# platform="proc": null hypercall against the raw PTRACE_SYSEMU round trip
+# (rawtrace) and, since KVM exists here, against the raw KVM exit above;
+# compute against the native runs above; create -> first console line.
+CFG_P=$RUN/bench-proc.cfg
+sed 's/^name = .*/&\nplatform = "proc"/' "$CFG" >"$CFG_P"
+: >"$RUN/hcp.txt"
+: >"$RUN/rawt.txt"
+: >"$RUN/cgp.txt"
+for r in $(seq "$ROUNDS"); do
+    "$BB/rawtrace" "$HC_N" 2 >>"$RUN/rawt.txt" || die "rawtrace failed"
+    timeout 120 "$BIN/pvctl" create -q -c "$CFG_P" \
+        "cmdline=\"mode=hypercall n=$HC_N reps=2\"" \
+        "name=\"pvbench-hcp-$r\"" 2>>"$RUN/pvctl.err" | grep '^bench:' \
+        >>"$RUN/hcp.txt"
+    timeout 120 "$BIN/pvctl" create -q -c "$CFG_P" \
+        "cmdline=\"mode=compute rounds=$CROUNDS reps=3\"" \
+        "name=\"pvbench-cpp-$r\"" 2>>"$RUN/pvctl.err" | grep '^bench:' \
+        >>"$RUN/cgp.txt"
+done
+hcp_ns=$(min_of total_ns <"$RUN/hcp.txt")
+rawt_ns=$(min_of total_ns <"$RUN/rawt.txt")
+cgp_ns=$(min_of ns <"$RUN/cgp.txt")
+"$BB/pvbench" firstline -n "$FL_RUNS" "$BIN/pvctl" "$CFG_P" >"$RUN/flp.txt" \
+    2>>"$RUN/pvctl.err" || die "pvbench firstline (proc) failed"
+flp_ns=$(field "pvbench: firstline:" median_ns <"$RUN/flp.txt")
+if [ -n "$hcp_ns" ] && [ -n "$rawt_ns" ] && [ -n "$cgp_ns" ] &&
+   [ -n "$flp_ns" ]; then
+    awk -v hc="$hcp_ns" -v raw="$rawt_ns" -v kraw="$raw_ns" -v n="$HC_N" \
+        -v cg="$cgp_ns" -v cn="$cn_ns" -v cr="$CROUNDS" -v fl="$flp_ns" \
+        -v flr="$FL_RUNS" '
+    function row(m, v, b, r, t, res) {
+        printf "%-34s %-16s %-26s %-8s %-11s %s\n", m, v, b, r, t, res
+    }
+    function pf(ok) { return ok ? "PASS" : "MISS" }
+    BEGIN {
+        print ""
+        print "proc platform (same run, same pvisor, platform = \"proc\"):"
+        hcu = hc / n; rawu = raw / n; kru = kraw / n; q = hcu / rawu
+        row("null hypercall (xen_version)", sprintf("%.2f us/call", hcu / 1000),
+            sprintf("raw SYSEMU rt %.2f us", rawu / 1000),
+            sprintf("%.3fx", q), "<= 1.10x", pf(q <= 1.10))
+        row("  vs the raw KVM exit above", sprintf("%.2f us/call", hcu / 1000),
+            sprintf("raw KVM exit %.2f us", kru / 1000),
+            sprintf("%.3fx", hcu / kru), "<= 1.00x", pf(hcu <= kru))
+        s = cn / cg
+        row(sprintf("compute kernel (%dM rounds)", cr / 1e6),
+            sprintf("guest %.1f ms", cg / 1e6),
+            sprintf("native %.1f ms", cn / 1e6),
+            sprintf("%.3fx", s), ">= 0.99x", pf(s >= 0.99))
+        row(sprintf("pvctl create -> 1st line (med %d)", flr),
+            sprintf("%.2f ms", fl / 1e6), "-", "-", "<= 10 ms",
+            pf(fl <= 10e6))
+        print "(host memory per idle domain, 1000 domains, evtchn, " \
+              "xenstore, grants,\n block and network on proc: not " \
+              "measured yet)"
+    }'
+else
+    echo "$prog: proc platform rows: a result is missing (see $RUN)" >&2
+fi
 
 # ---- 8, 9. block and network: their own host sides, same run ----
 # Each prints its rows with a host baseline measured right before it.

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -146,38 +145,44 @@ struct spawn_args {
     char **argv;
 };
 
-/* Runs in the vfork child, sharing pvisor's memory: system calls only. */
+/*
+ * Runs in the vfork child, sharing pvisor's memory and thread list: raw
+ * system calls only (glibc's set*id wrappers would signal pvisor's
+ * threads), nothing that allocates or takes a lock.
+ */
 static int spawn_child(void *arg)
 {
     struct spawn_args *a = arg;
     static char *const envp[] = { NULL };
-    sigset_t none;
-    int ram, priv, ready, stub;
+    uint64_t none = 0;
+    long ram, priv, ready, stub;
 
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    ram = fcntl(a->ram, F_DUPFD, 16);
-    priv = fcntl(a->priv, F_DUPFD, 16);
-    ready = fcntl(a->ready, F_DUPFD, 16);
-    stub = fcntl(stub_fd, F_DUPFD_CLOEXEC, 16);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
+    ram = syscall(SYS_fcntl, a->ram, F_DUPFD, 16);
+    priv = syscall(SYS_fcntl, a->priv, F_DUPFD, 16);
+    ready = syscall(SYS_fcntl, a->ready, F_DUPFD, 16);
+    stub = syscall(SYS_fcntl, stub_fd, F_DUPFD_CLOEXEC, 16);
     if (ram < 0 || priv < 0 || ready < 0 || stub < 0 ||
         syscall(SYS_close_range, 0U, 2U, 0U) < 0 ||
-        dup2(ram, PROC_FD_RAM) < 0 || dup2(priv, PROC_FD_PRIV) < 0 ||
-        dup2(ready, PROC_FD_READY) < 0 || dup3(stub, 6, O_CLOEXEC) < 0)
-        _exit(126);
+        syscall(SYS_dup2, ram, PROC_FD_RAM) < 0 ||
+        syscall(SYS_dup2, priv, PROC_FD_PRIV) < 0 ||
+        syscall(SYS_dup2, ready, PROC_FD_READY) < 0 ||
+        syscall(SYS_dup3, stub, 6, O_CLOEXEC) < 0)
+        syscall(SYS_exit_group, 126);
     syscall(SYS_close_range, 7U, ~0U, 0U);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    prctl(PR_SET_DUMPABLE, 1);
+    syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     /* Keep the stack, vDSO and stub in pvisor's slot 255. */
-    personality(ADDR_NO_RANDOMIZE);
+    syscall(SYS_personality, ADDR_NO_RANDOMIZE);
     /* Run as root, pvisor gives the guest's process no privilege: nobody,
      * no groups, and with that no capabilities. */
-    if (geteuid() == 0 &&
-        (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
-         setresuid(65534, 65534, 65534) < 0))
-        _exit(125);
+    if (syscall(SYS_geteuid) == 0 &&
+        (syscall(SYS_setgroups, 0, NULL) < 0 ||
+         syscall(SYS_setresgid, 65534, 65534, 65534) < 0 ||
+         syscall(SYS_setresuid, 65534, 65534, 65534) < 0))
+        syscall(SYS_exit_group, 125);
     syscall(SYS_execveat, 6, "", a->argv, envp, AT_EMPTY_PATH);
-    _exit(127);
+    syscall(SYS_exit_group, 127);
+    return 127;
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -712,7 +717,38 @@ static bool run_in(const struct proc_run *r, const struct proc_run *list,
     return lo < n && run_eq(&list[lo], r);
 }
 
-/* Make the host mappings match v's page tables (p->map_lock held). */
+/* Unmap the parts of [va, va + len) no run of the sorted list n covers. */
+static int unmap_uncovered(struct hv_vcpu *v, uint64_t va, uint64_t len,
+                           const struct proc_run *n, size_t nn)
+{
+    uint64_t pos = va, end = va + len;
+
+    for (size_t i = 0; i < nn && pos < end; i++) {
+        if (n[i].va + n[i].len <= pos)
+            continue;
+        if (n[i].va >= end)
+            break;
+        if (n[i].va > pos) {
+            long r = inject(v, SYS_munmap, pos, n[i].va - pos, 0, 0, 0, 0);
+            if (r < 0)
+                return (int)r;
+        }
+        pos = n[i].va + n[i].len;
+    }
+    if (pos < end) {
+        long r = inject(v, SYS_munmap, pos, end - pos, 0, 0, 0, 0);
+        if (r < 0)
+            return (int)r;
+    }
+    return 0;
+}
+
+/*
+ * Make the host mappings match v's page tables (p->map_lock held). Other
+ * vCPUs may be running: new mappings replace old ones in place (mmap with
+ * MAP_FIXED is atomic to them), and only what no new run covers is
+ * unmapped, afterwards, so a page that stays mapped never disappears.
+ */
 static int sync_maps(struct hv_vcpu *v, struct proc_dom *p)
 {
     struct runs rs = { 0 };
@@ -722,16 +758,6 @@ static int sync_maps(struct hv_vcpu *v, struct proc_dom *p)
     if (rc) {
         free(rs.r);
         return rc;
-    }
-    for (size_t i = 0; i < p->nr_runs; i++) {
-        const struct proc_run *o = &p->runs[i];
-        if (run_in(o, rs.r, rs.n))
-            continue;
-        long r = inject(v, SYS_munmap, o->va, o->len, 0, 0, 0, 0);
-        if (r < 0) {
-            rc = (int)r;
-            goto out;
-        }
     }
     for (size_t i = 0; i < rs.n; i++) {
         const struct proc_run *n = &rs.r[i];
@@ -750,7 +776,11 @@ static int sync_maps(struct hv_vcpu *v, struct proc_dom *p)
             i--;
         }
     }
-out:
+    for (size_t i = 0; i < p->nr_runs && !rc; i++) {
+        const struct proc_run *o = &p->runs[i];
+        if (!run_in(o, rs.r, rs.n))
+            rc = unmap_uncovered(v, o->va, o->len, rs.r, rs.n);
+    }
     free(p->runs);
     p->runs = rs.r;
     p->nr_runs = rs.n;
@@ -963,6 +993,23 @@ static void decode_segv(struct hv_vcpu *v, const siginfo_t *si,
                       "write to page-table page at 0x%llx could not be "
                       "applied (%s)",
                       (unsigned long long)addr, strerror(-r));
+            return;
+        }
+    }
+    /* Another vCPU changed the mappings meanwhile: run it again. */
+    if (si->si_code == SEGV_MAPERR || si->si_code == SEGV_ACCERR) {
+        struct proc_dom *p = pdom(v->d);
+        bool retry;
+        pthread_mutex_lock(&p->map_lock);
+        const struct proc_run *run = find_run(p, addr);
+        retry = atomic_load(&p->gen) != p->synced_gen ||
+                v->cr3 != p->synced_cr3 ||
+                (si->si_code == SEGV_MAPERR && run) ||
+                (si->si_code == SEGV_ACCERR && run &&
+                 (run->prot & PROT_WRITE) && addr != rip);
+        pthread_mutex_unlock(&p->map_lock);
+        if (retry) {
+            ex->kind = HV_EXIT_NONE;
             return;
         }
     }
