@@ -383,6 +383,7 @@ sed 's/^name = .*/&\nplatform = "proc"/' "$CFG" >"$CFG_P"
 : >"$RUN/hcp.txt"
 : >"$RUN/rawt.txt"
 : >"$RUN/cgp.txt"
+: >"$RUN/cnp.txt"
 for r in $(seq "$ROUNDS"); do
     "$BB/rawtrace" "$HC_N" 2 >>"$RUN/rawt.txt" || die "rawtrace failed"
     timeout 120 "$BIN/pvctl" create -q -c "$CFG_P" \
@@ -393,7 +394,10 @@ for r in $(seq "$ROUNDS"); do
         "cmdline=\"mode=compute rounds=$CROUNDS reps=3\"" \
         "name=\"pvbench-cpp-$r\"" 2>>"$RUN/pvctl.err" | grep '^bench:' \
         >>"$RUN/cgp.txt"
+    "$BB/compute-native" "$CROUNDS" 3 >>"$RUN/cnp.txt" ||
+        die "compute-native failed"
 done
+cnp_ns=$(min_of ns <"$RUN/cnp.txt")
 hcp_ns=$(min_of total_ns <"$RUN/hcp.txt")
 rawt_ns=$(min_of total_ns <"$RUN/rawt.txt")
 cgp_ns=$(min_of ns <"$RUN/cgp.txt")
@@ -403,7 +407,7 @@ flp_ns=$(field "pvbench: firstline:" median_ns <"$RUN/flp.txt")
 if [ -n "$hcp_ns" ] && [ -n "$rawt_ns" ] && [ -n "$cgp_ns" ] &&
    [ -n "$flp_ns" ]; then
     awk -v hc="$hcp_ns" -v raw="$rawt_ns" -v kraw="$raw_ns" -v n="$HC_N" \
-        -v cg="$cgp_ns" -v cn="$cn_ns" -v cr="$CROUNDS" -v fl="$flp_ns" \
+        -v cg="$cgp_ns" -v cn="$cnp_ns" -v cr="$CROUNDS" -v fl="$flp_ns" \
         -v flr="$FL_RUNS" '
     function row(m, v, b, r, t, res) {
         printf "%-34s %-16s %-26s %-8s %-11s %s\n", m, v, b, r, t, res
