@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* test_platform.c: platform choice, and the proc platform's isolation. */
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,34 @@ static void test_proc_process(void)
              "destroy leaves no process (not even a zombie) behind");
 }
 
+/* If pvisor dies, the host processes of its proc domains die with it. */
+static void test_pvisor_killed(void)
+{
+    const char *ov[] = { "platform=\"proc\"", NULL };
+    struct hx_run r;
+    pid_t pid, pv = 0;
+    int domid;
+    FILE *f;
+
+    domid = hx_create(&r, "echo", "pl-orphan", ov);
+    HX_REQUIRE(domid >= 0, "create echo on proc: %s", r.err);
+    HX_REQUIRE(hx_wait_state("pl-orphan", "blocked", 10000),
+               "echo settles (blocked)");
+    pid = guest_process(domid);
+    HX_REQUIRE(pid > 0, "a process named pvisor-d%d exists", domid);
+    f = fopen(hx_fmt("%s/pvisor.pid", hx.dir), "r");
+    HX_REQUIRE(f && fscanf(f, "%d", &pv) == 1, "pvisor's pid");
+    fclose(f);
+    kill(pv, SIGKILL);
+    for (int i = 0; i < 250 && access(hx_fmt("/proc/%d", (int)pid), F_OK) == 0;
+         i++)
+        hx_sleep_ms(20);
+    HX_CHECK(access(hx_fmt("/proc/%d", (int)pid), F_OK) != 0,
+             "the guest's process (pid %d) ended with pvisor", (int)pid);
+    HX_CHECK(hx_host_restart(NULL) == 0, "the host side starts again: %s",
+             hx.setup_error);
+}
+
 /* Runs `pvctl console DOM` until the domain stops; its output. */
 static const char *console_all(const char *dom)
 {
@@ -245,6 +274,7 @@ static const struct integ_test tests[] = {
     { "config_key", test_config_key },
     { "proc_process", test_proc_process },
     { "hostile_syscalls", test_hostile },
+    { "pvisor_killed", test_pvisor_killed },
     { NULL, NULL },
 };
 
