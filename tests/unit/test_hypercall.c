@@ -780,8 +780,66 @@ static void test_crash_report(void)
     teardown();
 }
 
+/*
+ * An exception the platform caught (proc): the hardware frame on the
+ * 16-aligned guest stack with the platform's selectors, CR2 in vcpu_info
+ * for #PF, rip at the handler; without a handler, a crash report.
+ */
+static void test_exception_bounce(void)
+{
+    struct hv_vcpu *v = setup(1);
+    uint64_t frame[6], sp = VA(G + 0x3008);
+
+    v->trap_handler[14] = VA(G + 0x100);
+    v->regs.rip = VA(G + 0x500);
+    v->regs.rsp = sp;
+    v->regs.rflags = 0x246;
+    hv_trap_exception(v, 14, 6, 0x1234);
+    CU_ASSERT_EQUAL(v->regs.rip, VA(G + 0x100));
+    CU_ASSERT_EQUAL(v->regs.rsp, (sp & ~15ULL) - sizeof(frame));
+    CU_ASSERT_TRUE(v->regs_dirty);
+    memcpy(frame, fake_gpa(dom, v->regs.rsp - FAKE_VIRT_BASE), sizeof(frame));
+    CU_ASSERT_EQUAL(frame[0], 6);             /* error code */
+    CU_ASSERT_EQUAL(frame[1], VA(G + 0x500)); /* rip */
+    CU_ASSERT_EQUAL(frame[2], fake_platform.user_cs);
+    CU_ASSERT_EQUAL(frame[3], 0x246); /* rflags */
+    CU_ASSERT_EQUAL(frame[4], sp);    /* rsp */
+    CU_ASSERT_EQUAL(frame[5], fake_platform.user_ss);
+    CU_ASSERT_EQUAL(fake_shared(dom)->vcpu_info[0].arch.cr2, 0x1234);
+    CU_ASSERT_EQUAL(dom->state, HV_DOM_RUNNING);
+
+    /* #UD pushes no error code. */
+    v->trap_handler[6] = VA(G + 0x200);
+    sp = v->regs.rsp;
+    hv_trap_exception(v, 6, 0, 0);
+    CU_ASSERT_EQUAL(v->regs.rsp, (sp & ~15ULL) - 5 * 8);
+    CU_ASSERT_EQUAL(v->regs.rip, VA(G + 0x200));
+
+    /* An unwritable stack, then no handler: crashes with a report (the
+     * log line it also writes is not wanted in the test output). */
+    int level = hv_log_level;
+    hv_log_level = -1;
+    v->regs.rsp = VA(G + 0x3000);
+    *fake_l1e(dom, VA(G + 0x2000)) = 0;
+    hv_trap_exception(v, 6, 0, 0);
+    CU_ASSERT_EQUAL(dom->state, HV_DOM_CRASHED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dom->crash_report, "unwritable stack"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dom->crash_report, "platform: fake"));
+    teardown();
+
+    v = setup(1);
+    hv_trap_exception(v, 13, 0, 0);
+    hv_log_level = level;
+    CU_ASSERT_EQUAL(dom->state, HV_DOM_CRASHED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dom->crash_report,
+                                  "#GP general protection (vector 13), "
+                                  "error code 0x0 with no guest handler"));
+    teardown();
+}
+
 static const struct unit_test tests[] = {
     { "unknown hypercalls", test_unknown },
+    { "exception bounce", test_exception_bounce },
     { "xen_version", test_xen_version },
     { "console_io write", test_console_write },
     { "console_io bad buffers", test_console_bad },
