@@ -241,7 +241,8 @@ int main(int argc, char **argv)
                     cs = CU_add_suite_with_setup_and_teardown(
                         s->name, NULL, NULL, s->host ? setup_host : setup_plain,
                         teardown);
-                if (!cs || !CU_add_test(cs, strdup(name), dispatch))
+                if (!cs ||
+                    !CU_add_test(cs, name, dispatch)) /* CUnit copies it */
                     return 2;
             }
         }
