@@ -35,11 +35,15 @@ static Pvmgmt__DomainState pb_state(enum hv_dom_state s)
 
 static uint64_t host_rss_kb(struct hv_domain *d)
 {
-    /* Pages of the memfd actually backed by host memory. */
+    /* Pages of guest RAM and of the private area (both memfds) actually
+     * backed by host memory. */
     struct stat st;
+    uint64_t kb = 0;
     if (d->mem_fd >= 0 && fstat(d->mem_fd, &st) == 0)
-        return (uint64_t)st.st_blocks / 2 + d->priv_size / 1024;
-    return 0;
+        kb += (uint64_t)st.st_blocks / 2;
+    if (d->priv_fd >= 0 && fstat(d->priv_fd, &st) == 0)
+        kb += (uint64_t)st.st_blocks / 2;
+    return kb;
 }
 
 /* Fill info (strings point into d or static storage; vcpu array malloc'd). */

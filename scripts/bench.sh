@@ -410,11 +410,17 @@ cgp_ns=$(min_of ns <"$RUN/cgp.txt")
 "$BB/pvbench" firstline -n "$FL_RUNS" "$BIN/pvctl" "$CFG_P" >"$RUN/flp.txt" \
     2>>"$RUN/pvctl.err" || die "pvbench firstline (proc) failed"
 flp_ns=$(field "pvbench: firstline:" median_ns <"$RUN/flp.txt")
+"$BB/pvbench" idle -P proc -k "$IDLE_K" -m "$IDLE_MB" -p "$PVISOR_PID" \
+    "$KERNEL" >"$RUN/idlep.txt" 2>>"$RUN/pvctl.err" ||
+    die "pvbench idle (proc) failed"
+idlep() { field "pvbench: idle:" "$1" <"$RUN/idlep.txt"; }
 if [ -n "$hcp_ns" ] && [ -n "$rawt_ns" ] && [ -n "$cgp_ns" ] &&
    [ -n "$flp_ns" ]; then
     awk -v hc="$hcp_ns" -v raw="$rawt_ns" -v kraw="${raw_ns:-0}" -v n="$HC_N" \
         -v cg="$cgp_ns" -v cn="$cnp_ns" -v cr="$CROUNDS" -v fl="$flp_ns" \
-        -v flr="$FL_RUNS" '
+        -v flr="$FL_RUNS" -v k="$IDLE_K" -v tk="$(idlep touched_kb)" \
+        -v av0="$(idlep avail_before_kb)" -v av1="$(idlep avail_after_kb)" \
+        -v cg0="$(idlep memcg_before_kb)" -v cg1="$(idlep memcg_after_kb)" '
     function row(m, v, b, r, t, res) {
         printf "%-34s %-16s %-26s %-8s %-11s %s\n", m, v, b, r, t, res
     }
@@ -439,9 +445,20 @@ if [ -n "$hcp_ns" ] && [ -n "$rawt_ns" ] && [ -n "$cgp_ns" ] &&
         row(sprintf("pvctl create -> 1st line (med %d)", flr),
             sprintf("%.2f ms", fl / 1e6), "-", "-", "<= 10 ms",
             pf(fl <= 10e6))
-        print "(host memory per idle domain, 1000 domains, evtchn, " \
-              "xenstore, grants,\n block and network on proc: not " \
-              "measured yet)"
+        # The stub processes are pvisor'"'"'s children: same memcg.
+        tot = av0 - av1; src = "MemAvailable"
+        if (cg0 != "" && cg1 != "" && cg0 >= 0 && cg1 >= 0) {
+            tot = cg1 - cg0; src = "memcg"
+        }
+        per = (tot - tk) / k
+        row(sprintf("host memory per idle domain (%d)", k),
+            sprintf("%.0f KiB", per),
+            sprintf("touched RAM %.0f KiB/dom", tk / k), "-", "<= 1024 KiB",
+            pf(per <= 1024))
+        row("  total growth (" src ")", sprintf("%.1f MiB", tot / 1024),
+            "-", "-", "-", "info")
+        print "(1000 domains, evtchn, xenstore, grants, block and network " \
+              "on proc:\n not measured yet)"
     }'
 else
     echo "$prog: proc platform rows: a result is missing (see $RUN)" >&2

@@ -149,6 +149,9 @@ static int cmd_firstline(int runs, int argc, char **argv)
  * image loading). *build_ns gets create..setup, *line_ns create..first
  * console newline. Leaves the domain running; *domid names it.
  */
+/* -P: the platform domains are created on ("": pvisor's default). */
+static const char *platform = "";
+
 static int api_create(struct pvc_handle *h, const struct pvg_image *img,
                       const char *name, const char *cmdline, uint64_t mem_mb,
                       uint32_t *domid, uint64_t *build_ns, uint64_t *line_ns)
@@ -168,6 +171,7 @@ static int api_create(struct pvc_handle *h, const struct pvg_image *img,
                               .on_reboot = PVMGMT__ACTION__ACTION_DESTROY,
                               .on_crash = PVMGMT__ACTION__ACTION_DESTROY,
                               .cmdline = cmdline,
+                              .platform = platform,
                           },
                           domid);
     if (e)
@@ -494,8 +498,11 @@ int main(int argc, char **argv)
     cmd = argv[1];
     argc--;
     argv++;
-    while ((opt = getopt(argc, argv, "n:k:m:p:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:k:m:p:P:")) != -1) {
         switch (opt) {
+        case 'P':
+            platform = optarg;
+            break;
         case 'n':
             runs = atoi(optarg);
             break;
