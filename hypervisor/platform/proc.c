@@ -69,8 +69,7 @@ struct proc_dom {
     pid_t tids[PV_MAX_VCPUS];
     pthread_mutex_t map_lock;
     _Atomic uint64_t gen; /* bumped whenever the tables may differ */
-    uint64_t synced_gen;
-    uint64_t synced_cr3;
+    _Atomic uint64_t synced_gen, synced_cr3; /* written under map_lock */
     struct proc_run *runs;
     size_t nr_runs;
     uint8_t *ptmap; /* scratch: which frames are page tables */
