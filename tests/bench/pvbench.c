@@ -424,7 +424,7 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
     struct pvc_domain_info *infos = NULL;
     struct pvc_handle *h;
     long long touched_kb = 0;
-    uint64_t b, l;
+    uint64_t b, l, first_ns = 0, last_ns = 0;
     size_t nr = 0;
     int made = 0, e = 0;
 
@@ -446,6 +446,10 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
         snprintf(name, sizeof(name), "pvbench-idle-%d-%d", (int)getpid(), made);
         e = api_create(h, &img, name, "mode=idle", mem_mb, &domids[made], &b,
                        &l);
+        if (!e && made == 0)
+            first_ns = l;
+        if (!e)
+            last_ns = l;
     }
     if (e)
         made--;
@@ -469,11 +473,12 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
            " avail_before_kb=%lld avail_after_kb=%lld avail_destroyed_kb=%lld"
            " memcg_before_kb=%lld memcg_after_kb=%lld memcg_destroyed_kb=%lld"
            " touched_kb=%lld pvisor_anon_delta_kb=%lld"
-           " pvisor_pss_delta_kb=%lld\n",
+           " pvisor_pss_delta_kb=%lld first_line_ns=%" PRIu64
+           " last_line_ns=%" PRIu64 "\n",
            made, mem_mb, before.avail_kb, after.avail_kb, gone.avail_kb,
            before.memcg_kb, after.memcg_kb, gone.memcg_kb, touched_kb,
            after.pvisor_anon_kb - before.pvisor_anon_kb,
-           after.pvisor_pss_kb - before.pvisor_pss_kb);
+           after.pvisor_pss_kb - before.pvisor_pss_kb, first_ns, last_ns);
     return 0;
 }
 
