@@ -161,9 +161,16 @@ static void test_proc_process(void)
         HX_CHECK(strstr(st, "Seccomp:\t2\n") != NULL, "a seccomp filter");
         HX_CHECK(strstr(st, "CapEff:\t0000000000000000\n") != NULL,
                  "no capabilities");
-        if (geteuid() == 0)
+        if (geteuid() == 0) {
+            char a[64] = "", b[64] = "";
             HX_CHECK(strstr(st, "Uid:\t65534\t65534\t65534\t65534\n") != NULL,
                      "run as root, the guest's process is nobody");
+            HX_CHECK(readlink("/proc/self/ns/ipc", a, sizeof(a) - 1) > 0 &&
+                         readlink(hx_fmt("/proc/%d/ns/ipc", (int)pid), b,
+                                  sizeof(b) - 1) > 0 &&
+                         strcmp(a, b) != 0,
+                     "its own IPC namespace: '%s' vs ours '%s'", b, a);
+        }
     }
 
     hxe_destroy("pl-iso");
