@@ -9,9 +9,9 @@ GK_AR ?= ar
 
 # Freestanding x86_64 at CPL3: no red zone (pvisor and the CPU push frames
 # on the current stack at any instruction), no SSE (upcalls and traps do not
-# save it), kernel code model at the top 2 GiB.
+# save it), small code model: linked at 1 GiB (PV_GUESTKIT_VIRT_BASE).
 GK_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
-	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-pic -fno-pie -mcmodel=small -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -Wall -Wextra -Werror -Wmissing-prototypes \
 	-Wshadow -MMD -MP \

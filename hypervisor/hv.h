@@ -10,11 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <linux/kvm.h>
-
 #include <pvabi/pvisor.h>
 
 #include "hv_log.h"
+#include "platform/platform.h"
 
 #define HV_VERSION   "0.1.0"
 #define HV_XEN_MAJOR 4
@@ -67,9 +66,7 @@ struct hv_domain;
 struct hv_vcpu {
     struct hv_domain *d;
     unsigned id;
-    int fd;
-    struct kvm_run *run;
-    size_t run_size;
+    void *plat_data; /* the platform's per-vCPU state */
     pthread_t thread;
     bool thread_started;
 
@@ -77,7 +74,6 @@ struct hv_vcpu {
     atomic_int kicked;
     atomic_int in_guest;
     atomic_int tlb_flush; /* resync shadow/TLB before next entry */
-    bool pge_toggle;
 
     /* Protected by d->lock. */
     bool online;      /* VCPUOP_up'd (vCPU0: by DomainSetup) */
@@ -89,7 +85,7 @@ struct hv_vcpu {
     unsigned poll_nr;
 
     /* Owned by the vCPU thread. */
-    struct kvm_regs regs;
+    struct hv_regs regs;
     bool regs_dirty;
     bool regs_valid; /* regs mirrors the vCPU */
     uint64_t cr3;    /* guest L4 gpa */
@@ -144,11 +140,13 @@ struct hv_snapshot_page {
 struct hv_domain {
     uint32_t domid;
     char name[64];
-    int vm_fd;
+    struct hv_platform *plat; /* what runs this domain's vCPUs */
+    void *plat_data;          /* the platform's per-domain state */
     int mem_fd;
     uint8_t *mem; /* guest RAM, gpa 0 .. mem_size */
     uint64_t mem_size;
-    uint8_t *priv; /* pvisor's private area (see hv_kvm) */
+    int priv_fd; /* pvisor's private area (hv_arch.h), a memfd */
+    uint8_t *priv;
     uint64_t priv_size;
     unsigned nr_vcpus;
     struct hv_vcpu *vcpus[PV_MAX_VCPUS];
@@ -219,7 +217,8 @@ int hv_domains_init(void);
 int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
                      enum hv_action on_poweroff, enum hv_action on_reboot,
                      enum hv_action on_crash, unsigned max_evtchn,
-                     struct hv_domain **out, char *err, size_t errlen);
+                     struct hv_platform *plat, struct hv_domain **out,
+                     char *err, size_t errlen);
 struct hv_domain *hv_domain_find(uint32_t domid);
 struct hv_domain *hv_domain_by_name(const char *name);
 /* Enter a domain built outside hv_domain_create (the unit tests' fake
@@ -276,7 +275,7 @@ void hv_dom0_release_owner(int owner);
 void hv_dom0_event(uint32_t port);
 /* A guest domain is going away: unlink every channel pointing at it. */
 void hv_interdom_domain_gone(struct hv_domain *d);
-/* Register/deregister the KVM_IOEVENTFD fast path for gport of d. */
+/* Register/deregister the platform's notify fast path for gport of d. */
 int hv_ioeventfd(struct hv_domain *d, uint32_t gport, int fd, bool assign);
 
 /* hv_gnttab.c */
@@ -293,41 +292,12 @@ void hv_gnttab_dom0_unmap(struct hv_domain *d, const uint32_t *refs, size_t n,
                           bool writable);
 void hv_gnttab_fini(struct hv_domain *d);
 
-/* hv_kvm_x86_64.c */
-int hv_kvm_init(char *err, size_t errlen);
-int hv_kvm_vm_create(struct hv_domain *d, char *err, size_t errlen);
-void hv_kvm_vm_destroy(struct hv_domain *d);
-int hv_kvm_vcpu_create(struct hv_vcpu *v);
-int hv_kvm_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
-                      uint64_t rsp, uint64_t rsi);
-int hv_kvm_install_l4_slot(struct hv_domain *d, uint64_t cr3);
-void hv_kvm_set_trap(struct hv_vcpu *v, unsigned vec, uint64_t addr,
-                     unsigned dpl);
-int hv_kvm_set_cr3(struct hv_vcpu *v, uint64_t cr3);
-/* Make KVM re-read page tables pvisor edited from outside the VM. */
-int hv_kvm_mmu_resync(struct hv_domain *d);
-int hv_kvm_set_segbase(struct hv_vcpu *v, int which, uint64_t base);
-int hv_kvm_get_cr2(struct hv_vcpu *v, uint64_t *cr2);
-uint64_t hv_kvm_guest_tsc(struct hv_vcpu *v);
-/*
- * A syscall hypercall arrived: the vCPU executed `syscall` (rax = nr) and
- * pvisor's LSTAR stub exited to port PV_PORT_SYSCALL. Returns the vCPU to
- * CPL3 after the `syscall` (rip = rcx) and dispatches nr; crashes the
- * domain if the exit did not come from the stub.
- */
-void hv_kvm_syscall_hypercall(struct hv_vcpu *v, uint32_t nr);
-/* True while v (registers fetched) is stopped inside the syscall stub. */
-bool hv_kvm_in_syscall_stub(const struct hv_vcpu *v);
-extern int hv_kvm_fd;
-extern bool hv_kvm_sync_regs;    /* registers travel in kvm_run */
-extern bool hv_kvm_readonly_mem; /* private area read-only to guests */
-extern int hv_kvm_api_version;
-extern uint64_t hv_tsc_khz;
-extern char hv_kvm_flavour[32];
+/* hv_mem.c: guest RAM and the private area of a domain. */
+int hv_domain_mem_create(struct hv_domain *d, char *err, size_t errlen);
+void hv_domain_mem_destroy(struct hv_domain *d);
 /* --mem-path: directory for guest RAM files (NULL: anonymous memfd) */
 extern const char *hv_mem_path;
 int hv_mem_path_check(const char *dir, char *err, size_t errlen);
-#define HV_SIG_KICK SIGUSR1
 
 /* hv_vcpu.c */
 int hv_vcpu_start(struct hv_vcpu *v);
@@ -339,6 +309,9 @@ void hv_vcpu_stop_all(struct hv_domain *d);
 void hv_vcpu_wake_locked(struct hv_vcpu *v);
 
 /* hv_time.c */
+extern uint64_t hv_tsc_khz; /* guest TSC rate, set by the platforms */
+/* Measure the host TSC rate (platforms without a better source). */
+uint64_t hv_tsc_khz_measure(void);
 uint64_t hv_now_ns(void); /* CLOCK_MONOTONIC */
 uint64_t hv_system_time(struct hv_domain *d);
 void hv_time_init_domain(struct hv_domain *d);

@@ -131,7 +131,9 @@ static bool name_ok(const char *name)
 
 static void domain_free(struct hv_domain *d)
 {
-    hv_kvm_vm_destroy(d);
+    if (d->plat)
+        d->plat->domain_destroy(d);
+    hv_domain_mem_destroy(d);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         struct hv_vcpu *v = d->vcpus[i];
         if (!v)
@@ -157,7 +159,8 @@ static void domain_free(struct hv_domain *d)
 int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
                      enum hv_action on_poweroff, enum hv_action on_reboot,
                      enum hv_action on_crash, unsigned max_evtchn,
-                     struct hv_domain **out, char *err, size_t errlen)
+                     struct hv_platform *plat, struct hv_domain **out,
+                     char *err, size_t errlen)
 {
     struct hv_domain *d;
     uint32_t domid = 0;
@@ -193,6 +196,13 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
                  max_evtchn, HV_NR_EVTCHN_2L);
         return -EINVAL;
     }
+    if (!plat)
+        plat = hv_platform_default;
+    if (!plat || !plat->available) {
+        snprintf(err, errlen, "platform %s is not usable on this host",
+                 plat ? plat->name : "(none)");
+        return -ENODEV;
+    }
     if (hv_domain_by_name(name)) {
         snprintf(err, errlen, "a domain named '%s' already exists", name);
         return -EEXIST;
@@ -203,7 +213,7 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    d->vm_fd = d->mem_fd = -1;
+    d->mem_fd = d->priv_fd = -1;
     pthread_mutex_init(&d->lock, NULL);
     {
         pthread_condattr_t ca;
@@ -242,7 +252,12 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
     }
     d->domid = domid;
 
-    rc = hv_kvm_vm_create(d, err, errlen);
+    d->nr_vcpus = vcpus; /* vcpus[] fill in below; the platform counts */
+    rc = hv_domain_mem_create(d, err, errlen);
+    if (rc)
+        goto fail;
+    d->plat = plat;
+    rc = plat->domain_create(d, err, errlen);
     if (rc)
         goto fail;
     rc = hv_evtchn_init(d, max_evtchn);
@@ -250,7 +265,6 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
         snprintf(err, errlen, "event channel table: %s", strerror(-rc));
         goto fail;
     }
-    d->nr_vcpus = vcpus;
     for (unsigned i = 0; i < vcpus; i++) {
         struct hv_vcpu *v = calloc(1, sizeof(*v));
         if (!v) {
@@ -260,10 +274,9 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
         }
         v->d = d;
         v->id = i;
-        v->fd = -1;
         v->timer_fd = -1;
         d->vcpus[i] = v;
-        rc = hv_kvm_vcpu_create(v);
+        rc = plat->vcpu_create(v);
         if (!rc)
             rc = hv_timer_init(v);
         if (rc) {
@@ -282,8 +295,8 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
     pthread_mutex_lock(&domains_lock);
     nr_domains++;
     pthread_mutex_unlock(&domains_lock);
-    log_info("d%u: created '%s', %llu KiB, %u vCPU(s)", domid, name,
-             (unsigned long long)mem_kb, vcpus);
+    log_info("d%u: created '%s', %llu KiB, %u vCPU(s), platform %s", domid,
+             name, (unsigned long long)mem_kb, vcpus, plat->name);
     *out = d;
     return 0;
 
@@ -488,35 +501,6 @@ static void snapshot_take(struct hv_domain *d)
     }
 }
 
-static void fill_hypercall_page(uint8_t *page)
-{
-    memset(page, 0xf4, HV_PAGE_SIZE); /* hlt: a stray jump is reported */
-    for (uint32_t nr = 0; nr < PV_HYPERCALL_MAX; nr++) {
-        uint8_t *p = page + nr * PV_HYPERCALL_STUB_SIZE;
-        if (nr == __HYPERVISOR_iret) {
-            /* Entered by jmp with the iret frame minus rax on the stack:
-             * push %rax; mov $23,%eax; out %eax,$HYPERCALL */
-            static const uint8_t s[] = { 0x50, 0xb8, 23,   0,
-                                         0,    0,    0xe7, PV_PORT_HYPERCALL };
-            memcpy(p, s, sizeof(s));
-            continue;
-        }
-        if (nr == __HYPERVISOR_pvisor_notify) {
-            /* mov %edi,%eax; out %eax,$NOTIFY; xor %eax,%eax; ret */
-            static const uint8_t s[] = { 0x89, 0xf8, 0xe7, PV_PORT_NOTIFY,
-                                         0x31, 0xc0, 0xc3 };
-            memcpy(p, s, sizeof(s));
-            continue;
-        }
-        /* mov $nr,%eax; out %eax,$HYPERCALL; ret */
-        p[0] = 0xb8;
-        memcpy(p + 1, &nr, 4);
-        p[5] = 0xe7;
-        p[6] = PV_PORT_HYPERCALL;
-        p[7] = 0xc3;
-    }
-}
-
 static bool page_ok(struct hv_domain *d, uint64_t gpa)
 {
     return !(gpa & (HV_PAGE_SIZE - 1)) && gpa <= d->mem_size - HV_PAGE_SIZE &&
@@ -539,8 +523,8 @@ static int domain_boot_state(struct hv_domain *d, char *err, size_t errlen)
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         sh->vcpu_info[i].evtchn_upcall_mask = 1;
     if (d->hypercall_page_gpa != PV_NO_HYPERCALL_PAGE)
-        fill_hypercall_page(d->mem + d->hypercall_page_gpa);
-    rc = hv_kvm_install_l4_slot(d, d->boot_cr3);
+        d->plat->fill_hypercall_page(d->mem + d->hypercall_page_gpa);
+    rc = d->plat->install_l4_slot(d, d->boot_cr3);
     if (rc) {
         snprintf(err, errlen, "pt_base 0x%llx: not a page in guest RAM",
                  (unsigned long long)d->boot_cr3);
@@ -555,8 +539,8 @@ static int domain_boot_state(struct hv_domain *d, char *err, size_t errlen)
         v->singleshot_deadline = v->periodic_period = v->periodic_next = 0;
     }
     struct hv_vcpu *v0 = d->vcpus[0];
-    rc = hv_kvm_vcpu_reset(v0, d->boot_cr3, d->boot_rip, d->boot_rsp,
-                           d->boot_rsi);
+    rc = d->plat->vcpu_reset(v0, d->boot_cr3, d->boot_rip, d->boot_rsp,
+                             d->boot_rsi);
     if (rc) {
         snprintf(err, errlen, "vCPU 0 registers: %s", strerror(-rc));
         return rc;

@@ -2,7 +2,6 @@
 /* hv_hypercall.c: hypercall dispatch and the small hypercalls. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include <pvabi/callback.h>
 #include <pvabi/errno.h>
@@ -55,7 +54,9 @@ static long do_xen_version(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
         if (rc)
             return rc;
         /* Page tables live in ordinary guest RAM and may be written
-         * directly: KVM confines every mapping to the domain's memory. */
+         * directly on every platform: KVM confines every mapping to the
+         * domain's memory; proc write-protects page-table pages and
+         * applies each write it traps. */
         fi.submap = fi.submap_idx == 0 ? 1u << XENFEAT_writable_page_tables : 0;
         return hv_copy_to_guest(v, arg, &fi, sizeof(fi));
     }
@@ -227,12 +228,12 @@ static long do_set_segment_base(struct hv_vcpu *v, uint64_t which,
         return -XEN_EINVAL;
     switch (which) {
     case SEGBASE_FS:
-        if (hv_kvm_set_segbase(v, 0, base))
+        if (v->d->plat->set_segbase(v, 0, base))
             return -XEN_EINVAL;
         v->fs_base = base;
         return 0;
     case SEGBASE_GS_KERNEL:
-        if (hv_kvm_set_segbase(v, 1, base))
+        if (v->d->plat->set_segbase(v, 1, base))
             return -XEN_EINVAL;
         v->gs_base_kernel = base;
         return 0;

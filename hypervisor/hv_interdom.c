@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <pvabi/errno.h>
@@ -16,7 +15,7 @@
  * dom0 (the host's processes) has no shared_info: each of its ports is a
  * pair of eventfds owned by one management connection. in_fd is signalled
  * when the guest end sends (by pvisor, or by the host kernel through
- * KVM_IOEVENTFD on the guest's pvisor_notify port); pvisor polls out_fd
+ * the platform's notify fast path, KVM_IOEVENTFD on KVM); pvisor polls out_fd
  * and turns dom0's writes into pending bits on the guest end.
  */
 struct dom0_port {
@@ -34,17 +33,9 @@ static struct dom0_port dom0_ports[HV_DOM0_MAX_PORTS];
 
 int hv_ioeventfd(struct hv_domain *d, uint32_t gport, int fd, bool assign)
 {
-    struct kvm_ioeventfd io = {
-        .datamatch = gport,
-        .addr = PV_PORT_NOTIFY,
-        .len = 4,
-        .fd = fd,
-        .flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH |
-                 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
-    };
-    if (d->vm_fd < 0)
-        return -EBADF;
-    return ioctl(d->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+    if (!d->plat || !d->plat->notify_fd)
+        return -EOPNOTSUPP;
+    return d->plat->notify_fd(d, gport, fd, assign);
 }
 
 static void signal_fd(int fd)

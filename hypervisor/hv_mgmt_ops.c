@@ -35,11 +35,15 @@ static Pvmgmt__DomainState pb_state(enum hv_dom_state s)
 
 static uint64_t host_rss_kb(struct hv_domain *d)
 {
-    /* Pages of the memfd actually backed by host memory. */
+    /* Pages of guest RAM and of the private area (both memfds) actually
+     * backed by host memory. */
     struct stat st;
+    uint64_t kb = 0;
     if (d->mem_fd >= 0 && fstat(d->mem_fd, &st) == 0)
-        return (uint64_t)st.st_blocks / 2 + d->priv_size / 1024;
-    return 0;
+        kb += (uint64_t)st.st_blocks / 2;
+    if (d->priv_fd >= 0 && fstat(d->priv_fd, &st) == 0)
+        kb += (uint64_t)st.st_blocks / 2;
+    return kb;
 }
 
 /* Fill info (strings point into d or static storage; vcpu array malloc'd). */
@@ -63,6 +67,7 @@ static void fill_info(struct hv_domain *d, Pvmgmt__DomainInfo *info)
     info->on_reboot = (Pvmgmt__Action)d->on_reboot;
     info->on_crash = (Pvmgmt__Action)d->on_crash;
     info->host_memory_kb = host_rss_kb(d);
+    info->platform = (char *)d->plat->name;
     info->vcpu = calloc(d->nr_vcpus, sizeof(*info->vcpu));
     if (!info->vcpu)
         return;
@@ -169,10 +174,21 @@ static void op_create(struct client *c, uint64_t id,
         hv_mgmt_send_error(c, id, EINVAL, "create: missing arguments");
         return;
     }
+    struct hv_platform *plat = NULL;
+    if (a->platform && a->platform[0] && strcmp(a->platform, "auto") != 0) {
+        plat = hv_platform_find(a->platform);
+        if (!plat) {
+            hv_mgmt_send_error(c, id, EINVAL,
+                               "create: platform '%.32s': not one of kvm, "
+                               "proc, auto",
+                               a->platform);
+            return;
+        }
+    }
     rc = hv_domain_create(
         a->name, a->memory_kb, a->vcpus, (enum hv_action)a->on_poweroff,
         (enum hv_action)a->on_reboot, (enum hv_action)a->on_crash,
-        a->max_evtchn, &d, err, sizeof(err));
+        a->max_evtchn, plat, &d, err, sizeof(err));
     if (rc) {
         hv_mgmt_send_error(c, id, -rc, "create: %s", err);
         return;
@@ -257,13 +273,21 @@ static void op_host_info(struct client *c, uint64_t id)
         h.free_memory_kb = (uint64_t)si.freeram * si.mem_unit / 1024;
     }
     h.nr_domains = hv_domain_count();
-    h.kvm_api_version = hv_kvm_api_version;
-    h.kvm_flavour = hv_kvm_flavour;
+    h.kvm_api_version =
+        hv_platform_kvm.available ? hv_platform_kvm.api_version : 0;
+    h.kvm_flavour = hv_platform_kvm.available ? hv_platform_kvm.flavour : "";
     h.tsc_khz = hv_tsc_khz;
     h.uptime_ns = hv_now_ns() - hv_mgmt_start_ns;
     h.run_dir = (char *)hv_mgmt_run_dir;
     h.xen_major = HV_XEN_MAJOR;
     h.xen_minor = HV_XEN_MINOR;
+    h.platform = (char *)hv_platform_default->name;
+    char *usable[2];
+    h.platforms = usable;
+    if (hv_platform_kvm.available)
+        usable[h.n_platforms++] = (char *)hv_platform_kvm.name;
+    if (hv_platform_proc.available)
+        usable[h.n_platforms++] = (char *)hv_platform_proc.name;
     rsp.result_case = PVMGMT__RESPONSE__RESULT_HOST_INFO;
     rsp.host_info = &h;
     reply(c, id, &rsp, -1);

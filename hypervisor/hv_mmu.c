@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* hv_mmu.c: mmu_update, update_va_mapping, mmuext_op on the guest's tables. */
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
@@ -13,23 +12,11 @@
 
 #define MMU_BATCH_MAX 4096
 
-/*
- * pvisor edits guest page tables from outside the VM, which neither a
- * shadow MMU nor a guest TLB notices. Changing CR4.PGE makes KVM reset the
- * vCPU's MMU context, so the next entry sees the new tables.
- */
+/* pvisor edited page tables from outside the guest: the platform makes
+ * this vCPU see them (KVM: an MMU context reset; proc: host mappings). */
 void hv_vcpu_flush_tlb(struct hv_vcpu *v)
 {
-    struct kvm_sregs sr;
-
-    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
-        return;
-    v->pge_toggle = !v->pge_toggle;
-    if (v->pge_toggle)
-        sr.cr4 |= 0x80;
-    else
-        sr.cr4 &= ~0x80ULL;
-    (void)ioctl(v->fd, KVM_SET_SREGS, &sr);
+    v->d->plat->flush_tlb(v);
 }
 
 void hv_domain_flush_tlb_all(struct hv_domain *d, struct hv_vcpu *self)
@@ -108,7 +95,7 @@ long hv_do_mmu_update(struct hv_vcpu *v, uint64_t reqs, uint64_t count,
             break;
     }
     if (n) {
-        hv_kvm_mmu_resync(v->d);
+        v->d->plat->mmu_resync(v->d);
         hv_domain_flush_tlb_all(v->d, v);
     }
     if (done) {
@@ -159,7 +146,7 @@ long hv_do_update_va_mapping(struct hv_vcpu *v, uint64_t va, uint64_t val,
         return rc;
     /* The shadow resync covers every vCPU; the flush is for hardware
      * TLBs of a VM with hardware-walked tables. */
-    hv_kvm_mmu_resync(v->d);
+    v->d->plat->mmu_resync(v->d);
     if ((flags & UVMF_ALL) != 0)
         hv_domain_flush_tlb_all(v->d, v);
     else
@@ -201,11 +188,11 @@ long hv_do_mmuext_op(struct hv_vcpu *v, uint64_t ops, uint64_t count,
                 rc = -XEN_EINVAL;
                 break;
             }
-            rc = hv_kvm_install_l4_slot(d, op.arg1.mfn << 12);
+            rc = d->plat->install_l4_slot(d, op.arg1.mfn << 12);
             if (!rc)
-                hv_kvm_mmu_resync(d);
+                d->plat->mmu_resync(d);
             if (!rc)
-                rc = hv_kvm_set_cr3(v, op.arg1.mfn << 12) ? -XEN_EINVAL : 0;
+                rc = d->plat->set_cr3(v, op.arg1.mfn << 12) ? -XEN_EINVAL : 0;
             break;
         case MMUEXT_NEW_USER_BASEPTR:
             rc = op.arg1.mfn == 0 || mfn_ok(d, op.arg1.mfn) ? 0 : -XEN_EINVAL;

@@ -152,10 +152,10 @@ static long vcpu_initialise(struct hv_vcpu *v, struct hv_vcpu *t, uint64_t arg)
     t->fs_base = ctx.fs_base;
     t->gs_base_kernel = ctx.gs_base_kernel;
     t->gs_base_user = ctx.gs_base_user;
-    if (hv_kvm_install_l4_slot(d, cr3))
+    if (d->plat->install_l4_slot(d, cr3))
         return -XEN_EINVAL;
-    if (hv_kvm_vcpu_reset(t, cr3, ctx.user_regs.rip, ctx.user_regs.rsp,
-                          ctx.user_regs.rsi))
+    if (d->plat->vcpu_reset(t, cr3, ctx.user_regs.rip, ctx.user_regs.rsp,
+                            ctx.user_regs.rsi))
         return -XEN_EINVAL;
     t->regs.rax = ctx.user_regs.rax;
     t->regs.rbx = ctx.user_regs.rbx;

@@ -13,6 +13,28 @@
 
 int hv_epoll_fd = -1;
 
+uint64_t hv_tsc_khz;
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t hv_tsc_khz_measure(void)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    uint64_t t0 = rdtsc();
+    usleep(50000);
+    uint64_t t1 = rdtsc();
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    uint64_t ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ULL +
+                  (uint64_t)(b.tv_nsec - a.tv_nsec);
+    return ns ? (t1 - t0) * 1000000ULL / ns : 1000000;
+}
+
 uint64_t hv_now_ns(void)
 {
     struct timespec ts;
@@ -92,7 +114,7 @@ void hv_time_update_vcpu(struct hv_vcpu *v)
     v->last_timer_update = hv_now_ns();
     if (!have_shared(d))
         return;
-    tsc = hv_kvm_guest_tsc(v);
+    tsc = d->plat->guest_tsc(v);
     sys = hv_system_time(d);
     hv_time_scale(hv_tsc_khz * 1000, &mul, &shift);
     t = &shared(d)->vcpu_info[v->id].time;

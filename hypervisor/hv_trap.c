@@ -3,7 +3,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include <pvabi/errno.h>
 #include <pvabi/xen.h>
@@ -53,7 +52,7 @@ void hv_trap_reset_vcpu(struct hv_vcpu *v)
     for (unsigned vec = 0; vec < 256; vec++) {
         v->trap_handler[vec] = 0;
         v->trap_dpl[vec] = 0;
-        hv_kvm_set_trap(v, vec, 0, 0);
+        v->d->plat->set_trap(v, vec, 0, 0);
     }
     v->event_callback = v->failsafe_callback = 0;
     v->fs_base = v->gs_base_kernel = v->gs_base_user = 0;
@@ -77,7 +76,7 @@ int hv_trap_set(struct hv_vcpu *v, unsigned vector, unsigned flags, unsigned cs,
         return 0;
     v->trap_handler[vector] = address;
     v->trap_dpl[vector] = flags & 7;
-    hv_kvm_set_trap(v, vector, address, flags & 3);
+    v->d->plat->set_trap(v, vector, address, flags & 3);
     return 0;
 }
 
@@ -162,7 +161,7 @@ static int append(char *out, size_t len, size_t *pos, const char *fmt, ...)
     return n;
 }
 
-static void describe_regs(struct hv_vcpu *v, const struct kvm_regs *r,
+static void describe_regs(struct hv_vcpu *v, const struct hv_regs *r,
                           const char *what, uint64_t cr2, bool have_cr2,
                           char *out, size_t len)
 {
@@ -172,6 +171,7 @@ static void describe_regs(struct hv_vcpu *v, const struct kvm_regs *r,
     struct hv_insn insn;
 
     append(out, len, &pos, "d%uv%u %s\n", v->d->domid, v->id, what);
+    append(out, len, &pos, "  platform: %s\n", v->d->plat->name);
     /* Near the end of a mapping, only the bytes up to the page end. */
     if (hv_copy_from_guest(v, code, r->rip, ncode) != 0) {
         ncode = HV_PAGE_SIZE - (r->rip & (HV_PAGE_SIZE - 1));
@@ -232,7 +232,7 @@ static void describe_regs(struct hv_vcpu *v, const struct kvm_regs *r,
 void hv_trap_describe(struct hv_vcpu *v, const char *what, char *out,
                       size_t len)
 {
-    struct kvm_regs r;
+    struct hv_regs r;
 
     if (hv_vcpu_regs(v) != 0) {
         snprintf(out, len, "d%uv%u %s (registers unavailable)", v->d->domid,
@@ -253,7 +253,7 @@ void hv_trap_port(struct hv_vcpu *v, uint32_t val)
 {
     unsigned vec = val & 0xff;
     uint64_t frame[7]; /* rax, error, rip, cs, rflags, rsp, ss */
-    struct kvm_regs r;
+    struct hv_regs r;
     uint64_t cr2 = 0;
     bool have_cr2 = false;
     char what[160], report[3072];
@@ -264,7 +264,7 @@ void hv_trap_port(struct hv_vcpu *v, uint32_t val)
     }
     atomic_fetch_add_explicit(&v->st_traps, 1, memory_order_relaxed);
     r = v->regs;
-    if (vec == 14 && hv_kvm_get_cr2(v, &cr2) == 0)
+    if (vec == 14 && v->d->plat->get_cr2(v, &cr2) == 0)
         have_cr2 = true;
     if (hv_copy_from_guest(v, frame, v->regs.rsp, sizeof(frame)) != 0) {
         snprintf(what, sizeof(what), "exception %u with an unreadable stack",
@@ -304,5 +304,67 @@ void hv_trap_port(struct hv_vcpu *v, uint32_t val)
                  v->trap_handler[vec] ? "" : " with no guest handler");
     }
     describe_regs(v, &r, what, cr2, have_cr2, report, sizeof(report));
+    hv_domain_crash(v->d, report);
+}
+
+/*
+ * An exception the platform caught outside the guest (proc): deliver it
+ * as the CPU would through a DPL-3 gate, with the hardware frame
+ * [error code], rip, cs, rflags, rsp, ss on the 16-aligned stack, and CR2
+ * in vcpu_info for #PF. Without a guest handler: a crash report.
+ */
+void hv_trap_exception(struct hv_vcpu *v, unsigned vec, uint64_t err,
+                       uint64_t cr2)
+{
+    uint64_t frame[6];
+    unsigned n = 0;
+    uint64_t rsp;
+    char what[160], report[3072];
+    bool has_err = vec_has_errcode(vec);
+
+    if (hv_vcpu_regs(v)) {
+        hv_domain_crash(v->d, "exception: cannot read registers");
+        return;
+    }
+    if (vec < 256 && v->trap_handler[vec]) {
+        if (has_err)
+            frame[n++] = err;
+        frame[n++] = v->regs.rip;
+        frame[n++] = v->d->plat->user_cs;
+        frame[n++] = v->regs.rflags;
+        frame[n++] = v->regs.rsp;
+        frame[n++] = v->d->plat->user_ss;
+        rsp = (v->regs.rsp & ~15ULL) - n * 8;
+        if (v->regs.rsp >= n * 8 + 16 &&
+            hv_copy_to_guest(v, rsp, frame, n * 8) == 0) {
+            if (vec == 14) {
+                struct shared_info *sh =
+                    (struct shared_info *)(v->d->mem + v->d->shared_info_gpa);
+                __atomic_store_n(&sh->vcpu_info[v->id].arch.cr2, cr2,
+                                 __ATOMIC_RELEASE);
+            }
+            v->regs.rsp = rsp;
+            v->regs.rip = v->trap_handler[vec];
+            v->regs_dirty = true;
+            return;
+        }
+        snprintf(what, sizeof(what),
+                 "crashed: exception %u with an unwritable stack", vec);
+    } else if (vec < 32 && vec_names[vec]) {
+        snprintf(what, sizeof(what), "crashed: %s (vector %u)%s%s",
+                 vec_names[vec], vec, has_err ? ", error code" : "",
+                 has_err ? "" : "");
+        if (has_err) {
+            size_t l = strlen(what);
+            snprintf(what + l, sizeof(what) - l, " 0x%llx",
+                     (unsigned long long)err);
+        }
+        size_t l = strlen(what);
+        snprintf(what + l, sizeof(what) - l, " with no guest handler");
+    } else {
+        snprintf(what, sizeof(what), "crashed: vector %u with no guest handler",
+                 vec);
+    }
+    describe_regs(v, &v->regs, what, cr2, vec == 14, report, sizeof(report));
     hv_domain_crash(v->d, report);
 }

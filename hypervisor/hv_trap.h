@@ -15,6 +15,10 @@ void hv_trap_reset_vcpu(struct hv_vcpu *v);
 bool hv_guest_code_addr_ok(uint64_t addr);
 /* Exception stub exit: val = vector. Reflects #PF, else crashes. */
 void hv_trap_port(struct hv_vcpu *v, uint32_t val);
+/* Bounce an exception caught by the platform to the guest's handler (or
+ * crash the domain with a report when it has none). */
+void hv_trap_exception(struct hv_vcpu *v, unsigned vec, uint64_t err,
+                       uint64_t cr2);
 /* Write a crash report for v ('what' happened) into out. */
 void hv_trap_describe(struct hv_vcpu *v, const char *what, char *out,
                       size_t len);

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* hv_vcpu.c: the vCPU thread: KVM_RUN loop, exits, kicks, block, upcalls. */
+/* hv_vcpu.c: the vCPU thread: run loop, exits, kicks, block, upcalls. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 
 #include <pvabi/xen.h>
@@ -22,11 +21,13 @@ void hv_vcpu_kick(struct hv_vcpu *v)
         return;
     /* Dekker pair with the vCPU thread: it publishes in_guest before it
      * checks kicked; we publish kicked before we check in_guest. One of us
-     * sees the other, and a signal that arrives before KVM_RUN stays
-     * pending (blocked outside KVM_RUN) and makes KVM_RUN return EINTR. */
+     * sees the other; the platform's kick makes a vCPU that is about to
+     * enter, or inside, the guest come back (KVM: a signal that stays
+     * pending outside KVM_RUN; proc: a signal that stops the traced
+     * guest thread). */
     atomic_store(&v->kicked, 1);
     if (atomic_load(&v->in_guest) && v->thread_started)
-        pthread_kill(v->thread, HV_SIG_KICK);
+        v->d->plat->kick(v);
 }
 
 void hv_vcpu_wake_locked(struct hv_vcpu *v)
@@ -37,10 +38,13 @@ void hv_vcpu_wake_locked(struct hv_vcpu *v)
 
 int hv_vcpu_regs(struct hv_vcpu *v)
 {
+    int rc;
+
     if (v->regs_valid || v->regs_dirty)
         return 0;
-    if (ioctl(v->fd, KVM_GET_REGS, &v->regs) < 0)
-        return -errno;
+    rc = v->d->plat->get_regs(v);
+    if (rc)
+        return rc;
     v->regs_valid = true;
     return 0;
 }
@@ -72,16 +76,16 @@ static int deliver_upcall(struct hv_vcpu *v)
     rc = hv_vcpu_regs(v);
     if (rc)
         return rc;
-    if (hv_kvm_in_syscall_stub(v))
-        return 0; /* one `out` from the syscall's exit: deliver after it */
+    if (v->d->plat->in_transport_stub && v->d->plat->in_transport_stub(v))
+        return 0; /* one exit away from its caller: deliver after it */
     rsp = v->regs.rsp & ~15ULL;
     frame[0] = v->regs.rcx;
     frame[1] = v->regs.r11;
     frame[2] = v->regs.rip;
-    frame[3] = HV_SEL_CS64; /* saved upcall mask (0) in bits 32..39 */
+    frame[3] = v->d->plat->user_cs; /* saved upcall mask (0), bits 32..39 */
     frame[4] = v->regs.rflags;
     frame[5] = v->regs.rsp;
-    frame[6] = HV_SEL_DS;
+    frame[6] = v->d->plat->user_ss;
     if (rsp < sizeof(frame) ||
         hv_copy_to_guest(v, rsp - sizeof(frame), frame, sizeof(frame))) {
         char msg[160];
@@ -167,99 +171,45 @@ static void crash_exit(struct hv_vcpu *v, const char *what)
     hv_domain_crash(v->d, report);
 }
 
-static void handle_io(struct hv_vcpu *v)
+static void handle_io(struct hv_vcpu *v, const struct hv_exit *ex)
 {
-    struct kvm_run *r = v->run;
-    uint32_t val = 0;
     char msg[160];
 
-    if (r->io.direction == KVM_EXIT_IO_OUT && r->io.size == 4 &&
-        r->io.count == 1) {
-        memcpy(&val, (uint8_t *)r + r->io.data_offset, 4);
-        switch (r->io.port) {
-        case PV_PORT_HYPERCALL:
-            hv_hypercall(v, val);
-            return;
-        case PV_PORT_TRAP:
-            hv_trap_port(v, val);
-            return;
-        case PV_PORT_NOTIFY:
-            hv_notify_slow(v, val);
-            return;
-        case PV_PORT_SYSCALL:
-            hv_kvm_syscall_hypercall(v, val);
-            return;
-        }
+    switch (ex->port) {
+    case PV_PORT_HYPERCALL:
+        hv_hypercall(v, ex->val);
+        return;
+    case PV_PORT_TRAP:
+        hv_trap_port(v, ex->val);
+        return;
+    case PV_PORT_NOTIFY:
+        hv_notify_slow(v, ex->val);
+        return;
     }
-    snprintf(msg, sizeof(msg), "%s of size %u to I/O port 0x%x",
-             r->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", r->io.size,
-             r->io.port);
+    snprintf(msg, sizeof(msg), "out of size 4 to I/O port 0x%x", ex->port);
     crash_exit(v, msg);
 }
 
-static void handle_exit(struct hv_vcpu *v)
+static void handle_exit(struct hv_vcpu *v, const struct hv_exit *ex)
 {
-    struct kvm_run *r = v->run;
-    char msg[200];
-
-    switch (r->exit_reason) {
-    case KVM_EXIT_IO:
-        handle_io(v);
+    switch (ex->kind) {
+    case HV_EXIT_NONE:
+        /* A kick: whatever it was for happens before the next entry. */
+        atomic_store(&v->kicked, 0);
         break;
-    case KVM_EXIT_SHUTDOWN:
-        crash_exit(v, "triple fault (an exception could not be delivered: "
-                      "bad stack, IDT or page tables)");
+    case HV_EXIT_IO:
+        handle_io(v, ex);
         break;
-    case KVM_EXIT_MMIO:
-        if (r->mmio.phys_addr >= HV_PRIV_GPA &&
-            r->mmio.phys_addr < HV_PRIV_GPA + v->d->priv_size)
-            snprintf(msg, sizeof(msg),
-                     "%s of guest-physical 0x%llx: "
-                     "pvisor's private area (GDT/IDT/TSS) is read-only",
-                     r->mmio.is_write ? "write" : "read",
-                     (unsigned long long)r->mmio.phys_addr);
-        else
-            snprintf(msg, sizeof(msg),
-                     "%s of guest-physical 0x%llx outside "
-                     "guest RAM (%llu KiB)",
-                     r->mmio.is_write ? "write" : "read",
-                     (unsigned long long)r->mmio.phys_addr,
-                     (unsigned long long)(v->d->mem_size >> 10));
-        crash_exit(v, msg);
+    case HV_EXIT_HYPERCALL:
+        hv_hypercall(v, ex->val);
         break;
-    case KVM_EXIT_HLT:
-        crash_exit(v, "hlt reached the host (CPL0 code?)");
+    case HV_EXIT_EXCEPTION:
+        hv_trap_exception(v, ex->vec, ex->err, ex->cr2);
         break;
-    case KVM_EXIT_FAIL_ENTRY:
-        snprintf(
-            msg, sizeof(msg),
-            "VM entry failed (hardware reason "
-            "0x%llx)",
-            (unsigned long long)r->fail_entry.hardware_entry_failure_reason);
-        crash_exit(v, msg);
-        break;
-    case KVM_EXIT_INTERNAL_ERROR:
-        snprintf(msg, sizeof(msg), "KVM internal error (suberror %u)",
-                 r->internal.suberror);
-        crash_exit(v, msg);
-        break;
-    default:
-        snprintf(msg, sizeof(msg), "unexpected KVM exit reason %u",
-                 r->exit_reason);
-        crash_exit(v, msg);
+    case HV_EXIT_CRASH:
+        crash_exit(v, ex->msg);
         break;
     }
-}
-
-static void drain_kicks(void)
-{
-    static const struct timespec zero = { 0, 0 };
-    sigset_t set;
-
-    sigemptyset(&set);
-    sigaddset(&set, HV_SIG_KICK);
-    while (sigtimedwait(&set, NULL, &zero) == HV_SIG_KICK)
-        ;
 }
 
 static uint64_t thread_cpu_ns(void)
@@ -274,7 +224,15 @@ static void *vcpu_thread(void *arg)
     struct hv_vcpu *v = arg;
     struct hv_domain *d = v->d;
     uint64_t cpu0 = thread_cpu_ns();
+    int prc = d->plat->vcpu_thread_start(v);
 
+    if (prc) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "%s platform: vCPU thread start: %s",
+                 d->plat->name, strerror(-prc));
+        hv_domain_crash(d, msg);
+        return NULL;
+    }
     hv_vcpu_place_self(v);
     for (;;) {
         pthread_mutex_lock(&d->lock);
@@ -289,51 +247,26 @@ static void *vcpu_thread(void *arg)
             hv_vcpu_flush_tlb(v);
         if (deliver_upcall(v))
             continue;
-        if (v->regs_dirty && hv_kvm_sync_regs) {
-            v->run->s.regs.regs = v->regs;
-            v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-            v->regs_dirty = false;
-        } else if (v->regs_dirty) {
-            if (ioctl(v->fd, KVM_SET_REGS, &v->regs) < 0) {
-                crash_exit(v, "KVM_SET_REGS failed");
-                continue;
-            }
-            v->regs_dirty = false;
-        }
-
         atomic_store(&v->in_guest, 1);
         if (atomic_exchange(&v->kicked, 0)) {
             atomic_store(&v->in_guest, 0);
             continue;
         }
-        int rc = ioctl(v->fd, KVM_RUN, 0);
-        int e = errno;
+        struct hv_exit ex;
+        int rc = d->plat->vcpu_run(v, &ex);
         atomic_store(&v->in_guest, 0);
-        if (hv_kvm_sync_regs && (v->run->kvm_dirty_regs & KVM_SYNC_X86_REGS)) {
-            /* KVM returned before consuming our registers: keep them. */
-            v->regs_dirty = true;
-        } else if (hv_kvm_sync_regs) {
-            v->regs = v->run->s.regs.regs;
-            v->regs_valid = true;
-        } else {
-            v->regs_valid = false;
-        }
         atomic_fetch_add_explicit(&v->st_exits, 1, memory_order_relaxed);
-        if (rc < 0) {
-            if (e == EINTR || e == EAGAIN) {
-                /* The kick stays pending once KVM_RUN restores our mask;
-                 * drain it, or every later KVM_RUN returns EINTR at once. */
-                drain_kicks();
-                atomic_store(&v->kicked, 0);
-                continue;
-            }
-            crash_exit(v,
-                       e == EFAULT ? "KVM_RUN: bad address" : "KVM_RUN failed");
+        if (rc) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "%s platform: cannot run the vCPU (%s)",
+                     d->plat->name, strerror(-rc));
+            crash_exit(v, msg);
             continue;
         }
-        handle_exit(v);
+        handle_exit(v, &ex);
     }
     hv_vcpu_unplace_self(v);
+    d->plat->vcpu_thread_stop(v);
     /* Keep the total across restarts; while running it is read live. */
     atomic_store_explicit(&v->st_cpu_ns,
                           atomic_load(&v->st_cpu_ns) + thread_cpu_ns() - cpu0,
@@ -378,8 +311,8 @@ void hv_vcpu_stop_all(struct hv_domain *d)
         if (!v || !v->thread_started)
             continue;
         hv_vcpu_kick(v);
-        /* Keep kicking: the thread may re-enter KVM_RUN before it sees
-         * stop_threads if it raced with our first signal. */
+        /* Keep kicking: the thread may re-enter the guest before it sees
+         * stop_threads if it raced with our first kick. */
         for (;;) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);

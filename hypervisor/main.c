@@ -18,8 +18,9 @@
 static const char usage[] =
     "usage: pvisor [options]\n"
     "\n"
-    "The pvisor hypervisor daemon: runs paravirtualized domains as KVM\n"
-    "virtual machines and serves the management protocol on\n"
+    "The pvisor hypervisor daemon: runs paravirtualized domains (as KVM\n"
+    "virtual machines, or as traced host processes without KVM) and\n"
+    "serves the management protocol on\n"
     "<run-dir>/pvisor.sock. Normally started by 'pvhost start'.\n"
     "\n"
     "  -r, --run-dir DIR      run directory (default $PVISOR_RUN_DIR or\n"
@@ -32,13 +33,11 @@ static const char usage[] =
     "                         huge=always: 2 MiB host pages make backends'\n"
     "                         direct I/O faster); default: anonymous memory\n"
     "                         files (memfd)\n"
+    "  -P, --platform NAME    kvm, proc or auto (default): where domains\n"
+    "                         run unless their config names a platform;\n"
+    "                         auto takes KVM when /dev/kvm is usable\n"
     "  -h, --help             this text\n"
     "  -V, --version          print the version\n";
-
-static void kick_handler(int sig)
-{
-    (void)sig; /* only interrupts KVM_RUN */
-}
 
 static int write_pidfile(const char *path)
 {
@@ -88,12 +87,13 @@ int main(int argc, char **argv)
         { "log-file", required_argument, NULL, 'l' },
         { "log-level", required_argument, NULL, 'L' },
         { "mem-path", required_argument, NULL, 'm' },
+        { "platform", required_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
     const char *run_dir = getenv("PVISOR_RUN_DIR");
-    const char *pidfile = NULL, *log_file = NULL;
+    const char *pidfile = NULL, *log_file = NULL, *platform = "auto";
     bool daemon_mode = false;
     int ready_fd = -1, sig_fd, opt;
     char err[512];
@@ -101,7 +101,8 @@ int main(int argc, char **argv)
 
     if (!run_dir || !*run_dir)
         run_dir = "/run/pvisor";
-    while ((opt = getopt_long(argc, argv, "r:dp:l:L:m:hV", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "r:dp:l:L:m:P:hV", opts, NULL)) !=
+           -1) {
         switch (opt) {
         case 'r':
             run_dir = optarg;
@@ -127,6 +128,9 @@ int main(int argc, char **argv)
             break;
         case 'm':
             hv_mem_path = optarg;
+            break;
+        case 'P':
+            platform = optarg;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -163,17 +167,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "pvisor: %s\n", err);
         return 1;
     }
-    if (hv_kvm_init(err, sizeof(err)) != 0) {
+    if (hv_platforms_init(platform, err, sizeof(err)) != 0) {
         fprintf(stderr, "pvisor: %s\n", err);
         return 1;
     }
 
-    /* Kick signal: blocked everywhere except inside KVM_RUN. */
-    struct sigaction sa = { .sa_handler = kick_handler };
-    sigaction(HV_SIG_KICK, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&mask);
-    sigaddset(&mask, HV_SIG_KICK);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGHUP);
@@ -206,8 +206,9 @@ int main(int argc, char **argv)
         hv_mgmt_fini();
         return 1;
     }
-    log_info("pvisor %s ready: %s/pvisor.sock, %s, TSC %llu kHz", HV_VERSION,
-             run_dir, hv_kvm_flavour, (unsigned long long)hv_tsc_khz);
+    log_info("pvisor %s ready: %s/pvisor.sock, platform %s (%s), TSC %llu kHz",
+             HV_VERSION, run_dir, hv_platform_default->name,
+             hv_platform_default->flavour, (unsigned long long)hv_tsc_khz);
     if (ready_fd >= 0) {
         char ok = 0;
         if (write(ready_fd, &ok, 1) != 1)

@@ -89,15 +89,14 @@ for g in hello ticker smp bad-insn vchan-server vchan-client blkcheck pingd; do
     [ -f "$GUESTS/$g.elf" ] || fail "$GUESTS/$g.elf is missing (run make first)"
 done
 
-# One clear line when KVM is not usable.
+# Without a usable /dev/kvm pvisor runs guests on its proc platform
+# (traced host processes); say so once.
 if [ -x "$BUILD/tests/integration-tests" ]; then
     if ! why=$("$BUILD/tests/integration-tests" --kvm-check); then
-        echo "demo: $why; pvisor needs a usable /dev/kvm" >&2
-        exit 1
+        echo "demo: $why; guests run on the proc platform" >&2
     fi
 elif ! { : <>/dev/kvm; } 2>/dev/null; then
-    echo "demo: /dev/kvm is missing or not accessible; pvisor needs a usable /dev/kvm" >&2
-    exit 1
+    echo "demo: /dev/kvm is missing or not accessible; guests run on the proc platform" >&2
 fi
 
 trap cleanup EXIT
@@ -144,6 +143,8 @@ run pvhost start -r "$RUN_DIR"
 
 step "Host and hypervisor facts (pvctl info)"
 run pvctl info
+echo "demo: guests run on the $("$BUILD/bin/pvctl" -r "$RUN_DIR" info |
+    sed -n 's/^platform  *: //p') platform"
 
 step "hello: boot a guest and show its console until it powers off"
 boot hello gk-hello

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* pvc_ops.c: typed wrappers for each management request. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -97,6 +98,7 @@ int pvc_domain_create(struct pvc_handle *h, const struct pvc_create_args *a,
     c.on_crash = a->on_crash;
     c.cmdline = (char *)(a->cmdline ? a->cmdline : "");
     c.max_evtchn = a->max_evtchn;
+    c.platform = (char *)(a->platform ? a->platform : "");
     req.op_case = PVMGMT__REQUEST__OP_CREATE;
     req.create = &c;
     err = call_expect(h, &req, PVMGMT__RESPONSE__RESULT_CREATE, &resp);
@@ -199,6 +201,7 @@ static int copy_info(struct pvc_handle *h, struct pvc_domain_info *d,
     d->restarts = s->restarts;
     d->built = s->built;
     d->host_memory_kb = s->host_memory_kb;
+    pvc_sanitize_copy(d->platform, sizeof(d->platform), s->platform);
     rlen = s->crash_report ? strnlen(s->crash_report, 65536) : 0;
     d->crash_report = malloc(rlen + 1);
     if (!d->crash_report)
@@ -380,6 +383,14 @@ int pvc_host_info(struct pvc_handle *h, struct pvc_host_info *info)
     info->uptime_ns = hi->uptime_ns;
     pvc_sanitize_copy(info->run_dir, sizeof(info->run_dir), hi->run_dir);
     info->xen_major = hi->xen_major;
+    pvc_sanitize_copy(info->platform, sizeof(info->platform), hi->platform);
+    for (size_t i = 0; i < hi->n_platforms; i++) {
+        size_t l = strlen(info->platforms);
+        char one[16];
+        pvc_sanitize_copy(one, sizeof(one), hi->platforms[i]);
+        snprintf(info->platforms + l, sizeof(info->platforms) - l, "%s%s",
+                 l ? " " : "", one);
+    }
     info->xen_minor = hi->xen_minor;
     pvmgmt__response__free_unpacked(resp, NULL);
     return 0;

@@ -61,6 +61,7 @@ struct cfg_domain {
     char *kernel;       /* malloc'd; relative paths resolved */
     char *cmdline;      /* malloc'd, "" when none */
     enum cfg_action on_poweroff, on_reboot, on_crash;
+    char platform[8]; /* "kvm", "proc"; "" = pvisor's default */
 };
 
 /* Initializes an empty configuration. */

@@ -161,7 +161,7 @@ static bool known_key(const char *k)
     static const char *const keys[] = {
         "name",  "memory", "vcpus",       "kernel",    "cmdline",
         "extra", "root",   "on_poweroff", "on_reboot", "on_crash",
-        "type",  "disk",   "vif",
+        "type",  "disk",   "vif",         "platform",
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
         if (strcmp(k, keys[i]) == 0)
@@ -275,6 +275,16 @@ int cfg_domain_from(struct cfg *c, struct cfg_domain *d, char *err,
     if ((e = cfg_lookup(c, "on_crash")) &&
         (r = get_action(e, &d->on_crash, err, errlen)))
         return r;
+    if ((e = cfg_lookup(c, "platform"))) {
+        if ((r = get_string(e, &s, err, errlen)))
+            return r;
+        if (strcmp(s, "kvm") != 0 && strcmp(s, "proc") != 0 &&
+            strcmp(s, "auto") != 0)
+            return eerr(err, errlen, e,
+                        "want \"kvm\", \"proc\" or \"auto\", got \"%.20s\"", s);
+        if (strcmp(s, "auto") != 0)
+            snprintf(d->platform, sizeof(d->platform), "%s", s);
+    }
     if ((r = build_cmdline(c, d, err, errlen)))
         return r;
     return warn_unknown(c);

@@ -216,6 +216,7 @@ int pvctl_cmd_create(int argc, char **argv)
                               .on_reboot = (Pvmgmt__Action)d.on_reboot,
                               .on_crash = (Pvmgmt__Action)d.on_crash,
                               .cmdline = d.cmdline,
+                              .platform = d.platform,
                           },
                           &domid);
     if (e) {

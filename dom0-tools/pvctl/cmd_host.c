@@ -48,6 +48,8 @@ int pvctl_cmd_info(int argc, char **argv)
     LINE("xen_version", "%u.%u", hi.xen_major, hi.xen_minor);
     LINE("pvisor_version", "%s", hi.pvisor_version);
     LINE("protocol_version", "%u", hi.protocol_version);
+    LINE("platform", "%s", hi.platform);
+    LINE("platforms", "%s", hi.platforms);
     LINE("kvm_flavour", "%s", hi.kvm_flavour);
     LINE("kvm_api_version", "%d", hi.kvm_api_version);
     LINE("nr_domains", "%u", hi.nr_domains);

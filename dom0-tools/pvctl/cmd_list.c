@@ -69,6 +69,8 @@ static void print_long(const struct pvc_domain_info *d)
     printf("current_memory_kb: %llu\nmax_memory_kb: %llu\n",
            (unsigned long long)d->current_memory_kb,
            (unsigned long long)d->max_memory_kb);
+    if (d->platform[0])
+        printf("platform: %s\n", d->platform);
     for (size_t i = 0; i < d->nr_vcpu; i++) {
         const struct pvc_vcpu_info *v = &d->vcpu[i];
         printf("vcpu %u: online %s, blocked %s, cpu_time %.3f s, "

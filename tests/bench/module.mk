@@ -39,6 +39,12 @@ $(BENCH_DIR)/rawexit: $(BUILD)/tests/bench/rawexit.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
+# The proc platform's raw mechanism (PTRACE_SYSEMU round trip).
+$(BENCH_DIR)/rawtrace: $(BUILD)/tests/bench/rawtrace.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
+
 CFLAGS_tests/bench/ := -Itests/bench $(PVCTRL_INC) $(PVGUEST_INC) $(XS_INC)
 
 $(BENCH_DIR)/pvbench: $(BUILD)/tests/bench/pvbench.o $(PVCTRL_OBJS) \
@@ -67,9 +73,11 @@ $(BENCH_DIR)/xsread: $(BUILD)/tests/bench/xs_read.o $(XS_OBJS)
 BENCH_DOM0_BINS := $(BENCH_DIR)/evtchn-echo $(BENCH_DIR)/gntmap \
 	$(BENCH_DIR)/xsread
 BENCH_BINS := $(BENCH_DIR)/bench-guest.elf $(BENCH_DIR)/compute-native \
-	$(BENCH_DIR)/rawexit $(BENCH_DIR)/pvbench $(BENCH_DOM0_BINS)
+	$(BENCH_DIR)/rawexit $(BENCH_DIR)/rawtrace $(BENCH_DIR)/pvbench \
+	$(BENCH_DOM0_BINS)
 GUESTS += $(BENCH_DIR)/bench-guest.elf
-BINS += $(BENCH_DIR)/compute-native $(BENCH_DIR)/rawexit $(BENCH_DIR)/pvbench \
+BINS += $(BENCH_DIR)/compute-native $(BENCH_DIR)/rawexit $(BENCH_DIR)/rawtrace \
+	$(BENCH_DIR)/pvbench \
 	$(BENCH_DOM0_BINS)
 
 bench-bins: $(BENCH_BINS)

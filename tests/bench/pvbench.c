@@ -152,6 +152,9 @@ static int cmd_firstline(int runs, int argc, char **argv)
  * image loading). *build_ns gets create..setup, *line_ns create..first
  * console newline. Leaves the domain running; *domid names it.
  */
+/* -P: the platform domains are created on ("": pvisor's default). */
+static const char *platform = "";
+
 static int api_create(struct pvc_handle *h, const struct pvg_image *img,
                       const char *name, const char *cmdline, uint64_t mem_mb,
                       uint32_t *domid, uint64_t *build_ns, uint64_t *line_ns)
@@ -171,6 +174,7 @@ static int api_create(struct pvc_handle *h, const struct pvg_image *img,
                               .on_reboot = PVMGMT__ACTION__ACTION_DESTROY,
                               .on_crash = PVMGMT__ACTION__ACTION_DESTROY,
                               .cmdline = cmdline,
+                              .platform = platform,
                           },
                           domid);
     if (e)
@@ -458,7 +462,7 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
     struct pvc_domain_info *infos = NULL;
     struct pvc_handle *h;
     long long touched_kb = 0, ram_kb = 0;
-    uint64_t b, l;
+    uint64_t b, l, first_ns = 0, last_ns = 0;
     size_t nr = 0;
     int made = 0, e = 0;
 
@@ -480,6 +484,10 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
         snprintf(name, sizeof(name), "pvbench-idle-%d-%d", (int)getpid(), made);
         e = api_create(h, &img, name, "mode=idle", mem_mb, &domids[made], &b,
                        &l);
+        if (!e && made == 0)
+            first_ns = l;
+        if (!e)
+            last_ns = l;
     }
     if (e)
         made--;
@@ -508,11 +516,12 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
            " avail_before_kb=%lld avail_after_kb=%lld avail_destroyed_kb=%lld"
            " memcg_before_kb=%lld memcg_after_kb=%lld memcg_destroyed_kb=%lld"
            " touched_kb=%lld guest_ram_kb=%lld pvisor_anon_delta_kb=%lld"
-           " pvisor_pss_delta_kb=%lld\n",
+           " pvisor_pss_delta_kb=%lld first_line_ns=%" PRIu64
+           " last_line_ns=%" PRIu64 "\n",
            made, mem_mb, before.avail_kb, after.avail_kb, gone.avail_kb,
            before.memcg_kb, after.memcg_kb, gone.memcg_kb, touched_kb, ram_kb,
            after.pvisor_anon_kb - before.pvisor_anon_kb,
-           after.pvisor_pss_kb - before.pvisor_pss_kb);
+           after.pvisor_pss_kb - before.pvisor_pss_kb, first_ns, last_ns);
     return 0;
 }
 
@@ -537,8 +546,11 @@ int main(int argc, char **argv)
     cmd = argv[1];
     argc--;
     argv++;
-    while ((opt = getopt(argc, argv, "n:k:m:p:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:k:m:p:P:")) != -1) {
         switch (opt) {
+        case 'P':
+            platform = optarg;
+            break;
         case 'n':
             runs = atoi(optarg);
             break;

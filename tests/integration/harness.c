@@ -424,15 +424,17 @@ static pid_t read_pid(void)
 /* pvhost start; extra (NULL-terminated, up to 8) go to pvisor after --. */
 static void host_start_args(const char *const *extra)
 {
-    const char *argv[16] = { hx.pvhost, "start", "-r", hx.dir, NULL };
+    const char *argv[20] = { hx.pvhost, "start", "-r", hx.dir, NULL };
     struct hx_run r;
     int n = 4;
 
-    if (extra && extra[0]) {
-        argv[n++] = "--";
-        for (int i = 0; extra[i] && n < 15; i++)
-            argv[n++] = extra[i];
+    argv[n++] = "--";
+    if (hx.platform[0]) {
+        argv[n++] = "--platform";
+        argv[n++] = hx.platform;
     }
+    for (int i = 0; extra && extra[i] && n < 19; i++)
+        argv[n++] = extra[i];
     argv[n] = NULL;
 
     if (access(hx.pvhost, X_OK) != 0) {

@@ -20,7 +20,7 @@ struct integ_test {
 
 struct integ_suite {
     const char *name;
-    bool host;                      /* starts pvisor for each test: needs KVM */
+    bool host; /* starts pvisor for each test: runs once per platform */
     const struct integ_test *tests; /* terminated by { NULL, NULL } */
 };
 
@@ -55,6 +55,7 @@ extern const struct integ_suite integ_suite_net;
 extern const struct integ_suite integ_suite_skel;
 extern const struct integ_suite integ_suite_sandbox;
 extern const struct integ_suite integ_suite_pvctl;
+extern const struct integ_suite integ_suite_platform;
 extern const struct integ_hooks integ_hooks_net;
 extern const struct integ_hooks integ_hooks_block;
 extern const struct integ_suite integ_suite_xen;
@@ -73,6 +74,7 @@ struct hx_state {
     char pvisor[PATH_MAX];
     char dir[PATH_MAX];     /* this test's temporary dir = run dir */
     bool host_up;           /* pvisor started for this test */
+    char platform[16];      /* "kvm" or "proc": pvisor --platform */
     char setup_error[8192]; /* why the fixture failed, "" if it did not */
 };
 

@@ -32,6 +32,7 @@ static const struct integ_suite *const suites[] = {
     &integ_suite_obs,
     &integ_suite_sched,
     &integ_suite_mem,
+    &integ_suite_platform,
     /* clang-format on */
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
@@ -179,13 +180,31 @@ static void on_timeout(int sig)
     _exit(1);
 }
 
+/* "name[proc]" -> the platform in brackets; "" when there is none. */
+static void test_platform(const char *name, char *out, size_t len)
+{
+    const char *b = strrchr(name, '[');
+    size_t n;
+
+    out[0] = '\0';
+    if (!b || !strchr(b, ']'))
+        return;
+    n = (size_t)(strchr(b, ']') - b - 1);
+    if (n < len) {
+        memcpy(out, b + 1, n);
+        out[n] = '\0';
+    }
+}
+
 /* CUnit's fixtures take no arguments: one pair per kind of suite. */
 static void setup_host(void)
 {
     const struct integ_hooks *k = current_hooks();
+    CU_pTest cur = CU_get_current_test();
     const char *why;
 
     alarm(test_timeout_s); /* disarmed at the end of teardown() */
+    test_platform(cur ? cur->pName : "", hx.platform, sizeof(hx.platform));
     why = k && k->setup ? k->setup() : NULL;
     hx_test_setup(true);
     if (why)
@@ -195,6 +214,7 @@ static void setup_host(void)
 static void setup_plain(void)
 {
     alarm(test_timeout_s);
+    hx.platform[0] = '\0';
     hx_test_setup(false);
 }
 
@@ -222,12 +242,46 @@ static void dispatch(void)
         if (strcmp(suites[i]->name, cs->pName))
             continue;
         for (const struct integ_test *t = suites[i]->tests; t->name; t++)
-            if (!strcmp(t->name, cur->pName)) {
+            if (!strncmp(t->name, cur->pName, strlen(t->name)) &&
+                (cur->pName[strlen(t->name)] == '\0' ||
+                 cur->pName[strlen(t->name)] == '[')) {
                 t->fn();
                 return;
             }
     }
     HX_CHECK(false, "no such test %s/%s", cs->pName, cur->pName);
+}
+
+/*
+ * Each test that starts pvisor runs on every platform, its name carrying
+ * the platform ("boot/hello[proc]"). KVM needs a usable /dev/kvm; proc
+ * needs nothing, but runs only what it supports so far (proc_gaps).
+ */
+static const char *const platforms[] = { "kvm", "proc" };
+#define NR_PLATFORMS (sizeof(platforms) / sizeof(platforms[0]))
+
+/* Tests not run on proc yet, and why (docs/architecture.md lists them). */
+static const struct {
+    const char *suite, *test, *why;
+} proc_gaps[] = {
+    { NULL, NULL, NULL },
+};
+
+/* Why test cannot run on platform p here (with the missing facility), or
+ * NULL. A gap of the proc platform is no missing facility: it fails. */
+static const char *platform_why(size_t p, const char *no_kvm, const char *suite,
+                                const char *test, const char **facility)
+{
+    if (p == 0) {
+        *facility = no_kvm ? "/dev/kvm" : NULL;
+        return no_kvm;
+    }
+    *facility = NULL;
+    for (size_t i = 0; proc_gaps[i].suite; i++)
+        if (!strcmp(proc_gaps[i].suite, suite) &&
+            (!proc_gaps[i].test || !strcmp(proc_gaps[i].test, test)))
+            return proc_gaps[i].why;
+    return NULL;
 }
 
 static bool selected(const char *suite, const char *test, int nf,
@@ -270,9 +324,15 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && !strcmp(argv[1], "--list")) {
         for (size_t i = 0; i < NR_SUITES; i++)
-            for (const struct integ_test *t = suites[i]->tests; t->name; t++)
-                printf("%s/%s%s\n", suites[i]->name, t->name,
-                       suites[i]->host ? "" : " (no KVM needed)");
+            for (const struct integ_test *t = suites[i]->tests; t->name; t++) {
+                if (!suites[i]->host) {
+                    printf("%s/%s (no guest)\n", suites[i]->name, t->name);
+                    continue;
+                }
+                for (size_t p = 0; p < NR_PLATFORMS; p++)
+                    printf("%s/%s[%s]\n", suites[i]->name, t->name,
+                           platforms[p]);
+            }
         return 0;
     }
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -299,43 +359,60 @@ int main(int argc, char **argv)
         return 2;
     for (size_t i = 0; i < NR_SUITES; i++) {
         const struct integ_suite *s = suites[i];
-        const char *why = s->host ? no_kvm : NULL;
-        const char *facility = why ? "/dev/kvm" : NULL;
+        const char *hook_why = NULL, *hook_facility = NULL;
         bool asked = false;
         CU_pSuite cs = NULL;
 
         for (const struct integ_test *t = s->tests; t->name; t++) {
-            if (!selected(s->name, t->name, nf, filters))
-                continue;
-            for (size_t j = 0; !why && !asked && j < NR_HOOKS; j++)
-                if (!strcmp(hooks[j]->suite, s->name) && hooks[j]->skip)
-                    why = hooks[j]->skip(&facility);
-            asked = true;
-            if (why && !facility) {
-                /* Not a missing host facility: the test fails. */
-                printf("FAILED integration/%s/%s: cannot run, and that is "
-                       "no missing host facility: %s\n",
-                       s->name, t->name, why);
-                refused++;
-                continue;
+            for (size_t p = 0; p < (s->host ? NR_PLATFORMS : 1); p++) {
+                const char *why = NULL, *facility = NULL;
+                char name[128];
+
+                if (s->host)
+                    snprintf(name, sizeof(name), "%s[%s]", t->name,
+                             platforms[p]);
+                else
+                    snprintf(name, sizeof(name), "%s", t->name);
+                if (!selected(s->name, name, nf, filters))
+                    continue;
+                for (size_t j = 0; !asked && j < NR_HOOKS; j++)
+                    if (!strcmp(hooks[j]->suite, s->name) && hooks[j]->skip)
+                        hook_why = hooks[j]->skip(&hook_facility);
+                asked = true;
+                if (s->host)
+                    why = platform_why(p, no_kvm, s->name, t->name, &facility);
+                if (!why) {
+                    why = hook_why;
+                    facility = hook_facility;
+                }
+                if (why && !facility) {
+                    /* Not a missing host facility: the test fails. */
+                    printf("FAILED integration/%s/%s: cannot run, and that "
+                           "is no missing host facility: %s\n",
+                           s->name, name, why);
+                    refused++;
+                    continue;
+                }
+                if (why) {
+                    /* CUnit has no "skipped": keep them out of its
+                     * registry. */
+                    printf("SKIPPED integration/%s/%s: %s (missing host "
+                           "facility: %s)\n",
+                           s->name, name, why, facility);
+                    skipped++;
+                    skip_why = !skip_why || !strcmp(skip_why, why)
+                                   ? why
+                                   : "see the SKIPPED lines above";
+                    continue;
+                }
+                if (!cs)
+                    cs = CU_add_suite_with_setup_and_teardown(
+                        s->name, NULL, NULL, s->host ? setup_host : setup_plain,
+                        teardown);
+                if (!cs ||
+                    !CU_add_test(cs, name, dispatch)) /* CUnit copies it */
+                    return 2;
             }
-            if (why) {
-                /* CUnit has no "skipped": keep them out of its registry. */
-                printf("SKIPPED integration/%s/%s: %s (missing host "
-                       "facility: %s)\n",
-                       s->name, t->name, why, facility);
-                skipped++;
-                skip_why = !skip_why || !strcmp(skip_why, why)
-                               ? why
-                               : "see the SKIPPED lines above";
-                continue;
-            }
-            if (!cs)
-                cs = CU_add_suite_with_setup_and_teardown(
-                    s->name, NULL, NULL, s->host ? setup_host : setup_plain,
-                    teardown);
-            if (!cs || !CU_add_test(cs, t->name, dispatch))
-                return 2;
         }
     }
     if (skipped)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* fake_domain.c: a built domain in plain memory, for tests without KVM. */
+/* fake_domain.c: a built domain in plain memory on the fake platform. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,7 +36,6 @@ static struct hv_vcpu *vcpu_new(struct hv_domain *d, unsigned id)
         return NULL;
     v->d = d;
     v->id = id;
-    v->fd = -1;
     v->timer_fd = -1;
     v->cr3 = FAKE_L4_GPA;
     v->regs_valid = true;
@@ -53,7 +52,9 @@ struct hv_domain *fake_domain_new(unsigned nr_vcpus, unsigned max_evtchn)
         return NULL;
     d->domid = FAKE_DOMID;
     strcpy(d->name, "fake");
-    d->vm_fd = d->mem_fd = -1;
+    memset(&fake_platform_calls, 0, sizeof(fake_platform_calls));
+    d->plat = &fake_platform;
+    d->mem_fd = d->priv_fd = -1;
     pthread_mutex_init(&d->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fake_domain.h: a built domain in plain memory, for tests without KVM. */
+/* fake_domain.h: a built domain in plain memory on the fake platform. */
 #ifndef PVISOR_TESTS_UNIT_FAKE_DOMAIN_H
 #define PVISOR_TESTS_UNIT_FAKE_DOMAIN_H
 
@@ -27,7 +27,19 @@
 #define FAKE_DOMID           7u
 #define FAKE_VA(gpa)         (FAKE_VIRT_BASE + (uint64_t)(gpa))
 
-/* A built, running domain with nr_vcpus vCPUs (fd -1, registers valid,
+/*
+ * The fake platform (fake_platform.c) runs nothing; it counts the calls
+ * the core makes, so tests can check the core asked for what it must.
+ */
+struct fake_platform_calls {
+    unsigned kick, mmu_resync, flush_tlb, set_trap, vcpu_reset;
+    uint64_t trap[2][256]; /* last handler set, vCPUs 0 and 1 */
+    uint64_t cr2;          /* what get_cr2 reports */
+};
+extern struct fake_platform_calls fake_platform_calls;
+extern struct hv_platform fake_platform;
+
+/* A built, running domain with nr_vcpus vCPUs (registers valid,
  * cr3 = FAKE_L4_GPA; vCPU 0 online, the others not yet initialised) and
  * max_evtchn ports. NULL if out of memory. */
 struct hv_domain *fake_domain_new(unsigned nr_vcpus, unsigned max_evtchn);

@@ -253,6 +253,9 @@ static const struct bad bads[] = {
       "in string (two hex digits, not 00)" },
     { N K "type = \"hvm\"\n", NULL,
       "hello.cfg:3: type: only type = \"pv\" is supported, got \"hvm\"" },
+    { N K "platform = \"xen\"\n", NULL,
+      "hello.cfg:3: platform: want \"kvm\", \"proc\" or \"auto\", got "
+      "\"xen\"" },
     /* A bare word on the command line is a string (xl does the same). */
     { N K, "memory=lots",
       "<command line>:1: memory: expected an integer, "

@@ -332,7 +332,18 @@ static void test_trap_table(void)
     CU_ASSERT_EQUAL(v->trap_handler[2], 0);
     CU_ASSERT_EQUAL(v->trap_handler[0x80], h4);
     CU_ASSERT_EQUAL(v1->trap_handler[3], 0);
-    /* The IDT gates: handlers directly, #PF through pvisor's stub. */
+    /* The platform was told about each handler, per vCPU. */
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[0][3], h1);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[0][14], h2);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[0][0x80], h4);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[0][2], 0);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[1][3], 0);
+
+    /* KVM's IDT gates (written into the private area only): handlers
+     * directly, #PF through pvisor's stub. */
+    for (unsigned vec = 0; vec < 256; vec++)
+        hv_platform_kvm.set_trap(v, vec, v->trap_handler[vec],
+                                 v->trap_dpl[vec]);
     gate3 = dom->priv + (HV_PRIV_IDT + 0) * HV_PAGE_SIZE + 3 * 16;
     CU_ASSERT_EQUAL(idt_gate_addr(v, 3), h1);
     CU_ASSERT_EQUAL(gate3[2] | gate3[3] << 8, HV_SEL_CS64);
@@ -341,13 +352,15 @@ static void test_trap_table(void)
     CU_ASSERT_EQUAL(idt_gate_addr(v, 14), stubs + 14 * HV_STUB_SIZE);
     CU_ASSERT_EQUAL(idt_gate_addr(v1, 3), 0); /* vCPU 1's page untouched */
 
-    /* vCPU 1 gets its own IDT page. */
+    /* vCPU 1 has its own handlers. */
     CU_ASSERT_EQUAL(HC(v1, __HYPERVISOR_set_trap_table, VA(G), 0, 0), 0);
-    CU_ASSERT_EQUAL(idt_gate_addr(v1, 3), h1);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[1][3], h1);
 
     /* A null table resets every vector to pvisor's stubs. */
     CU_ASSERT_EQUAL(HC(v, __HYPERVISOR_set_trap_table, 0, 0, 0), 0);
     CU_ASSERT_EQUAL(v->trap_handler[3], 0);
+    CU_ASSERT_EQUAL(fake_platform_calls.trap[0][3], 0);
+    hv_platform_kvm.set_trap(v, 3, 0, 0);
     CU_ASSERT_EQUAL(idt_gate_addr(v, 3), stubs + 3 * HV_STUB_SIZE);
     teardown();
 }
@@ -767,8 +780,66 @@ static void test_crash_report(void)
     teardown();
 }
 
+/*
+ * An exception the platform caught (proc): the hardware frame on the
+ * 16-aligned guest stack with the platform's selectors, CR2 in vcpu_info
+ * for #PF, rip at the handler; without a handler, a crash report.
+ */
+static void test_exception_bounce(void)
+{
+    struct hv_vcpu *v = setup(1);
+    uint64_t frame[6], sp = VA(G + 0x3008);
+
+    v->trap_handler[14] = VA(G + 0x100);
+    v->regs.rip = VA(G + 0x500);
+    v->regs.rsp = sp;
+    v->regs.rflags = 0x246;
+    hv_trap_exception(v, 14, 6, 0x1234);
+    CU_ASSERT_EQUAL(v->regs.rip, VA(G + 0x100));
+    CU_ASSERT_EQUAL(v->regs.rsp, (sp & ~15ULL) - sizeof(frame));
+    CU_ASSERT_TRUE(v->regs_dirty);
+    memcpy(frame, fake_gpa(dom, v->regs.rsp - FAKE_VIRT_BASE), sizeof(frame));
+    CU_ASSERT_EQUAL(frame[0], 6);             /* error code */
+    CU_ASSERT_EQUAL(frame[1], VA(G + 0x500)); /* rip */
+    CU_ASSERT_EQUAL(frame[2], fake_platform.user_cs);
+    CU_ASSERT_EQUAL(frame[3], 0x246); /* rflags */
+    CU_ASSERT_EQUAL(frame[4], sp);    /* rsp */
+    CU_ASSERT_EQUAL(frame[5], fake_platform.user_ss);
+    CU_ASSERT_EQUAL(fake_shared(dom)->vcpu_info[0].arch.cr2, 0x1234);
+    CU_ASSERT_EQUAL(dom->state, HV_DOM_RUNNING);
+
+    /* #UD pushes no error code. */
+    v->trap_handler[6] = VA(G + 0x200);
+    sp = v->regs.rsp;
+    hv_trap_exception(v, 6, 0, 0);
+    CU_ASSERT_EQUAL(v->regs.rsp, (sp & ~15ULL) - 5 * 8);
+    CU_ASSERT_EQUAL(v->regs.rip, VA(G + 0x200));
+
+    /* An unwritable stack, then no handler: crashes with a report (the
+     * log line it also writes is not wanted in the test output). */
+    int level = hv_log_level;
+    hv_log_level = -1;
+    v->regs.rsp = VA(G + 0x3000);
+    *fake_l1e(dom, VA(G + 0x2000)) = 0;
+    hv_trap_exception(v, 6, 0, 0);
+    CU_ASSERT_EQUAL(dom->state, HV_DOM_CRASHED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dom->crash_report, "unwritable stack"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dom->crash_report, "platform: fake"));
+    teardown();
+
+    v = setup(1);
+    hv_trap_exception(v, 13, 0, 0);
+    hv_log_level = level;
+    CU_ASSERT_EQUAL(dom->state, HV_DOM_CRASHED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dom->crash_report,
+                                  "#GP general protection (vector 13), "
+                                  "error code 0x0 with no guest handler"));
+    teardown();
+}
+
 static const struct unit_test tests[] = {
     { "unknown hypercalls", test_unknown },
+    { "exception bounce", test_exception_bounce },
     { "xen_version", test_xen_version },
     { "console_io write", test_console_write },
     { "console_io bad buffers", test_console_bad },

@@ -50,8 +50,13 @@
 #define PV_PRIV_VA      0x00007f8000000000ULL
 #define PV_PRIV_L4_SLOT 255
 
-/* Guest virtual base that guest-kit kernels link at (from their ELF note). */
-#define PV_GUESTKIT_VIRT_BASE 0xffffffff80000000ULL
+/*
+ * Guest virtual base that guest-kit kernels link at (from their ELF note):
+ * 1 GiB, in the lower half, so the same kernel runs on every platform. The
+ * upper half (Xen's usual 0xffffffff80000000) is the host kernel's in a
+ * host process (the proc platform) and under the PVM flavour of KVM.
+ */
+#define PV_GUESTKIT_VIRT_BASE 0x0000000040000000ULL
 
 /*
  * Exit codes (extension). Xen's sched_shutdown carries only a reason; pvisor

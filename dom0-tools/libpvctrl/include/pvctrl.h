@@ -76,6 +76,7 @@ struct pvc_domain_info {
     uint32_t sched_cap;                 /* percent of a CPU, 0 = none */
     uint64_t current_memory_kb;         /* memory_kb less ballooned */
     uint64_t max_memory_kb;             /* mem-max */
+    char platform[16]; /* "kvm", "proc" */
 };
 
 struct pvc_host_info {
@@ -92,6 +93,8 @@ struct pvc_host_info {
     char run_dir[256];
     uint32_t xen_major;
     uint32_t xen_minor;
+    char platform[16];  /* default for new domains */
+    char platforms[64]; /* usable here, space-separated */
 };
 
 struct pvc_create_args {
@@ -101,8 +104,9 @@ struct pvc_create_args {
     Pvmgmt__Action on_poweroff;
     Pvmgmt__Action on_reboot;
     Pvmgmt__Action on_crash;
-    const char *cmdline; /* may be NULL */
-    uint32_t max_evtchn; /* 0 = pvisor's default */
+    const char *cmdline;  /* may be NULL */
+    uint32_t max_evtchn;  /* 0 = pvisor's default */
+    const char *platform; /* "kvm", "proc"; NULL/"" = pvisor's default */
 };
 
 struct pvc_setup_args {

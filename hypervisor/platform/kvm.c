@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* hv_kvm_x86_64.c: KVM VMs and vCPUs for CPL3 PV guests (GDT, TSS, IDT). */
+/* kvm.c: the KVM platform: VMs and vCPUs for CPL3 PV guests (GDT, TSS, IDT). */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,31 +9,50 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "hv.h"
-#include "hv_arch.h"
-#include "hv_hypercall.h"
+#include <linux/kvm.h>
+#include <stdatomic.h>
 
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
-#ifndef HUGETLBFS_MAGIC
-#define HUGETLBFS_MAGIC 0x958458f6
-#endif
+#include <pvabi/xen.h>
 
-int hv_kvm_fd = -1;
-bool hv_kvm_readonly_mem;
-bool hv_kvm_sync_regs;
-int hv_kvm_api_version;
-uint64_t hv_tsc_khz;
-char hv_kvm_flavour[32] = "kvm";
-const char *hv_mem_path;
+#include "../hv.h"
+#include "../hv_arch.h"
+
+#define HV_SIG_KICK SIGUSR1
+
+static int hv_kvm_fd = -1;
+static bool hv_kvm_readonly_mem; /* private area read-only to guests */
+static bool hv_kvm_sync_regs;    /* registers travel in kvm_run */
 static int vcpu_mmap_size;
 static struct kvm_cpuid2 *supported_cpuid;
+
+/* The platform's state of a domain and of a vCPU. */
+struct kvm_dom {
+    int vm_fd;
+};
+
+struct kvm_vcpu {
+    int fd;
+    struct kvm_run *run;
+    size_t run_size;
+    bool pge_toggle;
+};
+
+static int vm_fd(struct hv_domain *d)
+{
+    struct kvm_dom *k = d->plat_data;
+    return k ? k->vm_fd : -1;
+}
+
+static struct kvm_vcpu *kv(struct hv_vcpu *v)
+{
+    return v->plat_data;
+}
+
+_Static_assert(sizeof(struct hv_regs) == sizeof(struct kvm_regs),
+               "hv_regs mirrors kvm_regs");
 
 /* Exceptions that push an error code. */
 static bool vec_has_errcode(unsigned vec)
@@ -49,17 +69,11 @@ static void detect_flavour(void)
     for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
         snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
         if (access(path, F_OK) == 0) {
-            snprintf(hv_kvm_flavour, sizeof(hv_kvm_flavour), "%s", mods[i]);
+            snprintf(hv_platform_kvm.flavour, sizeof(hv_platform_kvm.flavour),
+                     "%s", mods[i]);
             return;
         }
     }
-}
-
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
 }
 
 /* The guest TSC rate, from a scratch vCPU; else measured on the host. */
@@ -76,22 +90,19 @@ static void probe_tsc_khz(void)
         }
         close(vm);
     }
-    if (!hv_tsc_khz) {
-        struct timespec a, b;
-        clock_gettime(CLOCK_MONOTONIC, &a);
-        uint64_t t0 = rdtsc();
-        usleep(50000);
-        uint64_t t1 = rdtsc();
-        clock_gettime(CLOCK_MONOTONIC, &b);
-        uint64_t ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ULL +
-                      (uint64_t)(b.tv_nsec - a.tv_nsec);
-        hv_tsc_khz = ns ? (t1 - t0) * 1000000ULL / ns : 1000000;
-    }
+    if (!hv_tsc_khz)
+        hv_tsc_khz = hv_tsc_khz_measure();
 }
 
-int hv_kvm_init(char *err, size_t errlen)
+static void kick_handler(int sig)
+{
+    (void)sig; /* only interrupts KVM_RUN */
+}
+
+static int kvm_init(struct hv_platform *p, char *err, size_t errlen)
 {
     int nent = 256;
+    int api;
 
     hv_kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (hv_kvm_fd < 0) {
@@ -99,12 +110,15 @@ int hv_kvm_init(char *err, size_t errlen)
         snprintf(err, errlen, "/dev/kvm unusable: %s", strerror(e));
         return -e;
     }
-    hv_kvm_api_version = ioctl(hv_kvm_fd, KVM_GET_API_VERSION, 0);
-    if (hv_kvm_api_version != KVM_API_VERSION) {
-        snprintf(err, errlen, "/dev/kvm: API version %d, need %d",
-                 hv_kvm_api_version, KVM_API_VERSION);
+    api = ioctl(hv_kvm_fd, KVM_GET_API_VERSION, 0);
+    if (api != KVM_API_VERSION) {
+        snprintf(err, errlen, "/dev/kvm: API version %d, need %d", api,
+                 KVM_API_VERSION);
+        close(hv_kvm_fd);
+        hv_kvm_fd = -1;
         return -ENOTSUP;
     }
+    p->api_version = api;
     vcpu_mmap_size = ioctl(hv_kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (vcpu_mmap_size <= 0) {
         snprintf(err, errlen, "/dev/kvm: KVM_GET_VCPU_MMAP_SIZE failed");
@@ -136,6 +150,15 @@ int hv_kvm_init(char *err, size_t errlen)
     hv_kvm_sync_regs =
         (ioctl(hv_kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
          KVM_SYNC_X86_REGS) != 0;
+
+    /* Kick signal: blocked everywhere except inside KVM_RUN (threads made
+     * later inherit the mask). */
+    struct sigaction sa = { .sa_handler = kick_handler };
+    sigaction(HV_SIG_KICK, &sa, NULL);
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, HV_SIG_KICK);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
     return 0;
 }
 
@@ -225,97 +248,22 @@ static void priv_init(struct hv_domain *d)
     syscall_stub_init((uint8_t *)priv_page(d, HV_PRIV_SYSCALL));
 }
 
-/*
- * Guest RAM: an anonymous memfd, or with --mem-path an unnamed file
- * (O_TMPFILE) in that directory. A tmpfs mounted with huge=always gives
- * guest RAM in 2 MiB host pages: a guest's I/O buffers are then physically
- * contiguous, so a backend's O_DIRECT I/O on them reaches the disk in a
- * few large segments instead of 4 KiB ones. Not a hugetlbfs: the dom0
- * services map single 4 KiB pages of guest RAM (grants, rings), which a
- * hugetlbfs file refuses.
- */
-static int guest_ram_fd(const char *name)
-{
-    if (!hv_mem_path)
-        return memfd_create(name, MFD_CLOEXEC);
-    return open(hv_mem_path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-}
-
-/* At start-up: a directory where guest RAM files can be made. */
-int hv_mem_path_check(const char *dir, char *err, size_t errlen)
-{
-    struct statfs fs;
-    struct stat st;
-    int fd;
-
-    if (stat(dir, &st) < 0) {
-        snprintf(err, errlen, "--mem-path %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "--mem-path %s: not a directory", dir);
-        return -1;
-    }
-    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen,
-                 "--mem-path %s: cannot make unnamed files there (%s); "
-                 "use a tmpfs mount",
-                 dir, strerror(errno));
-        return -1;
-    }
-    close(fd);
-    if (statfs(dir, &fs) == 0 && fs.f_type == HUGETLBFS_MAGIC) {
-        snprintf(err, errlen,
-                 "--mem-path %s: a hugetlbfs cannot be mapped page by page "
-                 "by the dom0 services; use a tmpfs mounted huge=always",
-                 dir);
-        return -1;
-    }
-    if (statfs(dir, &fs) == 0 && fs.f_type != TMPFS_MAGIC)
-        log_warn("--mem-path %s is not a tmpfs: guest RAM there is written "
-                 "back to its disk",
-                 dir);
-    return 0;
-}
-
-int hv_kvm_vm_create(struct hv_domain *d, char *err, size_t errlen)
+static int kvm_domain_create(struct hv_domain *d, char *err, size_t errlen)
 {
     struct kvm_userspace_memory_region ram = { 0 }, priv = { 0 }, gnt = { 0 };
-    char memname[32];
+    struct kvm_dom *k;
     int e;
 
-    d->vm_fd = ioctl(hv_kvm_fd, KVM_CREATE_VM, 0);
-    if (d->vm_fd < 0) {
+    k = calloc(1, sizeof(*k));
+    if (!k) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    d->plat_data = k;
+    k->vm_fd = ioctl(hv_kvm_fd, KVM_CREATE_VM, 0);
+    if (k->vm_fd < 0) {
         e = errno;
         snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(e));
-        return -e;
-    }
-    snprintf(memname, sizeof(memname), "pvisor-d%u", d->domid);
-    d->mem_fd = guest_ram_fd(memname);
-    if (d->mem_fd < 0 || ftruncate(d->mem_fd, (off_t)d->mem_size) < 0) {
-        e = errno;
-        snprintf(err, errlen, "guest memory file for %llu KiB%s%s: %s",
-                 (unsigned long long)(d->mem_size >> 10),
-                 hv_mem_path ? " in " : "", hv_mem_path ? hv_mem_path : "",
-                 strerror(e));
-        return -e;
-    }
-    d->mem = mmap(NULL, d->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                  d->mem_fd, 0);
-    if (d->mem == MAP_FAILED) {
-        e = errno;
-        d->mem = NULL;
-        snprintf(err, errlen, "mmap guest memory: %s", strerror(e));
-        return -e;
-    }
-    d->priv_size = HV_PRIV_PAGES * HV_PAGE_SIZE;
-    d->priv = mmap(NULL, d->priv_size, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (d->priv == MAP_FAILED) {
-        e = errno;
-        d->priv = NULL;
-        snprintf(err, errlen, "mmap private area: %s", strerror(e));
         return -e;
     }
     priv_init(d);
@@ -337,40 +285,39 @@ int hv_kvm_vm_create(struct hv_domain *d, char *err, size_t errlen)
     gnt.memory_size = HV_GNT_MAX_FRAMES * HV_PAGE_SIZE;
     gnt.userspace_addr =
         (uint64_t)(uintptr_t)(d->priv + HV_PRIV_GNT * HV_PAGE_SIZE);
-    if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &ram) < 0 ||
-        ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &priv) < 0 ||
-        ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &gnt) < 0) {
+    if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &ram) < 0 ||
+        ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &priv) < 0 ||
+        ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &gnt) < 0) {
         e = errno;
         snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(e));
         return -e;
     }
     /* Only used by VT-x without unrestricted guest; harmless elsewhere. */
     if (d->mem_size <= 0xfffbd000ULL)
-        (void)ioctl(d->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
+        (void)ioctl(k->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
     return 0;
 }
 
-void hv_kvm_vm_destroy(struct hv_domain *d)
+static void kvm_domain_destroy(struct hv_domain *d)
 {
+    struct kvm_dom *k = d->plat_data;
+
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         struct hv_vcpu *v = d->vcpus[i];
-        if (!v)
+        struct kvm_vcpu *kc = v ? kv(v) : NULL;
+        if (!kc)
             continue;
-        if (v->run)
-            munmap(v->run, v->run_size);
-        if (v->fd >= 0)
-            close(v->fd);
+        if (kc->run)
+            munmap(kc->run, kc->run_size);
+        if (kc->fd >= 0)
+            close(kc->fd);
+        free(kc);
+        v->plat_data = NULL;
     }
-    if (d->mem)
-        munmap(d->mem, d->mem_size);
-    if (d->priv)
-        munmap(d->priv, d->priv_size);
-    if (d->mem_fd >= 0)
-        close(d->mem_fd);
-    if (d->vm_fd >= 0)
-        close(d->vm_fd);
-    d->mem = d->priv = NULL;
-    d->mem_fd = d->vm_fd = -1;
+    if (k && k->vm_fd >= 0)
+        close(k->vm_fd);
+    free(k);
+    d->plat_data = NULL;
 }
 
 static void idt_gate(uint8_t *idt, unsigned vec, uint64_t addr, unsigned dpl)
@@ -395,8 +342,8 @@ static uint64_t stub_va(unsigned vec)
     return PV_PRIV_VA + HV_PRIV_STUBS * HV_PAGE_SIZE + vec * HV_STUB_SIZE;
 }
 
-void hv_kvm_set_trap(struct hv_vcpu *v, unsigned vec, uint64_t addr,
-                     unsigned dpl)
+static void kvm_set_trap(struct hv_vcpu *v, unsigned vec, uint64_t addr,
+                         unsigned dpl)
 {
     uint8_t *idt = (uint8_t *)priv_page(v->d, HV_PRIV_IDT + v->id);
 
@@ -409,35 +356,40 @@ void hv_kvm_set_trap(struct hv_vcpu *v, unsigned vec, uint64_t addr,
         idt_gate(idt, vec, addr, 3);
 }
 
-int hv_kvm_vcpu_create(struct hv_vcpu *v)
+static int kvm_vcpu_create(struct hv_vcpu *v)
 {
     struct hv_domain *d = v->d;
+    struct kvm_vcpu *kc;
     struct {
         struct kvm_signal_mask m;
         uint8_t set[8];
     } sm;
 
-    v->fd = ioctl(d->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->id);
-    if (v->fd < 0)
+    kc = calloc(1, sizeof(*kc));
+    if (!kc)
+        return -ENOMEM;
+    v->plat_data = kc;
+    kc->fd = ioctl(vm_fd(d), KVM_CREATE_VCPU, (unsigned long)v->id);
+    if (kc->fd < 0)
         return -errno;
-    v->run_size = (size_t)vcpu_mmap_size;
-    v->run =
-        mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-    if (v->run == MAP_FAILED) {
-        v->run = NULL;
+    kc->run_size = (size_t)vcpu_mmap_size;
+    kc->run =
+        mmap(NULL, kc->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, kc->fd, 0);
+    if (kc->run == MAP_FAILED) {
+        kc->run = NULL;
         return -errno;
     }
     if (hv_kvm_sync_regs)
-        v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
-    if (supported_cpuid && ioctl(v->fd, KVM_SET_CPUID2, supported_cpuid) < 0)
+        kc->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+    if (supported_cpuid && ioctl(kc->fd, KVM_SET_CPUID2, supported_cpuid) < 0)
         return -errno;
     /* During KVM_RUN no signal is blocked, so a kick always interrupts. */
     memset(&sm, 0, sizeof(sm));
     sm.m.len = 8;
-    if (ioctl(v->fd, KVM_SET_SIGNAL_MASK, &sm) < 0)
+    if (ioctl(kc->fd, KVM_SET_SIGNAL_MASK, &sm) < 0)
         return -errno;
     if (!hv_tsc_khz) {
-        int khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+        int khz = ioctl(kc->fd, KVM_GET_TSC_KHZ, 0);
         if (khz > 0)
             hv_tsc_khz = (uint64_t)khz;
     }
@@ -470,7 +422,7 @@ static void seg_null(struct kvm_segment *s)
     s->type = 3;
 }
 
-int hv_kvm_install_l4_slot(struct hv_domain *d, uint64_t cr3)
+static int kvm_install_l4_slot(struct hv_domain *d, uint64_t cr3)
 {
     if ((cr3 & (HV_PAGE_SIZE - 1)) || cr3 >= d->mem_size)
         return -EINVAL;
@@ -481,12 +433,12 @@ int hv_kvm_install_l4_slot(struct hv_domain *d, uint64_t cr3)
     return 0;
 }
 
-int hv_kvm_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
-                      uint64_t rsp, uint64_t rsi)
+static int kvm_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
+                          uint64_t rsp, uint64_t rsi)
 {
     struct kvm_sregs sr;
 
-    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+    if (ioctl(kv(v)->fd, KVM_GET_SREGS, &sr) < 0)
         return -errno;
     seg_flat(&sr.cs, HV_SEL_CS64, 11, true);
     seg_flat(&sr.ss, HV_SEL_DS, 3, false);
@@ -514,7 +466,7 @@ int hv_kvm_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
     sr.cr4 = 0x620;  /* OSXMMEXCPT OSFXSR PAE */
     sr.efer = 0xd01; /* NXE LMA LME SCE */
     memset(sr.interrupt_bitmap, 0, sizeof(sr.interrupt_bitmap));
-    if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0)
+    if (ioctl(kv(v)->fd, KVM_SET_SREGS, &sr) < 0)
         return -errno;
     if (syscall_msrs(v) < 0)
         return -errno;
@@ -539,7 +491,7 @@ int hv_kvm_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
  * It is slow (all mappings are rebuilt), but page-table hypercalls are
  * rare; guests that write their PTEs directly only need a TLB flush.
  */
-int hv_kvm_mmu_resync(struct hv_domain *d)
+static int kvm_mmu_resync(struct hv_domain *d)
 {
     static pthread_mutex_t resync_lock = PTHREAD_MUTEX_INITIALIZER;
     struct kvm_userspace_memory_region r = {
@@ -552,54 +504,54 @@ int hv_kvm_mmu_resync(struct hv_domain *d)
     int rc = 0;
 
     pthread_mutex_lock(&resync_lock);
-    if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+    if (ioctl(vm_fd(d), KVM_SET_USER_MEMORY_REGION, &r) < 0)
         rc = -errno;
     r.memory_size = 0;
-    if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 && !rc)
+    if (ioctl(vm_fd(d), KVM_SET_USER_MEMORY_REGION, &r) < 0 && !rc)
         rc = -errno;
     pthread_mutex_unlock(&resync_lock);
     return rc;
 }
 
-int hv_kvm_set_cr3(struct hv_vcpu *v, uint64_t cr3)
+static int kvm_set_cr3(struct hv_vcpu *v, uint64_t cr3)
 {
     struct kvm_sregs sr;
 
-    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+    if (ioctl(kv(v)->fd, KVM_GET_SREGS, &sr) < 0)
         return -errno;
     sr.cr3 = cr3;
-    if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0)
+    if (ioctl(kv(v)->fd, KVM_SET_SREGS, &sr) < 0)
         return -errno;
     v->cr3 = cr3;
     return 0;
 }
 
-int hv_kvm_set_segbase(struct hv_vcpu *v, int which, uint64_t base)
+static int kvm_set_segbase(struct hv_vcpu *v, int which, uint64_t base)
 {
     struct kvm_sregs sr;
 
-    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+    if (ioctl(kv(v)->fd, KVM_GET_SREGS, &sr) < 0)
         return -errno;
     if (which == 0)
         sr.fs.base = base;
     else
         sr.gs.base = base;
-    if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0)
+    if (ioctl(kv(v)->fd, KVM_SET_SREGS, &sr) < 0)
         return -errno;
     return 0;
 }
 
-int hv_kvm_get_cr2(struct hv_vcpu *v, uint64_t *cr2)
+static int kvm_get_cr2(struct hv_vcpu *v, uint64_t *cr2)
 {
     struct kvm_sregs sr;
 
-    if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+    if (ioctl(kv(v)->fd, KVM_GET_SREGS, &sr) < 0)
         return -errno;
     *cr2 = sr.cr2;
     return 0;
 }
 
-uint64_t hv_kvm_guest_tsc(struct hv_vcpu *v)
+static uint64_t kvm_guest_tsc(struct hv_vcpu *v)
 {
     struct {
         struct kvm_msrs hdr;
@@ -609,9 +561,115 @@ uint64_t hv_kvm_guest_tsc(struct hv_vcpu *v)
     memset(&m, 0, sizeof(m));
     m.hdr.nmsrs = 1;
     m.e.index = 0x10; /* IA32_TIME_STAMP_COUNTER */
-    if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+    if (ioctl(kv(v)->fd, KVM_GET_MSRS, &m) != 1)
         return 0;
     return m.e.data;
+}
+
+static int kvm_get_regs(struct hv_vcpu *v)
+{
+    struct kvm_regs r;
+
+    if (ioctl(kv(v)->fd, KVM_GET_REGS, &r) < 0)
+        return -errno;
+    memcpy(&v->regs, &r, sizeof(r));
+    return 0;
+}
+
+static void kvm_kick(struct hv_vcpu *v)
+{
+    pthread_kill(v->thread, HV_SIG_KICK);
+}
+
+/*
+ * pvisor edits guest page tables from outside the VM, which neither a
+ * shadow MMU nor a guest TLB notices. Changing CR4.PGE makes KVM reset the
+ * vCPU's MMU context, so the next entry sees the new tables.
+ */
+static void kvm_flush_tlb(struct hv_vcpu *v)
+{
+    struct kvm_vcpu *kc = kv(v);
+    struct kvm_sregs sr;
+
+    if (ioctl(kc->fd, KVM_GET_SREGS, &sr) < 0)
+        return;
+    kc->pge_toggle = !kc->pge_toggle;
+    if (kc->pge_toggle)
+        sr.cr4 |= 0x80;
+    else
+        sr.cr4 &= ~0x80ULL;
+    (void)ioctl(kc->fd, KVM_SET_SREGS, &sr);
+}
+
+/* pvisor_notify's `out` to PV_PORT_NOTIFY, consumed in the host kernel. */
+static int kvm_notify_fd(struct hv_domain *d, uint32_t gport, int fd,
+                         bool assign)
+{
+    struct kvm_ioeventfd io = {
+        .datamatch = gport,
+        .addr = PV_PORT_NOTIFY,
+        .len = 4,
+        .fd = fd,
+        .flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH |
+                 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+    };
+    if (vm_fd(d) < 0)
+        return -EBADF;
+    return ioctl(vm_fd(d), KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+/* The hypercall page: `out` to pvisor's port, which exits the VM. */
+static void kvm_fill_hypercall_page(uint8_t *page)
+{
+    memset(page, 0xf4, HV_PAGE_SIZE); /* hlt: a stray jump is reported */
+    for (uint32_t nr = 0; nr < PV_HYPERCALL_MAX; nr++) {
+        uint8_t *p = page + nr * PV_HYPERCALL_STUB_SIZE;
+        if (nr == __HYPERVISOR_iret) {
+            /* Entered by jmp with the iret frame minus rax on the stack:
+             * push %rax; mov $23,%eax; out %eax,$HYPERCALL */
+            static const uint8_t s[] = { 0x50, 0xb8, 23,   0,
+                                         0,    0,    0xe7, PV_PORT_HYPERCALL };
+            memcpy(p, s, sizeof(s));
+            continue;
+        }
+        if (nr == __HYPERVISOR_pvisor_notify) {
+            /* mov %edi,%eax; out %eax,$NOTIFY; xor %eax,%eax; ret */
+            static const uint8_t s[] = { 0x89, 0xf8, 0xe7, PV_PORT_NOTIFY,
+                                         0x31, 0xc0, 0xc3 };
+            memcpy(p, s, sizeof(s));
+            continue;
+        }
+        /* mov $nr,%eax; out %eax,$HYPERCALL; ret */
+        p[0] = 0xb8;
+        memcpy(p + 1, &nr, 4);
+        p[5] = 0xe7;
+        p[6] = PV_PORT_HYPERCALL;
+        p[7] = 0xc3;
+    }
+}
+
+static void drain_kicks(void)
+{
+    static const struct timespec zero = { 0, 0 };
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, HV_SIG_KICK);
+    while (sigtimedwait(&set, NULL, &zero) == HV_SIG_KICK)
+        ;
+}
+
+static void crash_msg(struct hv_exit *ex, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void crash_msg(struct hv_exit *ex, const char *fmt, ...)
+{
+    va_list ap;
+
+    ex->kind = HV_EXIT_CRASH;
+    va_start(ap, fmt);
+    vsnprintf(ex->msg, sizeof(ex->msg), fmt, ap);
+    va_end(ap);
 }
 
 /*
@@ -673,7 +731,7 @@ static int syscall_msrs(struct hv_vcpu *v)
     m.e[2].data = syscall_stub_va(); /* no 32-bit code runs; same stub */
     m.e[3].index = MSR_SYSCALL_MASK;
     m.e[3].data = SYSCALL_FMASK;
-    if (ioctl(v->fd, KVM_SET_MSRS, &m) != 4) {
+    if (ioctl(kv(v)->fd, KVM_SET_MSRS, &m) != 4) {
         if (errno == 0)
             errno = EINVAL;
         return -1;
@@ -681,7 +739,9 @@ static int syscall_msrs(struct hv_vcpu *v)
     return 0;
 }
 
-bool hv_kvm_in_syscall_stub(const struct hv_vcpu *v)
+/* Whether v (registers fetched) is stopped inside the syscall stub: an
+ * upcall waits until the stub's exit has returned it to its caller. */
+static bool kvm_in_transport_stub(struct hv_vcpu *v)
 {
     return v->regs.rip - syscall_stub_va() < HV_PAGE_SIZE;
 }
@@ -695,28 +755,32 @@ bool hv_kvm_in_syscall_stub(const struct hv_vcpu *v)
  */
 static _Atomic int syscall_entry_cpl = -1;
 
-void hv_kvm_syscall_hypercall(struct hv_vcpu *v, uint32_t nr)
+/*
+ * A syscall hypercall arrived: the vCPU executed `syscall` (rax = nr) and
+ * the LSTAR stub exited to PV_PORT_SYSCALL. Returns the vCPU to CPL3 after
+ * the `syscall` (rip = rcx) and hands nr to the core as a hypercall; a
+ * crash if the exit did not come from the stub.
+ */
+static void syscall_exit(struct hv_vcpu *v, uint32_t nr, struct hv_exit *ex)
 {
     struct kvm_sregs sr;
-    char msg[160];
 
-    if (hv_vcpu_regs(v)) {
-        hv_domain_crash(v->d, "syscall hypercall: cannot read registers");
+    if (!v->regs_valid && kvm_get_regs(v) < 0) {
+        crash_msg(ex, "syscall hypercall: cannot read registers");
         return;
     }
-    if (!hv_kvm_in_syscall_stub(v)) {
-        snprintf(msg, sizeof(msg),
-                 "d%uv%u crashed: out to port 0x%x at rip 0x%llx, outside "
-                 "pvisor's syscall stub",
-                 v->d->domid, v->id, PV_PORT_SYSCALL,
-                 (unsigned long long)v->regs.rip);
-        hv_domain_crash(v->d, msg);
+    v->regs_valid = true;
+    if (!kvm_in_transport_stub(v)) {
+        crash_msg(ex,
+                  "out to port 0x%x at rip 0x%llx, outside pvisor's "
+                  "syscall stub",
+                  PV_PORT_SYSCALL, (unsigned long long)v->regs.rip);
         return;
     }
     /* What sysretq would do, without executing it at CPL0. */
     if (atomic_load_explicit(&syscall_entry_cpl, memory_order_relaxed) != 3) {
-        if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0) {
-            hv_domain_crash(v->d, "syscall hypercall: cannot read segments");
+        if (ioctl(kv(v)->fd, KVM_GET_SREGS, &sr) < 0) {
+            crash_msg(ex, "syscall hypercall: cannot read segments");
             return;
         }
         atomic_store_explicit(&syscall_entry_cpl, sr.cs.selector & 3,
@@ -725,13 +789,151 @@ void hv_kvm_syscall_hypercall(struct hv_vcpu *v, uint32_t nr)
     if (atomic_load_explicit(&syscall_entry_cpl, memory_order_relaxed) != 3) {
         seg_flat(&sr.cs, HV_SEL_CS64, 11, true);
         seg_flat(&sr.ss, HV_SEL_DS, 3, false);
-        if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0) {
-            hv_domain_crash(v->d, "syscall hypercall: cannot return to CPL3");
+        if (ioctl(kv(v)->fd, KVM_SET_SREGS, &sr) < 0) {
+            crash_msg(ex, "syscall hypercall: cannot return to CPL3");
             return;
         }
     }
     v->regs.rip = v->regs.rcx;
     v->regs.rflags = (v->regs.r11 & HV_RFLAGS_USER_MASK) | HV_RFLAGS_INIT;
     v->regs_dirty = true;
-    hv_hypercall(v, nr);
+    ex->kind = HV_EXIT_HYPERCALL;
+    ex->val = nr;
 }
+
+static void decode_exit(struct hv_vcpu *v, struct kvm_run *r,
+                        struct hv_exit *ex)
+{
+    switch (r->exit_reason) {
+    case KVM_EXIT_IO:
+        if (r->io.direction == KVM_EXIT_IO_OUT && r->io.size == 4 &&
+            r->io.count == 1) {
+            ex->kind = HV_EXIT_IO;
+            ex->port = r->io.port;
+            memcpy(&ex->val, (uint8_t *)r + r->io.data_offset, 4);
+            if (ex->port == PV_PORT_SYSCALL)
+                syscall_exit(v, ex->val, ex);
+            return;
+        }
+        crash_msg(ex, "%s of size %u to I/O port 0x%x",
+                  r->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", r->io.size,
+                  r->io.port);
+        return;
+    case KVM_EXIT_SHUTDOWN:
+        crash_msg(ex, "triple fault (an exception could not be delivered: "
+                      "bad stack, IDT or page tables)");
+        return;
+    case KVM_EXIT_MMIO:
+        if (r->mmio.phys_addr >= HV_PRIV_GPA &&
+            r->mmio.phys_addr < HV_PRIV_GPA + v->d->priv_size)
+            crash_msg(ex,
+                      "%s of guest-physical 0x%llx: "
+                      "pvisor's private area (GDT/IDT/TSS) is read-only",
+                      r->mmio.is_write ? "write" : "read",
+                      (unsigned long long)r->mmio.phys_addr);
+        else
+            crash_msg(ex,
+                      "%s of guest-physical 0x%llx outside "
+                      "guest RAM (%llu KiB)",
+                      r->mmio.is_write ? "write" : "read",
+                      (unsigned long long)r->mmio.phys_addr,
+                      (unsigned long long)(v->d->mem_size >> 10));
+        return;
+    case KVM_EXIT_HLT:
+        crash_msg(ex, "hlt reached the host (CPL0 code?)");
+        return;
+    case KVM_EXIT_FAIL_ENTRY:
+        crash_msg(
+            ex, "VM entry failed (hardware reason 0x%llx)",
+            (unsigned long long)r->fail_entry.hardware_entry_failure_reason);
+        return;
+    case KVM_EXIT_INTERNAL_ERROR:
+        crash_msg(ex, "KVM internal error (suberror %u)", r->internal.suberror);
+        return;
+    default:
+        crash_msg(ex, "unexpected KVM exit reason %u", r->exit_reason);
+        return;
+    }
+}
+
+static int kvm_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
+{
+    struct kvm_vcpu *kc = kv(v);
+    struct kvm_run *r = kc->run;
+    int rc, e;
+
+    ex->kind = HV_EXIT_NONE;
+    if (v->regs_dirty && hv_kvm_sync_regs) {
+        memcpy(&r->s.regs.regs, &v->regs, sizeof(v->regs));
+        r->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+        v->regs_dirty = false;
+    } else if (v->regs_dirty) {
+        struct kvm_regs kr;
+        memcpy(&kr, &v->regs, sizeof(kr));
+        if (ioctl(kc->fd, KVM_SET_REGS, &kr) < 0) {
+            crash_msg(ex, "KVM_SET_REGS failed");
+            return 0;
+        }
+        v->regs_dirty = false;
+    }
+    rc = ioctl(kc->fd, KVM_RUN, 0);
+    e = errno;
+    if (hv_kvm_sync_regs && (r->kvm_dirty_regs & KVM_SYNC_X86_REGS)) {
+        /* KVM returned before consuming our registers: keep them. */
+        v->regs_dirty = true;
+    } else if (hv_kvm_sync_regs) {
+        memcpy(&v->regs, &r->s.regs.regs, sizeof(v->regs));
+        v->regs_valid = true;
+    } else {
+        v->regs_valid = false;
+    }
+    if (rc < 0) {
+        if (e == EINTR || e == EAGAIN) {
+            /* The kick stays pending once KVM_RUN restores our mask;
+             * drain it, or every later KVM_RUN returns EINTR at once. */
+            drain_kicks();
+            return 0;
+        }
+        crash_msg(ex, e == EFAULT ? "KVM_RUN: bad address" : "KVM_RUN failed");
+        return 0;
+    }
+    decode_exit(v, r, ex);
+    return 0;
+}
+
+static int kvm_thread_start(struct hv_vcpu *v)
+{
+    return 0;
+}
+
+static void kvm_thread_stop(struct hv_vcpu *v)
+{
+}
+
+struct hv_platform hv_platform_kvm = {
+    .name = "kvm",
+    .flavour = "kvm",
+    .user_cs = HV_SEL_CS64,
+    .user_ss = HV_SEL_DS,
+    .init = kvm_init,
+    .domain_create = kvm_domain_create,
+    .domain_destroy = kvm_domain_destroy,
+    .vcpu_create = kvm_vcpu_create,
+    .vcpu_thread_start = kvm_thread_start,
+    .vcpu_thread_stop = kvm_thread_stop,
+    .vcpu_reset = kvm_vcpu_reset,
+    .vcpu_run = kvm_vcpu_run,
+    .get_regs = kvm_get_regs,
+    .kick = kvm_kick,
+    .install_l4_slot = kvm_install_l4_slot,
+    .set_cr3 = kvm_set_cr3,
+    .mmu_resync = kvm_mmu_resync,
+    .flush_tlb = kvm_flush_tlb,
+    .set_trap = kvm_set_trap,
+    .set_segbase = kvm_set_segbase,
+    .get_cr2 = kvm_get_cr2,
+    .guest_tsc = kvm_guest_tsc,
+    .fill_hypercall_page = kvm_fill_hypercall_page,
+    .notify_fd = kvm_notify_fd,
+    .in_transport_stub = kvm_in_transport_stub,
+};
