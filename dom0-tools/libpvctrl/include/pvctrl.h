@@ -76,7 +76,7 @@ struct pvc_domain_info {
     uint32_t sched_cap;                 /* percent of a CPU, 0 = none */
     uint64_t current_memory_kb;         /* memory_kb less ballooned */
     uint64_t max_memory_kb;             /* mem-max */
-    char platform[16]; /* "kvm", "proc" */
+    char platform[16];                  /* "kvm", "proc" */
 };
 
 struct pvc_host_info {
