@@ -336,6 +336,9 @@ bool hv_evtchn_is_pending(struct hv_domain *d, uint32_t port);
 bool hv_vcpu_upcall_pending(struct hv_vcpu *v);
 /* Resync the vCPU's view of its page tables after pvisor edited them. */
 void hv_vcpu_flush_tlb(struct hv_vcpu *v);
+/* Whether slot 255 of the L4 v runs on is still pvisor's (a guest may
+ * write its page tables directly; the vCPU loop checks before each run). */
+bool hv_mmu_priv_slot_ok(struct hv_vcpu *v);
 void hv_domain_flush_tlb_all(struct hv_domain *d, struct hv_vcpu *self);
 /* Run one EVTCHNOP_* on d with a host copy of its argument struct. */
 long hv_evtchn_op(struct hv_domain *d, uint64_t cmd, void *arg);

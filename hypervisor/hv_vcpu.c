@@ -294,6 +294,14 @@ static void *vcpu_thread(void *arg)
             v->regs_dirty = false;
         }
 
+        /* Never run on an L4 whose slot 255 (GDT, IDT, TSS) the guest
+         * replaced: its page tables are writable to it. */
+        if (!hv_mmu_priv_slot_ok(v)) {
+            crash_exit(v, "the guest changed L4 slot 255 of its page table "
+                          "(pvisor's GDT, IDT and TSS; mmu_update refuses it, "
+                          "a direct write is caught here)");
+            continue;
+        }
         atomic_store(&v->in_guest, 1);
         if (atomic_exchange(&v->kicked, 0)) {
             atomic_store(&v->in_guest, 0);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "hx_extra.h"
 
 /* After any crash, pvisor still boots a healthy guest. */
 static void hello_still_boots(void)
@@ -139,6 +140,36 @@ static void test_bad_ptr(void)
     hello_still_boots();
 }
 
+/*
+ * A guest that points L4 slot 255 (pvisor's GDT, IDT, TSS) at a copy of
+ * its own by writing its page table directly: pvisor ends it at the next
+ * exit instead of running it on tables it could then edit.
+ */
+static void test_priv_slot_write(void)
+{
+    struct hx_dominfo w, l;
+    struct hx_run r = { 0 };
+    const char *out;
+
+    HX_REQUIRE(hxe_create(&r, hxe_test_cfg("slot255"), "slot255", "it-slot255",
+                          NULL) > 0,
+               "create slot255: %s", r.err ? r.err : "");
+    out = hx_console("it-slot255", HX_GUEST_MS, NULL, NULL);
+    HX_CHECK(strstr(out, "slot255: replaced slot 255") != NULL,
+             "the guest wrote the entry: '%s'", out);
+    HX_CHECK(!strstr(out, "still running on its own slot 255"),
+             "pvisor ran the guest on its own slot 255: '%s'", out);
+    w = hx_wait("it-slot255", 10);
+    HX_CHECK(!strcmp(w.state, "crashed"), "pvctl wait says crashed: '%s'",
+             w.text);
+    l = hx_dominfo("it-slot255");
+    HX_CHECK(strstr(l.text, "L4 slot 255") != NULL,
+             "the crash report names slot 255: '%s'", l.text);
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "destroy", "it-slot255", NULL) == 0,
+               "run");
+    hello_still_boots();
+}
+
 static const struct integ_test tests[] = {
     { "bad_insn_hlt", test_bad_insn_hlt },
     { "bad_insn_cr3", test_bad_insn_cr3 },
@@ -147,6 +178,7 @@ static const struct integ_test tests[] = {
     { "bad_insn_invlpg", test_bad_insn_invlpg },
     { "bad_insn_guest_trap", test_bad_insn_guest_trap },
     { "bad_ptr", test_bad_ptr },
+    { "priv_slot_write", test_priv_slot_write },
     { NULL, NULL },
 };
 
