@@ -161,6 +161,7 @@ struct hv_domain {
     unsigned stops; /* shutdowns + crashes so far */
     char *crash_report;
     uint64_t created_ns;
+    bool listed; /* creation complete: the domain table hands it out */
 
     /* Setup from the builder. */
     uint64_t shared_info_gpa;
@@ -222,6 +223,9 @@ void hv_console_append(struct hv_domain *d, const char *buf, size_t len);
 extern void (*hv_notify_mgmt)(void);
 /* Called (main thread) just before a domain is freed. */
 extern void (*hv_on_destroy)(struct hv_domain *d);
+/* Tests: called by hv_domain_create once domid is reserved, before the
+ * domain is complete (it must not be found yet). */
+extern void (*hv_on_domid_reserved)(uint32_t domid);
 void hv_domain_request_reap(void);
 extern int hv_reap_fd;
 

@@ -12,6 +12,7 @@ static const struct unit_suite *const suites[] = {
     &unit_suite_evtchn, &unit_suite_gnttab,       &unit_suite_insn,
     &unit_suite_mgmt,   &unit_suite_netback,      &unit_suite_console,
     &unit_suite_store,  &unit_suite_store_client, &unit_suite_mgmt_server,
+    &unit_suite_domain,
 };
 
 int main(int argc, char **argv)

@@ -29,6 +29,7 @@ extern const struct unit_suite unit_suite_gnttab;
 extern const struct unit_suite unit_suite_insn;
 extern const struct unit_suite unit_suite_mgmt;
 extern const struct unit_suite unit_suite_mgmt_server;
+extern const struct unit_suite unit_suite_domain;
 extern const struct unit_suite unit_suite_netback;
 extern const struct unit_suite unit_suite_console;
 extern const struct unit_suite unit_suite_store;
