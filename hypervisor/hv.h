@@ -202,6 +202,10 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
                      struct hv_domain **out, char *err, size_t errlen);
 struct hv_domain *hv_domain_find(uint32_t domid);
 struct hv_domain *hv_domain_by_name(const char *name);
+/* Enter a domain built outside hv_domain_create (the unit tests' fake
+ * domains) in the table under d->domid: 0, or -EEXIST / -EINVAL. */
+int hv_domain_insert(struct hv_domain *d);
+void hv_domain_remove(struct hv_domain *d);
 /* Iterate live domains in domid order; returns next after 'after'. */
 struct hv_domain *hv_domain_next(uint32_t after);
 unsigned hv_domain_count(void);
@@ -235,9 +239,13 @@ void hv_domains_unlock(void);
 
 /* hv_interdom.c: event channels across domains and with dom0. */
 #define HV_DOM0_MAX_PORTS 4096
-/* Deliver an event to (dom, port): a guest port or a dom0 port. No domain
- * lock may be held by the caller. */
-void hv_evtchn_deliver(uint32_t dom, uint32_t port);
+/* Deliver an event sent on (from_dom, from_port) to (dom, port): a guest
+ * port or a dom0 port. Dropped unless the target is still bound back to
+ * the sender: a channel closed and its port reused (by close or
+ * EVTCHNOP_reset) never carries a stale peer's events. No domain lock may
+ * be held by the caller. */
+void hv_evtchn_deliver(uint32_t from_dom, uint32_t from_port, uint32_t dom,
+                       uint32_t port);
 /* Guest side: bind domain d's new port to dom0's unbound port p0 (d->lock
  * held). Returns 0 or a negative Xen errno. */
 long hv_dom0_bind_from_guest(struct hv_domain *d, uint32_t gport, uint32_t p0);

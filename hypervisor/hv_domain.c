@@ -73,6 +73,33 @@ static bool name_taken(const char *name)
     return taken;
 }
 
+int hv_domain_insert(struct hv_domain *d)
+{
+    int rc = 0;
+
+    if (d->domid == 0 || d->domid >= HV_MAX_DOMAINS)
+        return -EINVAL;
+    pthread_mutex_lock(&domains_lock);
+    if (domains[d->domid]) {
+        rc = -EEXIST;
+    } else {
+        d->listed = true;
+        domains[d->domid] = d;
+    }
+    pthread_mutex_unlock(&domains_lock);
+    return rc;
+}
+
+void hv_domain_remove(struct hv_domain *d)
+{
+    pthread_rwlock_wrlock(&domains_rw);
+    pthread_mutex_lock(&domains_lock);
+    if (d->domid < HV_MAX_DOMAINS && domains[d->domid] == d)
+        domains[d->domid] = NULL;
+    pthread_mutex_unlock(&domains_lock);
+    pthread_rwlock_unlock(&domains_rw);
+}
+
 struct hv_domain *hv_domain_by_name(const char *name)
 {
     struct hv_domain *d = NULL;

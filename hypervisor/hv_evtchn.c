@@ -311,6 +311,7 @@ static long op_send(struct hv_domain *d, uint32_t port, struct deferred *df)
             df->kind = DEF_DELIVER;
             df->dom = c->remote_dom;
             df->port = c->remote_port;
+            df->self_port = port;
         }
         return 0;
     case HV_ECS_IPI:
@@ -403,16 +404,6 @@ static long op_unmask(struct hv_domain *d, uint32_t port)
     return 0;
 }
 
-static long op_reset(struct hv_domain *d, struct evtchn_reset *a)
-{
-    if (a->dom != DOMID_SELF && a->dom != d->domid)
-        return -XEN_EPERM;
-    for (uint32_t p = 1; p < d->max_evtchn; p++)
-        if (d->evtchn[p].state != HV_ECS_FREE)
-            (void)op_close(d, p, NULL);
-    return 0;
-}
-
 /* Argument sizes of each op; 0 = not supported. */
 static const size_t op_size[] = {
     [EVTCHNOP_bind_interdomain] = sizeof(struct evtchn_bind_interdomain),
@@ -486,11 +477,34 @@ static long bind_interdomain_remote(struct hv_domain *d,
     return rc;
 }
 
+/*
+ * EVTCHNOP_reset closes every port as EVTCHNOP_close would, one at a time
+ * (each close may have to unlink a peer in another domain, which happens
+ * with d->lock dropped): a peer must never stay bound to a port that the
+ * reset frees and a later bind reuses.
+ */
+static long reset(struct hv_domain *d, const struct evtchn_reset *a)
+{
+    if (a->dom != DOMID_SELF && a->dom != d->domid)
+        return -XEN_EPERM;
+    for (uint32_t p = 1; p < d->max_evtchn; p++) {
+        struct evtchn_close c = { p };
+        pthread_mutex_lock(&d->lock);
+        uint8_t st = d->evtchn[p].state;
+        pthread_mutex_unlock(&d->lock);
+        if (st != HV_ECS_FREE && st != HV_ECS_RESERVED)
+            (void)hv_evtchn_op(d, EVTCHNOP_close, &c);
+    }
+    return 0;
+}
+
 long hv_evtchn_op(struct hv_domain *d, uint64_t cmd, void *arg)
 {
     struct deferred df = { DEF_NONE, 0, 0, 0 };
     long rc;
 
+    if (cmd == EVTCHNOP_reset)
+        return reset(d, arg);
     if (cmd == EVTCHNOP_bind_interdomain) {
         struct evtchn_bind_interdomain *b = arg;
         if (b->remote_dom != DOMID_SELF && b->remote_dom != d->domid &&
@@ -526,16 +540,13 @@ long hv_evtchn_op(struct hv_domain *d, uint64_t cmd, void *arg)
     case EVTCHNOP_unmask:
         rc = op_unmask(d, ((struct evtchn_unmask *)arg)->port);
         break;
-    case EVTCHNOP_reset:
-        rc = op_reset(d, arg);
-        break;
     default:
         rc = -XEN_ENOSYS;
         break;
     }
     pthread_mutex_unlock(&d->lock);
     if (df.kind == DEF_DELIVER)
-        hv_evtchn_deliver(df.dom, df.port);
+        hv_evtchn_deliver(d->domid, df.self_port, df.dom, df.port);
     else if (df.kind == DEF_PEER_CLOSED)
         peer_closed(d, &df);
     return rc;

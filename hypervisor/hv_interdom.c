@@ -54,11 +54,14 @@ static void signal_fd(int fd)
     (void)n;
 }
 
-void hv_evtchn_deliver(uint32_t dom, uint32_t port)
+void hv_evtchn_deliver(uint32_t from_dom, uint32_t from_port, uint32_t dom,
+                       uint32_t port)
 {
     if (dom == 0) {
         pthread_mutex_lock(&dom0_lock);
-        if (port < HV_DOM0_MAX_PORTS && dom0_ports[port].used)
+        if (port < HV_DOM0_MAX_PORTS && dom0_ports[port].used &&
+            dom0_ports[port].bound && dom0_ports[port].remote_dom == from_dom &&
+            dom0_ports[port].remote_port == from_port)
             signal_fd(dom0_ports[port].in_fd);
         pthread_mutex_unlock(&dom0_lock);
         return;
@@ -67,7 +70,10 @@ void hv_evtchn_deliver(uint32_t dom, uint32_t port)
     struct hv_domain *d = hv_domain_find(dom);
     if (d) {
         pthread_mutex_lock(&d->lock);
-        if (port < d->max_evtchn && d->evtchn[port].state == HV_ECS_INTERDOMAIN)
+        if (port < d->max_evtchn &&
+            d->evtchn[port].state == HV_ECS_INTERDOMAIN &&
+            d->evtchn[port].remote_dom == from_dom &&
+            d->evtchn[port].remote_port == from_port)
             hv_evtchn_set_pending_locked(d, port);
         pthread_mutex_unlock(&d->lock);
     }
@@ -278,7 +284,7 @@ void hv_dom0_event(uint32_t port)
     }
     pthread_mutex_unlock(&dom0_lock);
     if (bound)
-        hv_evtchn_deliver(rdom, rport);
+        hv_evtchn_deliver(0, port, rdom, rport);
 }
 
 void hv_interdom_domain_gone(struct hv_domain *d)

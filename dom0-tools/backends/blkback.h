@@ -132,8 +132,8 @@ struct be_blk_ops {
 };
 
 struct be_blk_pgrant {
-    uint32_t ref; /* UINT32_MAX: empty */
-    void *addr;
+    uint32_t ref;
+    void *addr; /* NULL: an empty slot (a mapping is never at 0) */
 };
 
 struct be_blk_region {

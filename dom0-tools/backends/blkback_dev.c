@@ -17,10 +17,14 @@ static unsigned int pg_hash(uint32_t ref)
 static void *pg_find(const struct be_blk_dev *d, uint32_t ref)
 {
     for (unsigned int i = pg_hash(ref);; i = (i + 1) & (PG_SLOTS - 1)) {
+        /* An empty slot ends the probe before its ref is looked at: every
+         * ref value is a frontend's to choose, so no ref can mark a slot
+         * empty (0xFFFFFFFF once matched empty slots, whose addr was
+         * never set). */
+        if (!d->pg[i].addr)
+            return NULL;
         if (d->pg[i].ref == ref)
             return d->pg[i].addr;
-        if (d->pg[i].ref == UINT32_MAX)
-            return NULL;
     }
 }
 
@@ -28,7 +32,7 @@ static void pg_insert(struct be_blk_dev *d, uint32_t ref, void *addr)
 {
     unsigned int i = pg_hash(ref);
 
-    while (d->pg[i].ref != UINT32_MAX)
+    while (d->pg[i].addr)
         i = (i + 1) & (PG_SLOTS - 1);
     d->pg[i].ref = ref;
     d->pg[i].addr = addr;
@@ -48,7 +52,7 @@ int be_blk_dev_init(struct be_blk_dev *d, uint32_t domid, void *sring,
     BACK_RING_INIT(&d->ring, (struct blkif_sring *)sring, XEN_PAGE_SIZE);
     d->ios = calloc(RING_SIZE(&d->ring), sizeof(*d->ios));
     d->parked = malloc(sizeof(*d->parked));
-    d->pg = persistent ? malloc(PG_SLOTS * sizeof(*d->pg)) : NULL;
+    d->pg = persistent ? calloc(PG_SLOTS, sizeof(*d->pg)) : NULL;
     if (!d->ios || !d->parked || (persistent && !d->pg)) {
         free(d->ios);
         free(d->parked);
@@ -56,8 +60,6 @@ int be_blk_dev_init(struct be_blk_dev *d, uint32_t domid, void *sring,
         return -ENOMEM;
     }
     d->parked_valid = false;
-    for (unsigned int i = 0; persistent && i < PG_SLOTS; i++)
-        d->pg[i].ref = UINT32_MAX;
     for (unsigned int i = 0; i < RING_SIZE(&d->ring); i++) {
         d->ios[i].dev = d;
         d->ios[i].next_free = d->free_ios;

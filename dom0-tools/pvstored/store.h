@@ -44,6 +44,9 @@ int store_log_parse_level(const char *s);
 #define STORE_OUTQ_SOFT      (64u * 1024) /* stop reading requests above */
 #define STORE_OUTQ_HARD      (1024u * 1024) /* drop watch events above */
 #define STORE_TXN_ACCESS_MAX 2048 /* nodes one transaction may touch */
+/* Bytes one unprivileged transaction may log (paths, values and per-op
+ * overhead), checked before anything is applied: ENOSPC past it. */
+#define STORE_TXN_LOG_MAX (256u * 1024)
 
 /* Per-domain quotas; dom0 (privileged) is exempt. Xen's defaults. */
 struct store_quota {

@@ -41,6 +41,8 @@ struct store_txn {
     unsigned nr_acc, cap_acc;
     struct txn_op *ops;
     unsigned nr_ops, cap_ops;
+    size_t log_bytes; /* what ops hold, counted as op_cost() does */
+    int error;        /* a logging failure: the commit fails with it */
 };
 
 int store_txn_start(struct store_conn *c, uint32_t *id)
@@ -114,16 +116,56 @@ int store_txn_access(struct store_txn *t, const char *path)
     return 0;
 }
 
+static size_t op_cost(const char *path, size_t bytes)
+{
+    return sizeof(struct txn_op) + strlen(path) + 1 + bytes;
+}
+
+/*
+ * Appends an operation to the log. A write to the path the previous
+ * operation wrote replaces that value (a guest rewriting one key in a loop
+ * holds one value, not one per write). An unprivileged transaction logs at
+ * most STORE_TXN_LOG_MAX bytes. A failure here happens after the
+ * operation changed the transaction's own tree, so it also dooms the
+ * transaction: its commit fails with the same error.
+ */
 static int log_op(struct store_txn *t, enum txn_op_type type, const char *path,
                   const void *val, size_t bytes, size_t len)
 {
+    struct txn_op *last = t->nr_ops ? &t->ops[t->nr_ops - 1] : NULL;
+    size_t cost = op_cost(path, bytes), freed = 0;
     struct txn_op *op;
+    char *value = NULL;
 
+    if (type == OP_WRITE && last && last->type == OP_WRITE &&
+        strcmp(last->path, path) == 0)
+        freed = op_cost(last->path, last->len);
+    if (!store_privileged(t->conn) &&
+        t->log_bytes - freed + cost > STORE_TXN_LOG_MAX) {
+        store_debug("d%u: transaction %u: log over %u bytes", t->conn->domid,
+                    t->id, STORE_TXN_LOG_MAX);
+        return t->error = -ENOSPC;
+    }
+    if (bytes) {
+        value = malloc(bytes);
+        if (!value)
+            return t->error = -ENOMEM;
+        memcpy(value, val, bytes);
+    }
+    if (freed) {
+        free(last->value);
+        last->value = value;
+        last->len = len;
+        t->log_bytes = t->log_bytes - freed + cost;
+        return 0;
+    }
     if (t->nr_ops == t->cap_ops) {
         unsigned cap = t->cap_ops ? t->cap_ops * 2 : 8;
         void *p = realloc(t->ops, cap * sizeof(*t->ops));
-        if (!p)
-            return -ENOMEM;
+        if (!p) {
+            free(value);
+            return t->error = -ENOMEM;
+        }
         t->ops = p;
         t->cap_ops = cap;
     }
@@ -131,18 +173,14 @@ static int log_op(struct store_txn *t, enum txn_op_type type, const char *path,
     memset(op, 0, sizeof(*op));
     op->type = type;
     op->len = len;
+    op->value = value;
     op->path = strdup(path);
-    if (!op->path)
-        return -ENOMEM;
-    if (bytes) {
-        op->value = malloc(bytes);
-        if (!op->value) {
-            free(op->path);
-            return -ENOMEM;
-        }
-        memcpy(op->value, val, bytes);
+    if (!op->path) {
+        free(value);
+        return t->error = -ENOMEM;
     }
     t->nr_ops++;
+    t->log_bytes += cost;
     return 0;
 }
 
@@ -259,6 +297,8 @@ static int commit(struct store_conn *c, struct store_txn *t)
     struct store_view v;
     int e = 0;
 
+    if (t->error)
+        return t->error;
     for (unsigned i = 0; i < t->nr_acc; i++) {
         const struct store_node *n = store_lookup(st->root, t->acc[i].path);
         if ((n ? n->gen : 0) != t->acc[i].gen) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* test_blkback.c: pv-blkback's ring engine against hostile frontends. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -395,6 +396,47 @@ static void test_indirect_and_persistent(void)
     teardown();
 }
 
+/*
+ * Every ref value is the frontend's to choose, 0xFFFFFFFF too: it must go
+ * to the mapper (where pvisor checks the grant) and fail there, never
+ * match an empty slot of the persistent cache. The cache is allocated the
+ * way a reused allocation looks (M_PERTURB fills malloc'd memory with
+ * garbage), so an engine that reads an empty slot's address uses garbage.
+ */
+static void test_persistent_ref_all_ones(void)
+{
+    static const uint32_t refs[] = { UINT32_MAX, UINT32_MAX - 1, NPAGES };
+
+    mallopt(M_PERTURB, 0x5a);
+    setup(true, false);
+    mallopt(M_PERTURB, 0);
+    memset(F->mem[3], 0xc3, 4096); /* another page the frontend owns */
+    for (unsigned int i = 0; i < 3; i++) {
+        int calls = F->map_calls;
+        /* one good ref first, so the cache is not empty */
+        rw(BLKIF_OP_WRITE, 0, 1, 3);
+        rw(BLKIF_OP_WRITE, 8, 1, refs[i]);
+        rw(BLKIF_OP_READ, 16, 1, refs[i]);
+        publish();
+        be_blk_dev_kick(&D);
+        complete_all();
+        be_blk_dev_kick(&D);
+        /* errors are answered at once, the good write on completion */
+        for (RING_IDX r = 3 * i; r < 3 * i + 3; r++)
+            CU_ASSERT_EQUAL(rsp(r).status, rsp(r).id == 1000 + 3 * i
+                                               ? BLKIF_RSP_OKAY
+                                               : BLKIF_RSP_ERROR);
+        CU_ASSERT(F->map_calls > calls); /* the bad ref reached the mapper */
+    }
+    for (unsigned int b = 8 * 512; b < 24 * 512; b++)
+        if (F->disk[b]) {
+            CU_FAIL("a request naming a bad ref wrote to the disk");
+            break;
+        }
+    CU_ASSERT_EQUAL(D.nr_pg, 1);
+    teardown();
+}
+
 static void test_flush_ordering(void)
 {
     setup(false, false);
@@ -527,6 +569,8 @@ static const struct unit_test tests[] = {
     { "ring: bad requests get BLKIF_RSP_ERROR", test_bad_requests_answered },
     { "ring: read and write reach the disk", test_read_write_data },
     { "ring: indirect + persistent grants", test_indirect_and_persistent },
+    { "ring: persistent cache refuses ref 0xFFFFFFFF",
+      test_persistent_ref_all_ones },
     { "ring: flush is ordered", test_flush_ordering },
     { "ring: read-only device, submit failure",
       test_readonly_and_submit_failure },

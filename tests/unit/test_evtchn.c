@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_evtchn.c: event channels in one domain, direct and by hypercall. */
+/* test_evtchn.c: event channels in a domain and between domains. */
 #include <stdint.h>
 #include <string.h>
 
@@ -454,6 +454,98 @@ static void test_hypercall_path(void)
     teardown();
 }
 
+/* ---- between domains ---- */
+
+static struct hv_domain *xdom_new(uint32_t domid)
+{
+    struct hv_domain *d = fake_domain_new(1, MAX_PORTS);
+
+    CU_ASSERT_FATAL(d != NULL);
+    d->domid = domid;
+    CU_ASSERT_EQUAL_FATAL(hv_domain_insert(d), 0);
+    return d;
+}
+
+static void xdom_free(struct hv_domain *d)
+{
+    hv_domain_remove(d);
+    fake_domain_free(d);
+}
+
+static bool xpending(struct hv_domain *d, uint32_t port)
+{
+    struct shared_info *s = fake_shared(d);
+
+    return (s->evtchn_pending[port / 64] >> (port % 64)) & 1;
+}
+
+static void xclear(struct hv_domain *d)
+{
+    memset(fake_shared(d)->evtchn_pending, 0,
+           sizeof(fake_shared(d)->evtchn_pending));
+}
+
+/* A channel d:*dp <-> r:*rp, d allocating for r, r binding. */
+static void xconnect(struct hv_domain *d, uint32_t *dp, struct hv_domain *r,
+                     uint32_t *rp)
+{
+    struct evtchn_alloc_unbound a = { DOMID_SELF, r->domid, 0 };
+    struct evtchn_bind_interdomain b = { d->domid, 0, 0 };
+
+    CU_ASSERT_EQUAL_FATAL(hv_evtchn_op(d, EVTCHNOP_alloc_unbound, &a), 0);
+    b.remote_port = a.port;
+    CU_ASSERT_EQUAL_FATAL(hv_evtchn_op(r, EVTCHNOP_bind_interdomain, &b), 0);
+    *dp = a.port;
+    *rp = b.local_port;
+    xclear(d);
+    xclear(r);
+}
+
+static long xsend(struct hv_domain *d, uint32_t port)
+{
+    struct evtchn_send s = { port };
+
+    return hv_evtchn_op(d, EVTCHNOP_send, &s);
+}
+
+/*
+ * A resets its channels and reuses the port it had with B for a channel
+ * with C: B's old port must be unbound by the reset, and an event B sends
+ * on it, or on a stale binding, must never reach the reused port.
+ */
+static void test_reset_unlinks_peer(void)
+{
+    struct hv_domain *a = xdom_new(11), *b = xdom_new(12), *c = xdom_new(13);
+    struct evtchn_reset r = { DOMID_SELF };
+    struct evtchn_status st = { .dom = DOMID_SELF };
+    uint32_t ab, ba, ac, ca;
+
+    xconnect(a, &ab, b, &ba);
+    CU_ASSERT_EQUAL(xsend(b, ba), 0);
+    CU_ASSERT_TRUE(xpending(a, ab)); /* the channel works */
+    xclear(a);
+    CU_ASSERT_EQUAL(hv_evtchn_op(a, EVTCHNOP_reset, &r), 0);
+    st.port = ba;
+    CU_ASSERT_EQUAL(hv_evtchn_op(b, EVTCHNOP_status, &st), 0);
+    CU_ASSERT_EQUAL(st.status, EVTCHNSTAT_unbound);
+    xconnect(a, &ac, c, &ca);
+    CU_ASSERT_EQUAL(ac, ab);          /* the port is reused */
+    CU_ASSERT_EQUAL(xsend(b, ba), 0); /* unbound: dropped, as in Xen */
+    CU_ASSERT_FALSE(xpending(a, ac));
+    /* A stale binding (as a missed unlink would leave) is refused at
+     * delivery: the target does not point back at the sender. */
+    b->evtchn[ba].state = HV_ECS_INTERDOMAIN;
+    b->evtchn[ba].remote_dom = a->domid;
+    b->evtchn[ba].remote_port = ab;
+    CU_ASSERT_EQUAL(xsend(b, ba), 0);
+    CU_ASSERT_FALSE(xpending(a, ac));
+    CU_ASSERT_EQUAL(xsend(c, ca), 0); /* the real peer still gets through */
+    CU_ASSERT_TRUE(xpending(a, ac));
+    xdom_free(a);
+    xdom_free(b);
+    xdom_free(c);
+}
+
 static const struct unit_test tests[] = {
     { "loopback send", test_loopback_send },
     { "bind errors", test_bind_errors },
@@ -466,6 +558,7 @@ static const struct unit_test tests[] = {
     { "status", test_status },
     { "port exhaustion and reset", test_exhaustion_and_reset },
     { "hypercall path", test_hypercall_path },
+    { "reset unlinks an interdomain peer", test_reset_unlinks_peer },
     { NULL, NULL },
 };
 

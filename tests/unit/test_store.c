@@ -532,6 +532,80 @@ static void test_quota(void)
     EQ(op(&g, XS_SET_PERMS, 0, "c", "n5", "r1", NULL), "OK|");
 }
 
+/*
+ * A guest inside its quotas cannot grow pvstored through one transaction's
+ * log: rewriting one key holds one value; alternating keys, MKDIR of an
+ * existing node and RM of a missing child are all counted against
+ * STORE_TXN_LOG_MAX; the write that crosses it fails with ENOSPC and so
+ * does the commit, leaving the main tree untouched.
+ */
+static void test_txn_log_bound(void)
+{
+    static char val[2001];
+    struct tc d0, g;
+    uint32_t t1;
+    int ok = 0, refused = 0;
+
+    reset();
+    tc_init(&d0, 0);
+    tc_init(&g, 5);
+    EQ(op(&d0, XS_MKDIR, 0, "/local/domain/5", NULL), "OK|");
+    EQ(op(&d0, XS_SET_PERMS, 0, "/local/domain/5", "n5", NULL), "OK|");
+    memset(val, 'v', 2000);
+    t1 = (uint32_t)atoi(op(&g, XS_TRANSACTION_START, 0, "", NULL));
+    CU_ASSERT_FATAL(t1 != 0);
+    for (int i = 0; i < 2000; i++) {
+        val[0] = (char)('a' + i % 26);
+        if (strcmp(wr(&g, t1, "k", val), "OK|") != 0) {
+            CU_FAIL("rewriting one key was refused");
+            break;
+        }
+    }
+    EQ(op(&g, XS_TRANSACTION_END, t1, "T", NULL), "OK|");
+    CU_ASSERT_EQUAL(rd(&g, 0, "k")[0], 'a' + 1999 % 26);
+    /* Two keys in turn: refused once the log holds STORE_TXN_LOG_MAX. */
+    t1 = (uint32_t)atoi(op(&g, XS_TRANSACTION_START, 0, "", NULL));
+    for (int i = 0; i < 1000 && !refused; i++) {
+        const char *r = wr(&g, t1, i % 2 ? "k" : "l", val);
+        if (!strcmp(r, "OK|"))
+            ok++;
+        else if (!strcmp(r, "!ENOSPC"))
+            refused++;
+        else
+            CU_FAIL(r);
+    }
+    CU_ASSERT_EQUAL(refused, 1);
+    CU_ASSERT(ok * 2000 <= (int)STORE_TXN_LOG_MAX);
+    CU_ASSERT(ok * 2100 >= (int)STORE_TXN_LOG_MAX / 2);
+    EQ(op(&g, XS_TRANSACTION_END, t1, "T", NULL), "!ENOSPC");
+    EQ(rd(&g, 0, "l"), "!ENOENT"); /* nothing of it was applied */
+    /* MKDIR of an existing node and RM of a missing child count too. */
+    for (int kind = 0; kind < 2; kind++) {
+        refused = 0;
+        t1 = (uint32_t)atoi(op(&g, XS_TRANSACTION_START, 0, "", NULL));
+        for (int i = 0; i < 100000 && !refused; i++) {
+            const char *r = kind ? op(&g, XS_RM, t1, "k/none", NULL)
+                                 : op(&g, XS_MKDIR, t1, "k", NULL);
+            if (!strcmp(r, "!ENOSPC"))
+                refused++;
+            else if (strcmp(r, "OK|")) {
+                CU_FAIL(r);
+                break;
+            }
+        }
+        CU_ASSERT_EQUAL(refused, 1);
+        EQ(op(&g, XS_TRANSACTION_END, t1, "F", NULL), "OK|");
+    }
+    /* dom0 is exempt, as from the other quotas. */
+    t1 = (uint32_t)atoi(op(&d0, XS_TRANSACTION_START, 0, "", NULL));
+    for (int i = 0; i < 300; i++)
+        if (strcmp(wr(&d0, t1, i % 2 ? "/d/k" : "/d/l", val), "OK|")) {
+            CU_FAIL("dom0's transaction was limited");
+            break;
+        }
+    EQ(op(&d0, XS_TRANSACTION_END, t1, "T", NULL), "OK|");
+}
+
 static void test_malformed(void)
 {
     struct tc t;
@@ -846,6 +920,7 @@ static const struct unit_test tests[] = {
     { "watches", test_watch },
     { "watch events fit one message", test_watch_event_size },
     { "transactions", test_txn },
+    { "transaction log bound", test_txn_log_bound },
     { "quotas", test_quota },
     { "malformed messages", test_malformed },
     { "fairness batches", test_fairness },
