@@ -239,6 +239,9 @@ void hv_domains_unlock(void);
 
 /* hv_interdom.c: event channels across domains and with dom0. */
 #define HV_DOM0_MAX_PORTS 4096
+/* dom0 ports connected to one guest domain, so that one domain's devices
+ * cannot take every dom0 port. */
+#define HV_DOM0_PORTS_PER_DOM 256
 /* Deliver an event sent on (from_dom, from_port) to (dom, port): a guest
  * port or a dom0 port. Dropped unless the target is still bound back to
  * the sender: a channel closed and its port reused (by close or
