@@ -446,8 +446,10 @@ static bool process_rx(struct client *c)
         if (!clients[slot])
             return false;
     }
-    memmove(c->rx, c->rx + pos, c->rx_len - pos);
-    c->rx_len -= pos;
+    if (pos) {
+        memmove(c->rx, c->rx + pos, c->rx_len - pos);
+        c->rx_len -= pos;
+    }
     return true;
 }
 
