@@ -18,6 +18,9 @@
  * reply that would take the queue past OUTQ_MAX is refused (ENOBUFS). */
 #define OUTQ_PAUSE (1u << 20)
 #define OUTQ_MAX   (8u << 20)
+/* Grant refs of one domain one connection may hold mapped (1 GiB of
+ * pages: 16 block devices with every persistent grant and more). */
+#define HV_MGMT_MAPPED_REFS_MAX (256u * 1024)
 
 struct out_frame {
     struct out_frame *next;

@@ -624,6 +624,22 @@ static void op_grant_map(struct client *c, uint64_t id,
                            a->n_refs);
         return;
     }
+    {
+        size_t held = 0;
+
+        for (struct grant_map *o = c->maps; o; o = o->next)
+            if (o->domid == d->domid)
+                held += o->n;
+        if (held + a->n_refs > HV_MGMT_MAPPED_REFS_MAX) {
+            hv_mgmt_send_error(c, id, ENOSPC,
+                               "grant_map: this connection has %zu grant "
+                               "refs of d%u mapped; %zu more would pass "
+                               "the limit of %u",
+                               held, d->domid, a->n_refs,
+                               HV_MGMT_MAPPED_REFS_MAX);
+            return;
+        }
+    }
     m = calloc(1, sizeof(*m) + a->n_refs * sizeof(uint32_t));
     frames = calloc(a->n_refs, sizeof(*frames));
     if (!m || !frames) {

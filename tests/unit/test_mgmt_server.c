@@ -13,8 +13,11 @@
 #include <unistd.h>
 
 #include "../../hypervisor/hv.h"
+#include "../../hypervisor/hv_arch.h"
 #include "../../hypervisor/hv_mgmt.h"
 #include "../../hypervisor/hv_mgmt_int.h"
+#include <pvabi/grant_table.h>
+#include "fake_domain.h"
 #include "pvctrl.h"
 #include "unit.h"
 
@@ -126,9 +129,12 @@ static Pvmgmt__Response *recv_response(int fd, int *fds, size_t *nfds)
 struct reply_rec {
     uint64_t id;
     int status;
-    size_t data_len; /* DMESG data */
-    bool refused;    /* the error names the unread replies */
+    size_t data_len;    /* DMESG data */
+    bool refused;       /* the error names the unread replies */
+    bool refused_limit; /* the error names the grant map limit */
 };
+
+static bool last_error_ok;
 
 struct reader {
     int fd;
@@ -143,15 +149,20 @@ static void *reader_main(void *arg)
     struct reader *rd = arg;
 
     for (; rd->got < rd->n; rd->got++) {
-        Pvmgmt__Response *r = recv_response(rd->fd, NULL, NULL);
+        int fds[2];
+        size_t nfds = 0;
+        Pvmgmt__Response *r = recv_response(rd->fd, fds, &nfds);
         struct reply_rec *rec = &rd->recs[rd->got];
 
+        for (size_t i = 0; i < nfds; i++)
+            close(fds[i]);
         if (!r)
             break;
         rec->id = r->id;
         rec->status = r->status;
         rec->data_len = r->dmesg ? r->dmesg->data.len : 0;
         rec->refused = r->error && strstr(r->error, "unread");
+        rec->refused_limit = r->error && strstr(r->error, "limit of 262144");
         pvmgmt__response__free_unpacked(r, NULL);
     }
     __atomic_store_n(&rd->done, true, __ATOMIC_RELEASE);
@@ -331,10 +342,87 @@ static void test_fd_reuse(void)
     run_loop();
 }
 
+/* GrantMap of refs 0..1023 of domid on fd; the reply's status. */
+static int grant_map_1024(int fd, uint32_t domid, uint64_t id)
+{
+    static uint32_t refs[1024];
+    Pvmgmt__Request req = PVMGMT__REQUEST__INIT;
+    Pvmgmt__GrantMap gm = PVMGMT__GRANT_MAP__INIT;
+    struct reply_rec rec = { 0 };
+    static uint8_t buf[8192];
+    size_t len;
+
+    for (uint32_t i = 0; i < 1024; i++)
+        refs[i] = i;
+    gm.domid = domid;
+    gm.n_refs = 1024;
+    gm.refs = refs;
+    req.version = PVMGMT__VERSION__VERSION_CURRENT;
+    req.id = id;
+    req.op_case = PVMGMT__REQUEST__OP_GRANT_MAP;
+    req.grant_map = &gm;
+    len = pvmgmt__request__pack(&req, buf);
+    CU_ASSERT_FATAL(pvc_frame_send(fd, buf, len) == 0);
+    CU_ASSERT_FATAL(collect(fd, 1, &rec) == 1);
+    CU_ASSERT_EQUAL(rec.id, id);
+    last_error_ok = rec.status != ENOSPC || rec.refused_limit;
+    return rec.status;
+}
+
+/*
+ * One connection may hold at most HV_MGMT_MAPPED_REFS_MAX refs of one
+ * domain mapped: the request that would pass it gets ENOSPC naming the
+ * limit, and the connection can go on (another domain, or after unmaps).
+ */
+static void test_grant_map_limit(void)
+{
+    struct hv_domain *d = fake_domain_new(1, 64);
+    struct gnttab_setup_table st = { DOMID_SELF, 2, 0,
+                                     FAKE_VA(FAKE_SCRATCH_GPA + 0x100) };
+    unsigned a, n = 0;
+    int fa, rc = 0;
+
+    CU_ASSERT_FATAL(d != NULL);
+    d->domid = 30;
+    d->mem_fd = memfd_create("fake-30", MFD_CLOEXEC);
+    CU_ASSERT_FATAL(d->mem_fd >= 0);
+    memcpy(fake_gpa(d, FAKE_SCRATCH_GPA), &st, sizeof(st));
+    CU_ASSERT_EQUAL_FATAL(fake_hypercall(d->vcpus[0],
+                                         __HYPERVISOR_grant_table_op,
+                                         GNTTABOP_setup_table,
+                                         FAKE_VA(FAKE_SCRATCH_GPA), 1, 0, 0),
+                          0);
+    for (uint32_t r = 0; r < 1024; r++) {
+        struct grant_entry_v1 *e =
+            (struct grant_entry_v1 *)(d->priv + HV_PRIV_GNT * HV_PAGE_SIZE) + r;
+        e->frame = 0x20 + (r % 64);
+        e->domid = 0;
+        e->flags = GTF_permit_access;
+    }
+    CU_ASSERT_EQUAL_FATAL(hv_domain_insert(d), 0);
+    fa = connect_client(&a);
+    while (n <= HV_MGMT_MAPPED_REFS_MAX / 1024 &&
+           (rc = grant_map_1024(fa, 30, n)) == 0)
+        n++;
+    CU_ASSERT_EQUAL(n, HV_MGMT_MAPPED_REFS_MAX / 1024);
+    CU_ASSERT_EQUAL(rc, ENOSPC);
+    CU_ASSERT(last_error_ok);
+    close(fa);
+    run_loop(); /* the connection's maps are undone */
+    CU_ASSERT_FALSE(
+        ((struct grant_entry_v1 *)(d->priv + HV_PRIV_GNT * HV_PAGE_SIZE))
+            ->flags &
+        GTF_reading);
+    hv_domain_remove(d);
+    close(d->mem_fd);
+    fake_domain_free(d);
+}
+
 static const struct unit_test tests[] = {
     { "a client that never reads", test_never_reads },
     { "replies past the queue limit", test_queue_cap },
     { "queued descriptors survive reuse", test_fd_reuse },
+    { "grant refs mapped per connection", test_grant_map_limit },
     { NULL, NULL },
 };
 
