@@ -9,15 +9,17 @@ CFLAGS_tests/unit/ += -Idom0-tools/backends
 CONS_CORE_OBJS := $(BUILD)/dom0-tools/backends/cons_core.o
 PVCONSOLED_OBJS := $(BUILD)/dom0-tools/backends/consoled.o \
 	$(BUILD)/dom0-tools/backends/cons_dom.o \
-	$(BUILD)/dom0-tools/backends/be_common.o $(CONS_CORE_OBJS)
+	$(BUILD)/dom0-tools/backends/be_common.o \
+	$(BUILD)/dom0-tools/backends/be_sandbox.o $(CONS_CORE_OBJS)
 
 $(BUILD)/bin/pv-consoled: $(PVCONSOLED_OBJS) $(PVCTRL_OBJS) $(PVMGMT_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c -lseccomp
 
 $(BUILD)/tests/unit-tests: $(CONS_CORE_OBJS) \
-	$(BUILD)/dom0-tools/backends/be_xs.o $(BUILD)/dom0-tools/backends/be_common.o
+	$(BUILD)/dom0-tools/backends/be_xs.o $(BUILD)/dom0-tools/backends/be_common.o \
+	$(BUILD)/dom0-tools/backends/be_sandbox.o
 
 BINS += $(BUILD)/bin/pv-consoled
 
