@@ -297,8 +297,8 @@ static void queue_frame(struct client *c, struct out_frame *f)
     c->out_bytes += f->len;
 }
 
-void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
-                           const int *fds, unsigned nfds)
+int hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
+                          const int *fds, unsigned nfds)
 {
     size_t len = pvmgmt__response__get_packed_size(rsp);
     struct out_frame *f;
@@ -316,7 +316,7 @@ void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
                            "reply of %zu bytes refused: %zu bytes of earlier "
                            "replies are unread (limit %u); read them first",
                            len, c->out_bytes, OUTQ_MAX);
-        return;
+        return -ENOBUFS;
     }
     f = calloc(1, sizeof(*f));
     buf = malloc(len + 4);
@@ -324,7 +324,7 @@ void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
         free(f);
         free(buf);
         log_err("mgmt: out of memory for a %zu-byte response", len);
-        return;
+        return -ENOMEM;
     }
     for (unsigned i = 0; i < nfds; i++) {
         f->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
@@ -339,7 +339,7 @@ void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
             hv_mgmt_send_error(c, rsp->id, e,
                                "cannot pass the reply's descriptor: %s",
                                strerror(e));
-            return;
+            return -e;
         }
     }
     f->nfds = nfds;
@@ -351,6 +351,7 @@ void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
     f->data = buf;
     f->len = len + 4;
     queue_frame(c, f);
+    return 0;
 }
 
 void hv_mgmt_send_error(struct client *c, uint64_t id, int status,

@@ -89,10 +89,12 @@ extern uint64_t hv_mgmt_start_ns;
  * closed before the client reads (a destroyed domain's memfd) can never
  * be replaced by another one under the same number. A reply that does
  * not fit the client's queue (OUTQ_MAX) or whose fds cannot be duplicated
- * is replaced by an error reply saying so.
+ * is replaced by an error reply saying so. Returns 0 when rsp itself was
+ * queued, -errno when the client got an error instead (or nothing, out of
+ * memory): then what the reply hands over must be taken back.
  */
-void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
-                           const int *fds, unsigned nfds);
+int hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
+                          const int *fds, unsigned nfds);
 void hv_mgmt_send_error(struct client *c, uint64_t id, int status,
                         const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -342,6 +342,12 @@ static void test_fd_reuse(void)
     run_loop();
 }
 
+static struct grant_entry_v1 *gent30(struct hv_domain *d, uint32_t ref)
+{
+    return (struct grant_entry_v1 *)(d->priv + HV_PRIV_GNT * HV_PAGE_SIZE) +
+           ref;
+}
+
 /* GrantMap of refs 0..1023 of domid on fd; the reply's status. */
 static int grant_map_1024(int fd, uint32_t domid, uint64_t id)
 {
@@ -374,13 +380,13 @@ static int grant_map_1024(int fd, uint32_t domid, uint64_t id)
  * domain mapped: the request that would pass it gets ENOSPC naming the
  * limit, and the connection can go on (another domain, or after unmaps).
  */
-static void test_grant_map_limit(void)
+/* Domain 30: a fake domain with a memfd and refs 0..1023 granted to
+ * dom0 (frames in its RAM), in the domain table. */
+static struct hv_domain *granting_domain(void)
 {
     struct hv_domain *d = fake_domain_new(1, 64);
     struct gnttab_setup_table st = { DOMID_SELF, 2, 0,
                                      FAKE_VA(FAKE_SCRATCH_GPA + 0x100) };
-    unsigned a, n = 0;
-    int fa, rc = 0;
 
     CU_ASSERT_FATAL(d != NULL);
     d->domid = 30;
@@ -393,13 +399,28 @@ static void test_grant_map_limit(void)
                                          FAKE_VA(FAKE_SCRATCH_GPA), 1, 0, 0),
                           0);
     for (uint32_t r = 0; r < 1024; r++) {
-        struct grant_entry_v1 *e =
-            (struct grant_entry_v1 *)(d->priv + HV_PRIV_GNT * HV_PAGE_SIZE) + r;
+        struct grant_entry_v1 *e = gent30(d, r);
         e->frame = 0x20 + (r % 64);
         e->domid = 0;
         e->flags = GTF_permit_access;
     }
     CU_ASSERT_EQUAL_FATAL(hv_domain_insert(d), 0);
+    return d;
+}
+
+static void granting_domain_free(struct hv_domain *d)
+{
+    hv_domain_remove(d);
+    close(d->mem_fd);
+    fake_domain_free(d);
+}
+
+static void test_grant_map_limit(void)
+{
+    struct hv_domain *d = granting_domain();
+    unsigned a, n = 0;
+    int fa, rc = 0;
+
     fa = connect_client(&a);
     while (n <= HV_MGMT_MAPPED_REFS_MAX / 1024 &&
            (rc = grant_map_1024(fa, 30, n)) == 0)
@@ -409,13 +430,48 @@ static void test_grant_map_limit(void)
     CU_ASSERT(last_error_ok);
     close(fa);
     run_loop(); /* the connection's maps are undone */
-    CU_ASSERT_FALSE(
-        ((struct grant_entry_v1 *)(d->priv + HV_PRIV_GNT * HV_PAGE_SIZE))
-            ->flags &
-        GTF_reading);
-    hv_domain_remove(d);
-    close(d->mem_fd);
-    fake_domain_free(d);
+    CU_ASSERT_FALSE(gent30(d, 0)->flags & GTF_reading);
+    granting_domain_free(d);
+}
+
+/* A GrantMap whose reply is refused (the client has 8 MiB unread) leaves
+ * nothing mapped: the client was told it failed. */
+static void test_grant_map_refused_reply(void)
+{
+    static uint8_t big[1u << 20];
+    static uint32_t refs[4] = { 0, 1, 2, 3 };
+    struct hv_domain *d = granting_domain();
+    Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
+    Pvmgmt__DmesgReply dm = PVMGMT__DMESG_REPLY__INIT;
+    Pvmgmt__Request req = PVMGMT__REQUEST__INIT;
+    Pvmgmt__GrantMap gm = PVMGMT__GRANT_MAP__INIT;
+    unsigned a;
+    int fa = connect_client(&a);
+    struct client *c = hv_mgmt_client(a);
+
+    dm.data.data = big;
+    dm.data.len = sizeof(big);
+    rsp.version = PVMGMT__VERSION__VERSION_CURRENT;
+    rsp.result_case = PVMGMT__RESPONSE__RESULT_DMESG;
+    rsp.dmesg = &dm;
+    /* Unread replies up to a few bytes under OUTQ_MAX. */
+    while (c->out_bytes + sizeof(big) + 64 <= OUTQ_MAX)
+        CU_ASSERT_EQUAL_FATAL(hv_mgmt_send_response(c, &rsp, NULL, 0), 0);
+    dm.data.len = OUTQ_MAX - c->out_bytes - 32;
+    CU_ASSERT_EQUAL_FATAL(hv_mgmt_send_response(c, &rsp, NULL, 0), 0);
+    gm.domid = 30;
+    gm.n_refs = 4;
+    gm.refs = refs;
+    req.version = PVMGMT__VERSION__VERSION_CURRENT;
+    req.id = 99;
+    req.op_case = PVMGMT__REQUEST__OP_GRANT_MAP;
+    req.grant_map = &gm;
+    hv_mgmt_dispatch(c, &req); /* its reply does not fit */
+    CU_ASSERT_PTR_NULL(c->maps);
+    CU_ASSERT_FALSE(gent30(d, 0)->flags & GTF_reading);
+    close(fa);
+    run_loop();
+    granting_domain_free(d);
 }
 
 static const struct unit_test tests[] = {
@@ -423,6 +479,7 @@ static const struct unit_test tests[] = {
     { "replies past the queue limit", test_queue_cap },
     { "queued descriptors survive reuse", test_fd_reuse },
     { "grant refs mapped per connection", test_grant_map_limit },
+    { "a refused GrantMap reply maps nothing", test_grant_map_refused_reply },
     { NULL, NULL },
 };
 
