@@ -11,7 +11,7 @@ $(BUILD)/tests/unit-tests: $(UNIT_OBJS) $(HV_LIB_OBJS) $(PVGUEST_OBJS) \
 		$(PVMGMT_OBJ) | $(BUILD)/bin/pvstored
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcunit -lprotobuf-c -lpthread -lseccomp
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcunit -lprotobuf-c -lpthread
 
 INTEG_SRCS := $(wildcard tests/integration/*.c)
 INTEG_OBJS := $(INTEG_SRCS:%.c=$(BUILD)/%.o)

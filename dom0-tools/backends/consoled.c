@@ -13,12 +13,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <seccomp.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "be_common.h"
-#include "be_sandbox.h"
 #include "cons_daemon.h"
 
 #define TICK_MS          1000 /* domain deaths, console_io */
@@ -42,24 +40,7 @@ static const char usage[] =
     "                         limit)\n"
     "      --log-max SIZE     rotate NAME.log to NAME.log.1 at SIZE bytes\n"
     "                         (K, M suffixes; default 8M; 0: never)\n"
-    "      --no-sandbox       no seccomp filter (for debugging)\n"
     "  -h, --help             this text\n";
-
-/*
- * What pv-consoled does once started (docs/security.md, "Sandbox"): its
- * loop, clients, the pvisor connection (reconnecting), event channels,
- * the ring mapping and the logs it opens, rotates and writes.
- */
-static const int sandbox_calls[] = {
-    SCMP_SYS(epoll_wait),      SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
-    SCMP_SYS(epoll_create1),   SCMP_SYS(accept4),     SCMP_SYS(recvfrom),
-    SCMP_SYS(sendto),          SCMP_SYS(recvmsg),     SCMP_SYS(sendmsg),
-    SCMP_SYS(getsockopt),      SCMP_SYS(socket),      SCMP_SYS(connect),
-    SCMP_SYS(timerfd_settime), SCMP_SYS(openat),      SCMP_SYS(newfstatat),
-    SCMP_SYS(fstat),           SCMP_SYS(rename),      SCMP_SYS(renameat),
-    SCMP_SYS(renameat2),       SCMP_SYS(unlink),      SCMP_SYS(unlinkat),
-    SCMP_SYS(lseek),           SCMP_SYS(pread64),     SCMP_SYS(fcntl),
-};
 
 /* epoll tags for the fds that are not clients. */
 static char tag_listen, tag_signal, tag_evtchn, tag_rate;
@@ -458,7 +439,6 @@ int main(int argc, char **argv)
         { "log-level", required_argument, NULL, 'L' },
         { "rate", required_argument, NULL, 'R' },
         { "log-max", required_argument, NULL, 'M' },
-        { "no-sandbox", no_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -471,7 +451,7 @@ int main(int argc, char **argv)
         .log_max = CONS_LOG_MAX_DEFAULT,
     };
     char sock[512];
-    bool daemon_mode = false, sandbox = true;
+    bool daemon_mode = false;
     int opt, lfd, sfd, e, log_fd = 2, rc = 1;
     sigset_t mask;
 
@@ -516,9 +496,6 @@ int main(int argc, char **argv)
                         optarg);
                 return 1;
             }
-            break;
-        case 'S':
-            sandbox = false;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -588,21 +565,6 @@ int main(int argc, char **argv)
             (unsigned long long)d.rate_window_ms,
             (unsigned long long)d.log_max);
     be_daemon_ready();
-    if (sandbox) {
-        int skipped;
-        e = be_sandbox_enter(sandbox_calls,
-                             sizeof(sandbox_calls) / sizeof(sandbox_calls[0]),
-                             log_fd, &skipped);
-        if (e) {
-            be_err("cannot enter the sandbox: %s", strerror(-e));
-            goto out;
-        }
-        if (skipped)
-            be_warn("sandbox: no_new_privs set; seccomp filter skipped in "
-                    "a sanitizer build");
-        else
-            be_info("sandbox: no_new_privs set, seccomp filter installed");
-    }
     cons_pvisor(&d);
     run(&d, lfd, sfd);
     rc = 0;

@@ -9,17 +9,15 @@ CFLAGS_tests/unit/ += -Idom0-tools/backends
 CONS_CORE_OBJS := $(BUILD)/dom0-tools/backends/cons_core.o
 PVCONSOLED_OBJS := $(BUILD)/dom0-tools/backends/consoled.o \
 	$(BUILD)/dom0-tools/backends/cons_dom.o \
-	$(BUILD)/dom0-tools/backends/be_common.o \
-	$(BUILD)/dom0-tools/backends/be_sandbox.o $(CONS_CORE_OBJS)
+	$(BUILD)/dom0-tools/backends/be_common.o $(CONS_CORE_OBJS)
 
 $(BUILD)/bin/pv-consoled: $(PVCONSOLED_OBJS) $(PVCTRL_OBJS) $(PVMGMT_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c -lseccomp
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c
 
 $(BUILD)/tests/unit-tests: $(CONS_CORE_OBJS) \
-	$(BUILD)/dom0-tools/backends/be_xs.o $(BUILD)/dom0-tools/backends/be_common.o \
-	$(BUILD)/dom0-tools/backends/be_sandbox.o
+	$(BUILD)/dom0-tools/backends/be_xs.o $(BUILD)/dom0-tools/backends/be_common.o
 
 BINS += $(BUILD)/bin/pv-consoled
 

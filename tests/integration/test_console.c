@@ -357,66 +357,12 @@ static void test_flood_limits(void)
     hxe_destroy("it-flood");
 }
 
-/* A number after "key:" in /proc/PID/status, -1 if absent. */
-static long proc_status(long pid, const char *key)
-{
-    FILE *f = fopen(hx_fmt("/proc/%ld/status", pid), "r");
-    char line[256];
-    long v = -1;
-
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-            v = strtol(line + strlen(key) + 1, NULL, 10);
-    fclose(f);
-    return v;
-}
-
-/*
- * pv-consoled runs sandboxed (no_new_privs and a seccomp filter, as
- * /proc shows), and still serves: a guest's console, LIST, a log.
- */
-static void test_sandboxed(void)
-{
-    const char *sock = hx_fmt("%s/pv-consoled.sock", hx.dir);
-    const char *ov[] = { "on_poweroff=\"preserve\"", NULL };
-    FILE *f = fopen(hx_fmt("%s/pv-consoled.pid", hx.dir), "r");
-    long pid = -1;
-    struct hx_run r;
-
-    HX_REQUIRE(f != NULL, "pv-consoled.pid");
-    if (fscanf(f, "%ld", &pid) != 1)
-        pid = -1;
-    fclose(f);
-    HX_REQUIRE(pid > 0, "a pid in pv-consoled.pid");
-    HX_CHECK(run_file_has("pv-consoled.log", "sandbox: no_new_privs set", 5000),
-             "pv-consoled logs its sandbox");
-    HX_CHECK(proc_status(pid, "NoNewPrivs") == 1, "NoNewPrivs: %ld",
-             proc_status(pid, "NoNewPrivs"));
-    if (run_file_has("pv-consoled.log", "filter skipped", 0))
-        printf("\n  SKIPPED: seccomp in a sanitizer build (no_new_privs "
-               "checked only)\n");
-    else
-        HX_CHECK(proc_status(pid, "Seccomp") == 2, "Seccomp: %ld (2: a filter)",
-                 proc_status(pid, "Seccomp"));
-    HX_REQUIRE(hx_create(&r, "hello", "it-sbx", ov) > 0, "create hello: %s",
-               r.err);
-    HX_CHECK(hxe_wait_log("it-sbx", "hello: exiting", 20000) != NULL,
-             "the guest's console reaches its log: '%s'",
-             hxe_console_log("it-sbx"));
-    HX_CHECK(strstr(hxe_unix_chat(sock, "LIST\n", 2, 5000), "it-sbx") != NULL,
-             "LIST answers");
-    HX_CHECK(hx_pid_running((pid_t)pid), "pv-consoled still runs");
-}
-
 static const struct integ_test tests[] = {
     { "echo_piped", test_echo_piped },
     { "reattach_history", test_reattach_history },
     { "crash_log_order", test_crash_log_order },
     { "socket_errors", test_socket_errors },
     { "flood_limits", test_flood_limits },
-    { "sandboxed", test_sandboxed },
     { NULL, NULL },
 };
 

@@ -1,15 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* test_console.c: pv-consoled's ring handling, history and control parser. */
 #include <errno.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "be_sandbox.h"
 #include "cons_core.h"
 #include "unit.h"
 
@@ -320,79 +314,6 @@ static void test_rate_options(void)
     CU_ASSERT_EQUAL(be_cons_parse_size("17592186044416M", &v), -EINVAL);
 }
 
-/* "Key:\tvalue" of /proc/PID/status as a number, -1 if absent. */
-static long status_field(pid_t pid, const char *key)
-{
-    char path[64], line[256];
-    long v = -1;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    f = fopen(path, "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-            v = strtol(line + strlen(key) + 1, NULL, 10);
-    fclose(f);
-    return v;
-}
-
-/*
- * The sandbox pv-consoled enters: a child enters it with no extra calls,
- * reports its /proc status through a pipe (read and write are allowed),
- * then makes a call the list does not have (getppid): it must die of
- * SIGSYS after logging the call's number.
- */
-static void test_sandbox(void)
-{
-    int logp[2], gop[2], st;
-    char buf[256] = "", go = 'g';
-    ssize_t n;
-    pid_t pid;
-
-    CU_ASSERT_FATAL(pipe(logp) == 0 && pipe(gop) == 0);
-    pid = fork();
-    CU_ASSERT_FATAL(pid >= 0);
-    if (pid == 0) {
-        int skipped = 0;
-        close(logp[0]);
-        close(gop[1]);
-        if (be_sandbox_enter(NULL, 0, logp[1], &skipped))
-            _exit(2);
-        if (write(logp[1], skipped ? "skipped\n" : "entered\n", 8) != 8 ||
-            read(gop[0], &go, 1) != 1)
-            _exit(3);
-        if (skipped)
-            _exit(4);
-        syscall(SYS_getppid);
-        _exit(5); /* must not get here */
-    }
-    close(logp[1]);
-    close(gop[0]);
-    n = read(logp[0], buf, 8);
-    CU_ASSERT(n == 8);
-    /* What /proc shows for the sandboxed child (2: a seccomp filter). */
-    CU_ASSERT_EQUAL(status_field(pid, "NoNewPrivs"), 1);
-    if (!strstr(buf, "skipped"))
-        CU_ASSERT_EQUAL(status_field(pid, "Seccomp"), 2);
-    CU_ASSERT(write(gop[1], &go, 1) == 1);
-    close(gop[1]);
-    CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
-    n = read(logp[0], buf + 8, sizeof(buf) - 9);
-    buf[8 + (n > 0 ? n : 0)] = '\0';
-    close(logp[0]);
-    if (strstr(buf, "skipped")) {
-        printf("\n  SKIPPED: seccomp in a sanitizer build (only "
-               "no_new_privs is set there)\n");
-        CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 4);
-        return;
-    }
-    CU_ASSERT(strstr(buf, "entered") != NULL);
-    CU_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
-    CU_ASSERT(strstr(buf, "forbidden system call 110") != NULL); /* getppid */
-}
-
 static const struct unit_test tests[] = {
     { "ring read", test_ring_read_basic },
     { "ring read across the wrap", test_ring_read_wrap },
@@ -405,7 +326,6 @@ static const struct unit_test tests[] = {
     { "protocol: binary input", test_parse_binary },
     { "rate limit", test_rate },
     { "rate and size options", test_rate_options },
-    { "sandbox: a forbidden call kills with a reason", test_sandbox },
     { NULL, NULL },
 };
 
