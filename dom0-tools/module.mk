@@ -3,6 +3,8 @@
 
 # The libxenstore shim first: pvctl links it.
 include dom0-tools/libxenstore/module.mk
+# What every daemon links (its sandbox).
+include dom0-tools/libpvdaemon/module.mk
 
 PVCTRL_INC := -Idom0-tools/libpvctrl/include -Idom0-tools/libpvctrl
 PVGUEST_INC := -Idom0-tools/libpvguest/include -Idom0-tools/libpvguest
@@ -17,6 +19,7 @@ CFLAGS_tests/unit/ += -Idom0-tools/pvctl $(PVCTRL_INC) $(PVGUEST_INC)
 PVCTRL_SRCS := dom0-tools/libpvctrl/pvc_conn.c dom0-tools/libpvctrl/pvc_ops.c \
 	dom0-tools/libpvctrl/pvc_evtchn.c dom0-tools/libpvctrl/pvc_gnttab.c
 PVGUEST_SRCS := dom0-tools/libpvguest/pvg_elf.c \
+	dom0-tools/libpvguest/pvg_notes.c \
 	dom0-tools/libpvguest/pvg_layout.c
 PVCTL_LIB_SRCS := dom0-tools/pvctl/cfg.c dom0-tools/pvctl/cfg_domain.c \
 	dom0-tools/pvctl/pvctl_util.c \

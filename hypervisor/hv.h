@@ -295,6 +295,15 @@ int hv_kvm_mmu_resync(struct hv_domain *d);
 int hv_kvm_set_segbase(struct hv_vcpu *v, int which, uint64_t base);
 int hv_kvm_get_cr2(struct hv_vcpu *v, uint64_t *cr2);
 uint64_t hv_kvm_guest_tsc(struct hv_vcpu *v);
+/*
+ * A syscall hypercall arrived: the vCPU executed `syscall` (rax = nr) and
+ * pvisor's LSTAR stub exited to port PV_PORT_SYSCALL. Returns the vCPU to
+ * CPL3 after the `syscall` (rip = rcx) and dispatches nr; crashes the
+ * domain if the exit did not come from the stub.
+ */
+void hv_kvm_syscall_hypercall(struct hv_vcpu *v, uint32_t nr);
+/* True while v (registers fetched) is stopped inside the syscall stub. */
+bool hv_kvm_in_syscall_stub(const struct hv_vcpu *v);
 extern int hv_kvm_fd;
 extern bool hv_kvm_sync_regs;    /* registers travel in kvm_run */
 extern bool hv_kvm_readonly_mem; /* private area read-only to guests */

@@ -19,6 +19,10 @@
 #define HV_SEL_DS   0xe02b /* FLAT_RING3_SS64 / DS32 */
 #define HV_SEL_CS64 0xe033
 #define HV_SEL_TSS  0xe040 /* pvisor's 16-byte TSS descriptor */
+/* DPL0 selectors `syscall` loads on VT-x/SVM (STAR[47:32]); only the
+ * syscall stub ever runs with them. */
+#define HV_SEL_CS0 0xe008
+#define HV_SEL_SS0 0xe010
 
 /* IOPL=3, IF, reserved bit 1. */
 #define HV_RFLAGS_INIT      0x3202ULL
@@ -35,7 +39,8 @@
 #define HV_PRIV_GDT       3  /* 16 pages: 64 KiB */
 #define HV_PRIV_TSS       19 /* 3 pages: TSS + 8 KiB I/O bitmap */
 #define HV_PRIV_STUBS     22 /* default exception stubs, U|RO */
-#define HV_PRIV_IDT       23 /* one IDT page per vCPU */
+#define HV_PRIV_SYSCALL   23 /* the `syscall` entry stub (LSTAR), U|RO */
+#define HV_PRIV_IDT       24 /* one IDT page per vCPU */
 #define HV_PRIV_GNT       (HV_PRIV_IDT + 32) /* grant table frames */
 #define HV_GNT_MAX_FRAMES 32
 #define HV_PRIV_PAGES     (HV_PRIV_GNT + HV_GNT_MAX_FRAMES)

@@ -558,7 +558,8 @@ static int domain_boot_state(struct hv_domain *d, char *err, size_t errlen)
     memset(sh, 0, HV_PAGE_SIZE);
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         sh->vcpu_info[i].evtchn_upcall_mask = 1;
-    fill_hypercall_page(d->mem + d->hypercall_page_gpa);
+    if (d->hypercall_page_gpa != PV_NO_HYPERCALL_PAGE)
+        fill_hypercall_page(d->mem + d->hypercall_page_gpa);
     rc = hv_kvm_install_l4_slot(d, d->boot_cr3);
     if (rc) {
         snprintf(err, errlen, "pt_base 0x%llx: not a page in guest RAM",
@@ -597,8 +598,11 @@ int hv_domain_setup(struct hv_domain *d, uint64_t hypercall_page_gpa,
         snprintf(err, errlen, "domain %u is already built", d->domid);
         return -EBUSY;
     }
-    if (!page_ok(d, hypercall_page_gpa) || !page_ok(d, shared_info_gpa) ||
-        !page_ok(d, start_info_gpa) || !page_ok(d, cr3)) {
+    bool has_hp = hypercall_page_gpa != PV_NO_HYPERCALL_PAGE;
+
+    if ((has_hp && !page_ok(d, hypercall_page_gpa)) ||
+        !page_ok(d, shared_info_gpa) || !page_ok(d, start_info_gpa) ||
+        !page_ok(d, cr3)) {
         snprintf(err, errlen,
                  "setup: hypercall page 0x%llx, shared_info "
                  "0x%llx, start_info 0x%llx and pt_base 0x%llx must be "

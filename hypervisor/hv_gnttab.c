@@ -334,6 +334,43 @@ static long grant_copy(struct hv_vcpu *v, uint64_t arg, uint64_t count)
     return 0;
 }
 
+/*
+ * GNTTABOP_dump_table: Xen prints the table on its console; pvisor logs
+ * the entries in use (at most 32 lines) and their count. GRUB calls it.
+ */
+static long dump_table(struct hv_vcpu *v, uint64_t arg)
+{
+    struct hv_domain *d = v->d;
+    struct gnttab_dump_table dt;
+    unsigned used = 0, shown = 0;
+    int rc = hv_copy_from_guest(v, &dt, arg, sizeof(dt));
+
+    if (rc)
+        return rc;
+    if (dt.dom != DOMID_SELF && dt.dom != d->domid) {
+        dt.status = GNTST_permission_denied;
+        return hv_copy_to_guest(v, arg, &dt, sizeof(dt));
+    }
+    pthread_mutex_lock(&d->lock);
+    for (uint32_t ref = 0; ref < d->gnt_frames * ENTRIES_PER_FRAME; ref++) {
+        const struct grant_entry_v1 *e = entry(d, ref);
+        uint32_t word = __atomic_load_n((const uint32_t *)e, __ATOMIC_RELAXED);
+        uint32_t frame = __atomic_load_n(&e->frame, __ATOMIC_RELAXED);
+
+        if (!(word & 0xffff))
+            continue;
+        used++;
+        if (shown++ < 32)
+            log_info("d%u: grant ref %u: flags 0x%x dom %u frame 0x%x",
+                     d->domid, ref, word & 0xffff, word >> 16, frame);
+    }
+    log_info("d%u: grant table: %u frames, %u entries in use", d->domid,
+             d->gnt_frames, used);
+    pthread_mutex_unlock(&d->lock);
+    dt.status = GNTST_okay;
+    return hv_copy_to_guest(v, arg, &dt, sizeof(dt));
+}
+
 long hv_do_grant_table_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
                           uint64_t count, uint64_t a4, uint64_t a5)
 {
@@ -348,6 +385,10 @@ long hv_do_grant_table_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
         return query_size(v, arg);
     case GNTTABOP_copy:
         return grant_copy(v, arg, count);
+    case GNTTABOP_dump_table:
+        if (count != 1)
+            return -XEN_EINVAL;
+        return dump_table(v, arg);
     case GNTTABOP_get_version: {
         struct gnttab_get_version gv;
         int rc = hv_copy_from_guest(v, &gv, arg, sizeof(gv));

@@ -151,7 +151,8 @@ int hv_insn_decode(const uint8_t *b, size_t n, struct hv_insn *o)
         return -1;
     case 0x05:
         set(o, (unsigned)i + 1, "syscall",
-            "call hypercall_page + nr * 32 (syscall is not enabled)");
+            "call hypercall_page + nr * 32, or syscall with the "
+            "hypercall number in rax");
         return 0;
     case 0x06:
         set(o, (unsigned)i + 1, "clts", cr_hint[0]);

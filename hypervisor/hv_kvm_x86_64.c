@@ -15,6 +15,7 @@
 
 #include "hv.h"
 #include "hv_arch.h"
+#include "hv_hypercall.h"
 
 #ifndef TMPFS_MAGIC
 #define TMPFS_MAGIC 0x01021994
@@ -138,6 +139,9 @@ int hv_kvm_init(char *err, size_t errlen)
     return 0;
 }
 
+static void syscall_stub_init(uint8_t *page);
+static int syscall_msrs(struct hv_vcpu *v);
+
 static uint64_t *priv_page(struct hv_domain *d, unsigned page)
 {
     return (uint64_t *)(d->priv + (size_t)page * HV_PAGE_SIZE);
@@ -168,6 +172,8 @@ static void priv_init(struct hv_domain *d)
         uint64_t flags = HV_PTE_P | HV_PTE_RW | HV_PTE_A | HV_PTE_D;
         if (i == HV_PRIV_STUBS)
             flags = HV_PTE_P | HV_PTE_U | HV_PTE_A;
+        if (i == HV_PRIV_SYSCALL)
+            flags = HV_PTE_P | HV_PTE_U | HV_PTE_A; /* see syscall_stub_init */
         l1[i] = (HV_PRIV_GPA + i * HV_PAGE_SIZE) | flags;
     }
 
@@ -176,6 +182,8 @@ static void priv_init(struct hv_domain *d)
     gdt_set(gdt, HV_SEL_CS64 & ~7u, 0x00affb000000ffffULL); /* L, DPL3 code */
     gdt_set(gdt, HV_SEL_DS & ~7u, 0x00cff3000000ffffULL);   /* DPL3 data */
     gdt_set(gdt, HV_SEL_CS32 & ~7u, 0x00cffb000000ffffULL); /* 32-bit code */
+    gdt_set(gdt, HV_SEL_CS0, 0x00af9b000000ffffULL);        /* L, DPL0 code */
+    gdt_set(gdt, HV_SEL_SS0, 0x00cf93000000ffffULL);        /* DPL0 data */
     {
         uint64_t base = PV_PRIV_VA + HV_PRIV_TSS * HV_PAGE_SIZE;
         uint64_t limit = HV_TSS_LIMIT;
@@ -193,6 +201,8 @@ static void priv_init(struct hv_domain *d)
     tss[103] = 104 >> 8;
     memset(tss + 104, 0xff, 8192 + 1);
     for (unsigned port = PV_PORT_HYPERCALL; port < PV_PORT_NOTIFY + 4; port++)
+        tss[104 + port / 8] &= (uint8_t) ~(1u << (port % 8));
+    for (unsigned port = PV_PORT_SYSCALL; port < PV_PORT_SYSCALL + 4; port++)
         tss[104 + port / 8] &= (uint8_t) ~(1u << (port % 8));
 
     /* Default exception stubs: [push $0]; push %rax; mov $vec,%eax;
@@ -212,6 +222,7 @@ static void priv_init(struct hv_domain *d)
         *p++ = 0xeb;
         *p++ = 0xfe;
     }
+    syscall_stub_init((uint8_t *)priv_page(d, HV_PRIV_SYSCALL));
 }
 
 /*
@@ -501,9 +512,11 @@ int hv_kvm_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
     sr.cr0 = 0x80050033ULL; /* PG AM WP NE ET MP PE */
     sr.cr3 = cr3;
     sr.cr4 = 0x620;  /* OSXMMEXCPT OSFXSR PAE */
-    sr.efer = 0xd00; /* NXE LMA LME */
+    sr.efer = 0xd01; /* NXE LMA LME SCE */
     memset(sr.interrupt_bitmap, 0, sizeof(sr.interrupt_bitmap));
     if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0)
+        return -errno;
+    if (syscall_msrs(v) < 0)
         return -errno;
 
     memset(&v->regs, 0, sizeof(v->regs));
@@ -599,4 +612,126 @@ uint64_t hv_kvm_guest_tsc(struct hv_vcpu *v)
     if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
         return 0;
     return m.e.data;
+}
+
+/*
+ * ---- The `syscall` hypercall transport ----
+ *
+ * Xen's 64-bit PV kernels may make hypercalls with an inline `syscall`
+ * (rax = number) instead of calling the hypercall page. The CPU continues
+ * at LSTAR, which points at one instruction, `out %eax, $PV_PORT_SYSCALL`:
+ * the exit reaches pvisor, which does what `sysretq` would (rip = rcx,
+ * rflags = r11, CPL3 selectors) and dispatches the hypercall as if it had
+ * come from the hypercall page at the instruction after the `syscall`.
+ *
+ * On VT-x/SVM `syscall` enters CPL0 with pvisor's DPL0 selectors, and the
+ * stub is the only instruction that ever runs there (CPL0 code is
+ * emulated, thousands of times slower, on the nested "PVM" flavour of
+ * KVM). Under PVM the guest stays at CPL3 (rip moves to LSTAR, CS stays
+ * 0xe033): hence a user-accessible stub page, a port in the TSS I/O
+ * bitmap, and a CS check instead of an unconditional return to CPL3. A
+ * guest that jumps into the stub itself gains nothing: rip and rflags come
+ * from its own rcx and r11, checked like an iret's.
+ */
+#define MSR_STAR         0xc0000081
+#define MSR_LSTAR        0xc0000082
+#define MSR_CSTAR        0xc0000083
+#define MSR_SYSCALL_MASK 0xc0000084
+/* TF IF DF IOPL NT AC: nothing may interrupt or trap the stub. */
+#define SYSCALL_FMASK 0x47700ULL
+
+static uint64_t syscall_stub_va(void)
+{
+    return PV_PRIV_VA + HV_PRIV_SYSCALL * HV_PAGE_SIZE;
+}
+
+static void syscall_stub_init(uint8_t *page)
+{
+    /* out %eax, $PV_PORT_SYSCALL; hlt (never reached: pvisor moves rip to
+     * rcx; a hlt would end the domain with a report). */
+    static const uint8_t stub[] = { 0xe7, PV_PORT_SYSCALL, 0xf4 };
+
+    memset(page, 0xf4, HV_PAGE_SIZE);
+    memcpy(page, stub, sizeof(stub));
+}
+
+static int syscall_msrs(struct hv_vcpu *v)
+{
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e[4];
+    } m;
+
+    memset(&m, 0, sizeof(m));
+    m.hdr.nmsrs = 4;
+    m.e[0].index = MSR_STAR;
+    /* syscall: CS = 0xe008, SS = 0xe010 (pvisor's DPL0 selectors). */
+    m.e[0].data = (uint64_t)HV_SEL_CS0 << 32;
+    m.e[1].index = MSR_LSTAR;
+    m.e[1].data = syscall_stub_va();
+    m.e[2].index = MSR_CSTAR;
+    m.e[2].data = syscall_stub_va(); /* no 32-bit code runs; same stub */
+    m.e[3].index = MSR_SYSCALL_MASK;
+    m.e[3].data = SYSCALL_FMASK;
+    if (ioctl(v->fd, KVM_SET_MSRS, &m) != 4) {
+        if (errno == 0)
+            errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+bool hv_kvm_in_syscall_stub(const struct hv_vcpu *v)
+{
+    return v->regs.rip - syscall_stub_va() < HV_PAGE_SIZE;
+}
+
+/*
+ * Where `syscall` leaves a vCPU on this host's KVM, learned at the first
+ * syscall hypercall: -1 unknown, 0 at CPL0 (VT-x/SVM: pvisor must load the
+ * CPL3 selectors back), 3 at CPL3 (PVM). KVM_GET_SREGS costs ~13 us under
+ * PVM, about a third of the whole round trip, so it is skipped once the
+ * answer is 3: the flavour of KVM does not change while pvisor runs.
+ */
+static _Atomic int syscall_entry_cpl = -1;
+
+void hv_kvm_syscall_hypercall(struct hv_vcpu *v, uint32_t nr)
+{
+    struct kvm_sregs sr;
+    char msg[160];
+
+    if (hv_vcpu_regs(v)) {
+        hv_domain_crash(v->d, "syscall hypercall: cannot read registers");
+        return;
+    }
+    if (!hv_kvm_in_syscall_stub(v)) {
+        snprintf(msg, sizeof(msg),
+                 "d%uv%u crashed: out to port 0x%x at rip 0x%llx, outside "
+                 "pvisor's syscall stub",
+                 v->d->domid, v->id, PV_PORT_SYSCALL,
+                 (unsigned long long)v->regs.rip);
+        hv_domain_crash(v->d, msg);
+        return;
+    }
+    /* What sysretq would do, without executing it at CPL0. */
+    if (atomic_load_explicit(&syscall_entry_cpl, memory_order_relaxed) != 3) {
+        if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0) {
+            hv_domain_crash(v->d, "syscall hypercall: cannot read segments");
+            return;
+        }
+        atomic_store_explicit(&syscall_entry_cpl, sr.cs.selector & 3,
+                              memory_order_relaxed);
+    }
+    if (atomic_load_explicit(&syscall_entry_cpl, memory_order_relaxed) != 3) {
+        seg_flat(&sr.cs, HV_SEL_CS64, 11, true);
+        seg_flat(&sr.ss, HV_SEL_DS, 3, false);
+        if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0) {
+            hv_domain_crash(v->d, "syscall hypercall: cannot return to CPL3");
+            return;
+        }
+    }
+    v->regs.rip = v->regs.rcx;
+    v->regs.rflags = (v->regs.r11 & HV_RFLAGS_USER_MASK) | HV_RFLAGS_INIT;
+    v->regs_dirty = true;
+    hv_hypercall(v, nr);
 }

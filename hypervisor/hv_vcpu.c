@@ -71,6 +71,8 @@ static int deliver_upcall(struct hv_vcpu *v)
     rc = hv_vcpu_regs(v);
     if (rc)
         return rc;
+    if (hv_kvm_in_syscall_stub(v))
+        return 0; /* one `out` from the syscall's exit: deliver after it */
     rsp = v->regs.rsp & ~15ULL;
     frame[0] = v->regs.rcx;
     frame[1] = v->regs.r11;
@@ -182,6 +184,9 @@ static void handle_io(struct hv_vcpu *v)
             return;
         case PV_PORT_NOTIFY:
             hv_notify_slow(v, val);
+            return;
+        case PV_PORT_SYSCALL:
+            hv_kvm_syscall_hypercall(v, val);
             return;
         }
     }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "be_common.h"
+#include "pvd_sandbox.h"
 
 int be_log_level = BE_LOG_INFO;
 static const char *log_prog = "backend";
@@ -67,6 +68,21 @@ void be_log(int level, const char *fmt, ...)
     line[n++] = '\n';
     /* One write per line keeps lines whole in a shared log file. */
     (void)be_write_all(log_fd, line, (size_t)n);
+}
+
+int be_sandbox(const struct pvd_sandbox *sb)
+{
+    char err[256];
+
+    if (pvd_sandbox_enter(sb, log_fd, err, sizeof(err)) < 0) {
+        be_err("sandbox: %s", err);
+        return -1;
+    }
+    if (err[0])
+        be_warn("sandbox: %s", err);
+    else
+        be_debug("sandbox: entered");
+    return 0;
 }
 
 int be_log_parse_level(const char *s)

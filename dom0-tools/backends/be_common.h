@@ -27,6 +27,14 @@ int be_log_to_file(const char *prog, const char *path);
 void be_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+struct pvd_sandbox;
+/*
+ * Enters the daemon's sandbox (pvd_sandbox.h) with the log as the place
+ * a forbidden system call is reported. 0 (a warning the sandbox gave is
+ * logged), or -1 after logging why it could not.
+ */
+int be_sandbox(const struct pvd_sandbox *sb);
+
 /* "err", "warn", "info", "debug" -> level, or -1. */
 int be_log_parse_level(const char *s);
 

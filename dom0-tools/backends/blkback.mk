@@ -14,7 +14,7 @@ BLKBACK_OBJS := $(BUILD)/dom0-tools/backends/blkback_main.o \
 	$(BUILD)/dom0-tools/backends/be_xs.o $(BLKBACK_CORE_OBJS)
 
 $(BUILD)/bin/pv-blkback: $(BLKBACK_OBJS) $(PVCTRL_OBJS) $(XS_OBJS) \
-		$(PVMGMT_OBJ)
+		$(PVMGMT_OBJ) $(PVD_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -luring -lprotobuf-c -lpthread

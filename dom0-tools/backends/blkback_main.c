@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "be_common.h"
+#include "pvd_sandbox.h"
 #include "be_xs.h"
 #include "blkback_daemon.h"
 #include "xenstore.h"
@@ -148,6 +149,8 @@ int main(int argc, char **argv)
         goto out;
     }
     be_info("serving /local/domain/0/backend/vbd");
+    if (be_sandbox(&pvd_sandbox_blkback) < 0)
+        goto out;
     be_daemon_ready();
     e = run(&bd, sfd);
     if (e)

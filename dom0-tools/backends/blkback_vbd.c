@@ -404,6 +404,24 @@ void bb_vbd_update(struct bb_vbd *v)
         break;
     case XenbusStateInitialised:
     case XenbusStateConnected:
+        if (v->state == XenbusStateConnected && fe == XenbusStateInitialised &&
+            be_domain_reset_since(bd->run_dir, v->domid, v->restarts)) {
+            /* a restarted frontend that went straight to Initialised
+             * (GRUB's does): drop the old ring, offer again, take the
+             * new one below */
+            if (!v->reset_seen)
+                be_info("d%u vbd %u: the domain restarted and its frontend "
+                        "offers a new ring",
+                        v->domid, v->devid);
+            v->reset_seen = true;
+            if (!disconnect(v))
+                break;
+            int e = advertise(v);
+            if (e) {
+                fail_dev(v, "writing features: %s", strerror(-e));
+                break;
+            }
+        }
         if (v->state == XenbusStateConnected && v->dev.broken)
             break;
         if (v->state != XenbusStateInitWait)

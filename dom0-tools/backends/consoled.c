@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "be_common.h"
+#include "pvd_sandbox.h"
 #include "cons_daemon.h"
 
 #define TICK_MS          1000 /* domain deaths, console_io */
@@ -564,6 +565,8 @@ int main(int argc, char **argv)
             sock, d.cons_dir, d.rate_budget,
             (unsigned long long)d.rate_window_ms,
             (unsigned long long)d.log_max);
+    if (be_sandbox(&pvd_sandbox_consoled) < 0)
+        goto out;
     be_daemon_ready();
     cons_pvisor(&d);
     run(&d, lfd, sfd);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # dom0-tools/backends/module.mk: the split-driver backends.
 
-CFLAGS_dom0-tools/backends/ := -Idom0-tools/backends $(PVCTRL_INC)
+CFLAGS_dom0-tools/backends/ := -Idom0-tools/backends $(PVCTRL_INC) $(PVD_INC)
 CFLAGS_tests/unit/ += -Idom0-tools/backends
 
 # pv-consoled. cons_core.c is pure (ring, history, protocol): the unit
@@ -11,12 +11,13 @@ PVCONSOLED_OBJS := $(BUILD)/dom0-tools/backends/consoled.o \
 	$(BUILD)/dom0-tools/backends/cons_dom.o \
 	$(BUILD)/dom0-tools/backends/be_common.o $(CONS_CORE_OBJS)
 
-$(BUILD)/bin/pv-consoled: $(PVCONSOLED_OBJS) $(PVCTRL_OBJS) $(PVMGMT_OBJ)
+$(BUILD)/bin/pv-consoled: $(PVCONSOLED_OBJS) $(PVCTRL_OBJS) $(PVMGMT_OBJ) \
+		$(PVD_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c
 
-$(BUILD)/tests/unit-tests: $(CONS_CORE_OBJS) \
+$(BUILD)/tests/unit-tests: $(CONS_CORE_OBJS) $(PVD_OBJS) \
 	$(BUILD)/dom0-tools/backends/be_xs.o $(BUILD)/dom0-tools/backends/be_common.o
 
 BINS += $(BUILD)/bin/pv-consoled

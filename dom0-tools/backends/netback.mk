@@ -12,7 +12,7 @@ NETBACK_OBJS := $(BUILD)/dom0-tools/backends/netback_main.o \
 	$(BUILD)/dom0-tools/backends/be_xs.o $(NETBACK_CORE_OBJS)
 
 $(BUILD)/bin/pv-netback: $(NETBACK_OBJS) $(PVCTRL_OBJS) $(XS_OBJS) \
-		$(PVMGMT_OBJ)
+		$(PVMGMT_OBJ) $(PVD_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c -lpthread

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "be_common.h"
+#include "pvd_sandbox.h"
 #include "be_xs.h"
 #include "netback_daemon.h"
 #include "xenstore.h"
@@ -195,6 +196,8 @@ int main(int argc, char **argv)
     }
     be_info("serving /local/domain/0/backend/vif%s%s",
             netns ? " in netns " : "", netns ? netns : "");
+    if (be_sandbox(&pvd_sandbox_netback) < 0)
+        goto out;
     be_daemon_ready();
     e = run(&nd, sfd);
     if (e)

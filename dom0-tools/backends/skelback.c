@@ -16,6 +16,7 @@
 #include <pvabi/io/xenbus.h>
 
 #include "be_common.h"
+#include "pvd_sandbox.h"
 #include "be_xs.h"
 #include "pvevtchn.h"
 #include "pvgnttab.h"
@@ -346,6 +347,8 @@ int main(int argc, char **argv)
         be_err("watching " BE_ROOT ": %s", strerror(errno));
     else
         rc = 0;
+    if (rc == 0 && be_sandbox(&pvd_sandbox_skelback) < 0)
+        rc = 1;
     if (rc == 0)
         be_info("serving " BE_ROOT);
     while (rc == 0) {

@@ -7,7 +7,7 @@ SKELBACK_OBJS := $(BUILD)/dom0-tools/backends/skelback.o \
 	$(BUILD)/dom0-tools/backends/be_xs.o
 
 $(BUILD)/bin/pv-skelback: $(SKELBACK_OBJS) $(PVCTRL_OBJS) $(XS_OBJS) \
-		$(PVMGMT_OBJ)
+		$(PVMGMT_OBJ) $(PVD_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c -lpthread

@@ -241,6 +241,18 @@ int pvc_domain_list(struct pvc_handle *h, uint32_t domid,
     if (err)
         return err;
     l = resp->list;
+    /* Domain 0 is asked for as 0, which the protocol reads as "all" (an
+     * absent field): keep only its entry. */
+    if (domid == 0) {
+        size_t k = 0;
+
+        for (i = 0; i < l->n_domain; i++)
+            if (l->domain[i]->domid == 0)
+                l->domain[k++] = l->domain[i];
+        for (i = k; i < l->n_domain; i++)
+            pvmgmt__domain_info__free_unpacked(l->domain[i], NULL);
+        l->n_domain = k;
+    }
     if (l->n_domain > 65536 || (domid != PVC_DOMID_ALL && l->n_domain > 1)) {
         pvc_set_error(h, "pvisor listed %zu domains", l->n_domain);
         err = -EPROTO;

@@ -12,16 +12,6 @@
 
 #include "pvg_internal.h"
 
-/* Xen ELF note types (elfnote.h in Xen's public interface). */
-#define NOTE_ENTRY          1
-#define NOTE_HYPERCALL_PAGE 2
-#define NOTE_VIRT_BASE      3
-#define NOTE_PADDR_OFFSET   4
-#define NOTE_XEN_VERSION    5
-#define NOTE_GUEST_OS       6
-#define NOTE_LOADER         8
-#define NOTE_FEATURES       10
-
 #define PAGE_MASK_LOW ((uint64_t)PVG_PAGE_SIZE - 1)
 #define IMAGE_MAX     (1ull << 30)
 
@@ -40,125 +30,6 @@ int pvg_fail(char *err, size_t errlen, const char *name, int code,
     vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
     va_end(ap);
     return code;
-}
-
-struct notes_seen {
-    bool entry, hypercall_page, virt_base, any;
-};
-
-static uint64_t rd_le(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-
-    for (size_t i = n; i-- > 0;)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void copy_note_string(char *dst, size_t dstlen, const uint8_t *p,
-                             size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n && i + 1 < dstlen && p[i]; i++)
-        dst[i] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
-    dst[i] = '\0';
-}
-
-/* One Xen note; desc is inside the file. */
-static int xen_note(struct pvg_image *img, struct notes_seen *seen,
-                    uint32_t type, const uint8_t *desc, uint32_t descsz,
-                    const char *where, char *err, size_t errlen)
-{
-    static const char *const names[] = {
-        [NOTE_ENTRY] = "ENTRY",
-        [NOTE_HYPERCALL_PAGE] = "HYPERCALL_PAGE",
-        [NOTE_VIRT_BASE] = "VIRT_BASE",
-        [NOTE_PADDR_OFFSET] = "PADDR_OFFSET",
-    };
-    uint64_t v;
-
-    switch (type) {
-    case NOTE_ENTRY:
-    case NOTE_HYPERCALL_PAGE:
-    case NOTE_VIRT_BASE:
-    case NOTE_PADDR_OFFSET:
-        if (descsz != 4 && descsz != 8)
-            return pvg_fail(err, errlen, img->name, -EINVAL,
-                            "%s: Xen note %s has a %u-byte value "
-                            "(expected 4 or 8)",
-                            where, names[type], descsz);
-        v = rd_le(desc, descsz);
-        if (type == NOTE_ENTRY) {
-            img->entry = v;
-            seen->entry = true;
-        } else if (type == NOTE_HYPERCALL_PAGE) {
-            img->hypercall_page = v;
-            seen->hypercall_page = true;
-        } else if (type == NOTE_VIRT_BASE) {
-            img->virt_base = v;
-            seen->virt_base = true;
-        } else {
-            img->paddr_offset = v;
-            img->has_paddr_offset = true;
-        }
-        break;
-    case NOTE_GUEST_OS:
-        copy_note_string(img->guest_os, sizeof(img->guest_os), desc, descsz);
-        break;
-    case NOTE_XEN_VERSION:
-        copy_note_string(img->xen_version, sizeof(img->xen_version), desc,
-                         descsz);
-        break;
-    case NOTE_LOADER:
-        copy_note_string(img->loader, sizeof(img->loader), desc, descsz);
-        break;
-    case NOTE_FEATURES:
-        copy_note_string(img->features, sizeof(img->features), desc, descsz);
-        break;
-    default:
-        break; /* other Xen notes do not concern this builder */
-    }
-    seen->any = true;
-    return 0;
-}
-
-/* Walks the notes in p[0..len) (inside the file), 4- or 8-byte padded. */
-static int parse_notes(struct pvg_image *img, struct notes_seen *seen,
-                       const uint8_t *p, uint64_t len, uint64_t align,
-                       const char *where, char *err, size_t errlen)
-{
-    uint64_t off = 0;
-
-    while (off < len) {
-        uint64_t namesz, descsz, name_end, desc_end;
-
-        if (len - off < 12)
-            return pvg_fail(err, errlen, img->name, -ENOEXEC,
-                            "%s: truncated note header at offset 0x%llx", where,
-                            (unsigned long long)off);
-        namesz = rd_le(p + off, 4);
-        descsz = rd_le(p + off + 4, 4);
-        /* Both sizes are < 2^32, so these sums cannot overflow. */
-        name_end = off + 12 + ((namesz + align - 1) & ~(align - 1));
-        desc_end = name_end + ((descsz + align - 1) & ~(align - 1));
-        if (off + 12 + namesz > len || name_end + descsz > len)
-            return pvg_fail(
-                err, errlen, img->name, -ENOEXEC,
-                "%s: note at offset 0x%llx (name %llu bytes, "
-                "desc %llu bytes) runs past the end (0x%llx)",
-                where, (unsigned long long)off, (unsigned long long)namesz,
-                (unsigned long long)descsz, (unsigned long long)len);
-        if (namesz == 4 && memcmp(p + off + 12, "Xen", 4) == 0) {
-            int e =
-                xen_note(img, seen, (uint32_t)rd_le(p + off + 8, 4),
-                         p + name_end, (uint32_t)descsz, where, err, errlen);
-            if (e)
-                return e;
-        }
-        off = desc_end < len ? desc_end : len;
-    }
-    return 0;
 }
 
 static int check_ehdr(const struct pvg_image *img, const Elf64_Ehdr *eh,
@@ -251,6 +122,7 @@ static int add_load(struct pvg_image *img, const Elf64_Phdr *ph, unsigned i,
         .offset = ph->p_offset,
         .filesz = ph->p_filesz,
         .vaddr = ph->p_vaddr,
+        .paddr = ph->p_paddr,
         .memsz = ph->p_memsz,
         .flags = ph->p_flags,
     };
@@ -272,12 +144,42 @@ static void sort_segments(struct pvg_image *img, unsigned *idx)
     }
 }
 
-/* Fallback when no PT_NOTE carries Xen notes: SHT_NOTE sections. */
+/* Name of section sh (from the section name table), or "". */
+static const char *section_name(const struct pvg_image *img,
+                                const Elf64_Ehdr *eh, const Elf64_Shdr *sh,
+                                char *buf, size_t buflen)
+{
+    Elf64_Shdr st;
+    uint64_t off;
+    size_t i;
+
+    buf[0] = '\0';
+    if (eh->e_shstrndx == SHN_UNDEF || eh->e_shstrndx >= eh->e_shnum)
+        return buf;
+    memcpy(&st, img->data + eh->e_shoff + eh->e_shstrndx * sizeof(st),
+           sizeof(st));
+    if (st.sh_type != SHT_STRTAB || st.sh_offset > img->size ||
+        st.sh_size > img->size - st.sh_offset || sh->sh_name >= st.sh_size)
+        return buf;
+    off = st.sh_offset + sh->sh_name;
+    for (i = 0; i + 1 < buflen && off + i < st.sh_offset + st.sh_size &&
+                img->data[off + i];
+         i++)
+        buf[i] = (char)img->data[off + i];
+    buf[i] = '\0';
+    return buf;
+}
+
+/*
+ * When no PT_NOTE carries Xen notes: SHT_NOTE sections (`.note`,
+ * `.note.Xen`, ...), then the legacy `__xen_guest` string section, in
+ * libelf's order.
+ */
 static int scan_sections(struct pvg_image *img, const Elf64_Ehdr *eh,
-                         struct notes_seen *seen, char *err, size_t errlen)
+                         struct pvg_notes_seen *seen, char *err, size_t errlen)
 {
     uint64_t tab_size, tab_end;
-    char where[32];
+    char where[48], name[32];
 
     if (eh->e_shoff == 0 || eh->e_shnum == 0)
         return 0;
@@ -295,27 +197,36 @@ static int scan_sections(struct pvg_image *img, const Elf64_Ehdr *eh,
                         "0x%zx)",
                         (unsigned long long)eh->e_shoff, eh->e_shnum,
                         img->size);
-    for (unsigned i = 0; i < eh->e_shnum; i++) {
-        Elf64_Shdr sh;
-        uint64_t end;
-        int e;
+    for (int pass = 0; pass < 2 && !seen->any; pass++) {
+        for (unsigned i = 0; i < eh->e_shnum; i++) {
+            Elf64_Shdr sh;
+            uint64_t end;
+            int e;
 
-        memcpy(&sh, img->data + eh->e_shoff + i * sizeof(sh), sizeof(sh));
-        if (sh.sh_type != SHT_NOTE)
-            continue;
-        if (pvg_add_overflows(sh.sh_offset, sh.sh_size, &end) ||
-            end > img->size)
-            return pvg_fail(err, errlen, img->name, -ENOEXEC,
-                            "section %u: "
-                            "sh_offset+sh_size 0x%llx+0x%llx beyond end of "
-                            "file (size 0x%zx)",
-                            i, (unsigned long long)sh.sh_offset,
-                            (unsigned long long)sh.sh_size, img->size);
-        snprintf(where, sizeof(where), "section %u", i);
-        e = parse_notes(img, seen, img->data + sh.sh_offset, sh.sh_size,
-                        sh.sh_addralign == 8 ? 8 : 4, where, err, errlen);
-        if (e)
-            return e;
+            memcpy(&sh, img->data + eh->e_shoff + i * sizeof(sh), sizeof(sh));
+            section_name(img, eh, &sh, name, sizeof(name));
+            if (pass == 0 ? sh.sh_type != SHT_NOTE
+                          : strcmp(name, "__xen_guest") != 0 ||
+                                sh.sh_type == SHT_NOBITS)
+                continue;
+            if (pvg_add_overflows(sh.sh_offset, sh.sh_size, &end) ||
+                end > img->size)
+                return pvg_fail(err, errlen, img->name, -ENOEXEC,
+                                "section %u (%s): "
+                                "sh_offset+sh_size 0x%llx+0x%llx beyond end "
+                                "of file (size 0x%zx)",
+                                i, name, (unsigned long long)sh.sh_offset,
+                                (unsigned long long)sh.sh_size, img->size);
+            snprintf(where, sizeof(where), "section %u (%s)", i, name);
+            if (pass == 0)
+                e = pvg_parse_notes(img, seen, img->data + sh.sh_offset,
+                                    sh.sh_size, where, err, errlen);
+            else
+                e = pvg_parse_xen_guest(img, seen, img->data + sh.sh_offset,
+                                        sh.sh_size, err, errlen);
+            if (e)
+                return e;
+        }
     }
     return 0;
 }
@@ -352,6 +263,15 @@ static int check_addresses(struct pvg_image *img, const unsigned *idx,
                             (unsigned long long)img->seg[i + 1].vaddr);
         if ((s->flags & PF_X) && img->entry >= s->vaddr && img->entry < end)
             entry_ok = true;
+        if (img->has_paddr_offset &&
+            s->paddr + (img->virt_base - img->paddr_offset) != s->vaddr)
+            return pvg_fail(err, errlen, n, -ENOEXEC,
+                            "segment %u: p_paddr 0x%llx + VIRT_BASE 0x%llx - "
+                            "PADDR_OFFSET 0x%llx is not its p_vaddr 0x%llx",
+                            idx[i], (unsigned long long)s->paddr,
+                            (unsigned long long)img->virt_base,
+                            (unsigned long long)img->paddr_offset,
+                            (unsigned long long)s->vaddr);
         if (img->hypercall_page >= s->vaddr && img->hypercall_page < pend &&
             pend - img->hypercall_page >= PVG_PAGE_SIZE)
             hp_ok = true;
@@ -360,7 +280,7 @@ static int check_addresses(struct pvg_image *img, const unsigned *idx,
     img->image_end = (img->seg[img->nr_segments - 1].vaddr +
                       img->seg[img->nr_segments - 1].memsz + PAGE_MASK_LOW) &
                      ~PAGE_MASK_LOW;
-    if (img->entry == 0)
+    if (img->entry == 0 && !img->has_entry_note)
         return pvg_fail(err, errlen, n, -ENOEXEC,
                         "no entry point (e_entry "
                         "is 0 and no Xen ENTRY note)");
@@ -369,6 +289,8 @@ static int check_addresses(struct pvg_image *img, const unsigned *idx,
                         "entry point 0x%llx is not "
                         "inside an executable loaded segment",
                         (unsigned long long)img->entry);
+    if (!img->has_hypercall_page)
+        return 0; /* the kernel makes hypercalls with `syscall` */
     if (img->hypercall_page & PAGE_MASK_LOW)
         return pvg_fail(err, errlen, n, -EINVAL,
                         "hypercall page 0x%llx is "
@@ -385,7 +307,7 @@ static int check_addresses(struct pvg_image *img, const unsigned *idx,
 int pvg_image_parse(const char *name, const void *data, size_t size,
                     struct pvg_image *img, char *err, size_t errlen)
 {
-    struct notes_seen seen = { 0 };
+    struct pvg_notes_seen seen = { 0 };
     unsigned idx[PVG_MAX_SEGMENTS];
     uint64_t ph_end;
     Elf64_Ehdr eh;
@@ -430,8 +352,8 @@ int pvg_image_parse(const char *name, const void *data, size_t size,
                                 i, (unsigned long long)ph.p_offset,
                                 (unsigned long long)ph.p_filesz, size);
             snprintf(where, sizeof(where), "segment %u", i);
-            e = parse_notes(img, &seen, img->data + ph.p_offset, ph.p_filesz,
-                            ph.p_align == 8 ? 8 : 4, where, err, errlen);
+            e = pvg_parse_notes(img, &seen, img->data + ph.p_offset,
+                                ph.p_filesz, where, err, errlen);
         }
         if (e)
             return e;
@@ -445,12 +367,14 @@ int pvg_image_parse(const char *name, const void *data, size_t size,
         if (e)
             return e;
     }
-    if (!seen.hypercall_page)
+    if (!seen.any)
         return pvg_fail(err, errlen, img->name, -EINVAL,
-                        "no Xen "
-                        "HYPERCALL_PAGE note (is this a Xen PV kernel?)");
+                        "no Xen notes (no \"Xen\" note in a PT_NOTE segment "
+                        "or SHT_NOTE section, no __xen_guest section): not "
+                        "a Xen PV kernel");
     if (!seen.entry)
         img->entry = eh.e_entry;
+    img->has_entry_note = seen.entry;
     sort_segments(img, idx);
     return check_addresses(img, idx, err, errlen);
 }

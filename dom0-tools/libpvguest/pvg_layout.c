@@ -75,7 +75,7 @@ int pvg_layout_plan(const struct pvg_image *img, uint64_t mem_size,
         const struct pvg_segment *s = &img->seg[i];
         uint64_t gpa = s->vaddr - vb; /* vaddr >= vb checked by parse */
 
-        if (gpa >= mem_size || s->memsz > mem_size - gpa)
+        if (gpa >= mem_size - PG || s->memsz > mem_size - PG - gpa)
             return pvg_fail(err, errlen, img->name, -ENOMEM,
                             "segment at "
                             "p_vaddr 0x%llx (gpa 0x%llx, 0x%llx bytes) lies "
@@ -86,7 +86,14 @@ int pvg_layout_plan(const struct pvg_image *img, uint64_t mem_size,
                             (unsigned long long)(mem_size >> 10));
     }
     lay->mem_size = mem_size;
-    lay->nr_pages = mem_size / PG;
+    /*
+     * shared_info is the last page of RAM, outside the guest's
+     * pseudo-physical pages [0, nr_pages): like Xen's, it is not the
+     * guest's memory, so a kernel that hands all of [0, nr_pages) to its
+     * allocator (GRUB does) never puts data where pvisor writes.
+     */
+    lay->nr_pages = mem_size / PG - 1;
+    lay->shared_info_gpa = mem_size - PG;
     lay->virt_base = vb;
     lay->image_start_gpa = img->image_start - vb;
     lay->image_end_gpa = img->image_end - vb;
@@ -94,8 +101,7 @@ int pvg_layout_plan(const struct pvg_image *img, uint64_t mem_size,
     lay->start_info_gpa = cur;
     lay->console_gpa = cur + PG;
     lay->store_gpa = cur + 2 * PG;
-    lay->shared_info_gpa = cur + 3 * PG;
-    lay->p2m_gpa = cur + 4 * PG;
+    lay->p2m_gpa = cur + 3 * PG;
     lay->nr_p2m_frames = PG_ROUND_UP(lay->nr_pages * 8) / PG;
     lay->stack_gpa = lay->p2m_gpa + lay->nr_p2m_frames * PG;
     lay->pt_base_gpa = lay->stack_gpa + PVG_STACK_SIZE;
@@ -104,7 +110,7 @@ int pvg_layout_plan(const struct pvg_image *img, uint64_t mem_size,
     lay->nr_l1 = span(vb, last, 21);
     lay->nr_pt_frames = 1 + lay->nr_l3 + lay->nr_l2 + lay->nr_l1;
     lay->first_free_gpa = lay->pt_base_gpa + lay->nr_pt_frames * PG;
-    end = lay->first_free_gpa;
+    end = lay->first_free_gpa + PG; /* and shared_info */
     if (end > mem_size)
         return pvg_fail(
             err, errlen, img->name, -ENOMEM,
@@ -117,7 +123,8 @@ int pvg_layout_plan(const struct pvg_image *img, uint64_t mem_size,
                                  10),
             (unsigned long long)(lay->nr_p2m_frames * 4), PVG_STACK_SIZE >> 10,
             (unsigned long long)(lay->nr_pt_frames * 4));
-    lay->hypercall_page_gpa = img->hypercall_page - vb;
+    lay->hypercall_page_gpa = img->has_hypercall_page ? img->hypercall_page - vb
+                                                      : PV_NO_HYPERCALL_PAGE;
     lay->entry_va = img->entry;
     lay->stack_va = vb + lay->stack_gpa + PVG_STACK_SIZE;
     lay->start_info_va = vb + lay->start_info_gpa;
@@ -201,8 +208,9 @@ int pvg_build(const struct pvg_image *img, void *mem, uint64_t mem_size,
             memcpy(m + gpa, img->data + s->offset, s->filesz);
         memset(m + gpa + s->filesz, 0, s->memsz - s->filesz);
     }
-    /* start_info, console, xenstore, shared_info, p2m and stack. */
+    /* start_info, console, xenstore, p2m, stack; shared_info. */
     memset(m + lay->start_info_gpa, 0, lay->pt_base_gpa - lay->start_info_gpa);
+    memset(m + lay->shared_info_gpa, 0, PG);
     for (uint64_t pfn = 0; pfn < lay->nr_pages; pfn++)
         put64(m, lay->p2m_gpa + pfn * 8, pfn);
     write_page_tables(m, lay);

@@ -342,6 +342,30 @@ int pvctl_cmd_wait(int argc, char **argv)
     if (pvctl_resolve("wait", h, argv[optind], &domid))
         goto out;
     e = pvc_domain_wait(h, domid, ms, &info);
+    if (e == -ETIMEDOUT) {
+        /* pvisor's answer when the deadline passed: say it as documented
+         * (exit status 2), with the state the domain is in now. */
+        struct pvc_domain_info *l = NULL;
+        size_t n = 0;
+
+        e = pvc_domain_list(h, domid, &l, &n);
+        if (!e && n == 1 && is_live(l[0].state)) {
+            printf("Domain %u (%s): still %s after %u s\n", domid, l[0].name,
+                   pvc_state_name(l[0].state), secs);
+            rc = WAIT_TIMEOUT_EXIT;
+        } else if (!e && n == 1) {
+            /* it stopped between the deadline and the listing */
+            print_end(stdout, l[0].name, domid, &l[0]);
+            rc = WAIT_OTHER_EXIT;
+        } else if (e == -ESRCH || (!e && n == 0)) {
+            printf("Domain %u (%s): destroyed\n", domid, argv[optind]);
+            rc = WAIT_OTHER_EXIT;
+        } else {
+            pvctl_call_failed("wait", h, e, argv[optind]);
+        }
+        pvc_domain_info_free(l, n);
+        goto out;
+    }
     if (e == -ESRCH) {
         printf("Domain %u (%s): destroyed\n", domid, argv[optind]);
         rc = WAIT_OTHER_EXIT;

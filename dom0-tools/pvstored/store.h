@@ -25,6 +25,8 @@ void store_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Sends log lines to fd from now on (-1: discard). */
 void store_log_set_fd(int fd);
+/* The fd log lines go to (-1: none). */
+int store_log_fd(void);
 /* "err|warn|info|debug" -> level, or -1. */
 int store_log_parse_level(const char *s);
 

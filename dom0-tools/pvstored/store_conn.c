@@ -22,6 +22,11 @@ void store_log_set_fd(int fd)
     log_fd = fd;
 }
 
+int store_log_fd(void)
+{
+    return log_fd;
+}
+
 int store_log_parse_level(const char *s)
 {
     static const char *const names[] = { "err", "warn", "info", "debug" };

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pvd_sandbox.h"
 #include "store.h"
 #include "store_host.h"
 
@@ -224,6 +225,21 @@ static void run(struct store *st, struct store_host *host, int lfd, int sfd)
     }
 }
 
+/* Enters pvstored's sandbox (pvd_sandbox.h): -1 after logging why not. */
+static int sandbox(void)
+{
+    char err[256];
+
+    if (pvd_sandbox_enter(&pvd_sandbox_pvstored, store_log_fd(), err,
+                          sizeof(err)) < 0) {
+        store_err("sandbox: %s", err);
+        return -1;
+    }
+    if (err[0])
+        store_warn("sandbox: %s", err);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -332,6 +348,10 @@ int main(int argc, char **argv)
     if (pidfile && (e = write_pidfile(pidfile)))
         store_warn("pidfile %s: %s", pidfile, strerror(-e));
     store_info("listening on %s", sock);
+    if (sandbox() < 0) {
+        unlink(sock);
+        return 1;
+    }
     if (ready >= 0) {
         char ok = 0;
         int devnull = open("/dev/null", O_RDWR);

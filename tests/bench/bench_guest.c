@@ -27,6 +27,42 @@ static int run_hypercall(void)
     return ver > 0 ? 0 : 1;
 }
 
+/* xen_version(XENVER_version) through Xen's `syscall` transport. */
+static long syscall_xen_version(void)
+{
+    long ret;
+
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"((long)__HYPERVISOR_xen_version),
+                       "D"((long)XENVER_version), "S"(0L)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+/* `reps` times N null hypercalls made with an inline `syscall`. */
+static int run_syscall(void)
+{
+    long n = gk_cmdline_int("n", 20000);
+    long reps = gk_cmdline_int("reps", 1);
+    long ver = 0;
+
+    if (n <= 0 || reps <= 0)
+        return 2;
+    for (long i = 0; i < 100; i++) /* warm-up */
+        ver = syscall_xen_version();
+    for (long r = 0; r < reps; r++) {
+        uint64_t t0 = gk_monotonic_ns(), t1;
+
+        for (long i = 0; i < n; i++)
+            ver = syscall_xen_version();
+        t1 = gk_monotonic_ns();
+        gk_printf("bench: mode=syscall n=%ld total_ns=%lu version=0x%lx\n", n,
+                  t1 - t0, ver);
+    }
+    return ver == HYPERVISOR_xen_version(XENVER_version, NULL) ? 0 : 1;
+}
+
 /* The shared compute kernel, `reps` times, each timed with pvclock. */
 static int run_compute(void)
 {
@@ -253,6 +289,8 @@ int main(void)
         mode[0] = 0;
     if (!strcmp(mode, "hypercall"))
         return run_hypercall();
+    if (!strcmp(mode, "syscall"))
+        return run_syscall();
     if (!strcmp(mode, "compute"))
         return run_compute();
     if (!strcmp(mode, "idle"))

@@ -94,6 +94,22 @@ static int run(struct io_uring *ring, int fd, uint64_t size, int write,
     return 0;
 }
 
+/* KiB of this process's memory in transparent huge pages, -1 unknown. */
+static long long anon_huge_kb(void)
+{
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    char line[256];
+    long long kb = -1;
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "AnonHugePages: %lld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
 int main(int argc, char **argv)
 {
     struct io_uring ring;
@@ -124,6 +140,8 @@ int main(int argc, char **argv)
     if (thp)
         madvise(buf, 16u << 20, MADV_HUGEPAGE); /* a hint: may be refused */
     memset(buf, 0x5a, 16u << 20);
+    if (thp)
+        printf("blkbench: thp-kb %lld\n", anon_huge_kb());
     rc = run(&ring, fd, (uint64_t)st.st_size, 1, 1 << 20, 0, sqd, mb, 0, buf,
              "seq-write") ||
          fdatasync(fd) ||

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /* pvbench.c: bench driver for create-to-first-line and idle-domain memory. */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -407,9 +410,44 @@ static void sample_mem(long pid, struct mem_sample *s)
 }
 
 /*
+ * Resident KiB of domain domid's guest RAM: the memfd "pvisor-dN" among
+ * pvisor's (pid) open files. -1 if it is not there (--mem-path files have
+ * no such name).
+ */
+static long long guest_ram_kb(long pid, uint32_t domid)
+{
+    char dir[64], link[PATH_MAX + 64], target[512], want[64];
+    struct dirent *e;
+    long long kb = -1;
+    DIR *d;
+
+    snprintf(dir, sizeof(dir), "/proc/%ld/fd", pid);
+    snprintf(want, sizeof(want), "/memfd:pvisor-d%u ", domid);
+    d = opendir(dir);
+    if (!d)
+        return -1;
+    while (kb < 0 && (e = readdir(d)) != NULL) {
+        struct stat st;
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        if (strncmp(target, want, strlen(want)) == 0 && stat(link, &st) == 0)
+            kb = (long long)st.st_blocks / 2;
+    }
+    closedir(d);
+    return kb;
+}
+
+/*
  * Starts k idle domains (mem_mb each), waits until each has printed its
- * line, and reports host memory before/after and the RAM the guests
- * touched (host_memory_kb, the resident pages of their memfds).
+ * line, and reports host memory before/after, what pvisor counts for them
+ * (host_memory_kb: the resident pages of their RAM memfds plus pvisor's
+ * private area of each) and the guest RAM they touched (the memfds alone,
+ * guest_ram_kb; -1 if not found).
  */
 static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
 {
@@ -419,7 +457,7 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
     struct mem_sample before, after, gone;
     struct pvc_domain_info *infos = NULL;
     struct pvc_handle *h;
-    long long touched_kb = 0;
+    long long touched_kb = 0, ram_kb = 0;
     uint64_t b, l;
     size_t nr = 0;
     int made = 0, e = 0;
@@ -453,6 +491,11 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
                 if (infos[i].domid == domids[j])
                     touched_kb += (long long)infos[i].host_memory_kb;
         pvc_domain_info_free(infos, nr);
+        for (int j = 0; j < made && ram_kb >= 0; j++) {
+            long long kb = guest_ram_kb(pid, domids[j]);
+
+            ram_kb = kb < 0 ? -1 : ram_kb + kb;
+        }
     }
     for (int j = 0; j < made; j++)
         (void)pvc_domain_destroy(h, domids[j]);
@@ -464,10 +507,10 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
     printf("pvbench: idle: domains=%d memory_mb=%" PRIu64
            " avail_before_kb=%lld avail_after_kb=%lld avail_destroyed_kb=%lld"
            " memcg_before_kb=%lld memcg_after_kb=%lld memcg_destroyed_kb=%lld"
-           " touched_kb=%lld pvisor_anon_delta_kb=%lld"
+           " touched_kb=%lld guest_ram_kb=%lld pvisor_anon_delta_kb=%lld"
            " pvisor_pss_delta_kb=%lld\n",
            made, mem_mb, before.avail_kb, after.avail_kb, gone.avail_kb,
-           before.memcg_kb, after.memcg_kb, gone.memcg_kb, touched_kb,
+           before.memcg_kb, after.memcg_kb, gone.memcg_kb, touched_kb, ram_kb,
            after.pvisor_anon_kb - before.pvisor_anon_kb,
            after.pvisor_pss_kb - before.pvisor_pss_kb);
     return 0;

@@ -7,11 +7,17 @@
  * arguments drawn from a mix of small integers, valid buffers, unmapped,
  * non-canonical and pvisor-area addresses. Calls that legitimately stop or
  * park this vCPU (sched_op shutdown/block/poll, iret, vcpu_op down) are
- * skipped so the run covers more; the page-table calls are included, so
- * the guest may wreck itself and crash: that is an accepted outcome. The
- * point is that pvisor and every other domain keep running.
+ * skipped so the run covers more; the page-table calls are included. The
+ * test requires a clean survival: every bad argument must get an error and
+ * none may end the domain, while pvisor and every other domain keep
+ * running. Half of them go through an inline `syscall` (Xen's transport
+ * for kernels without a hypercall page), half through the hypercall page.
  * mode=insn: copy random bytes into an executable page and jump there; the
  * domain is expected to crash with a report (or spin until destroyed).
+ * sysport=1: `out` to pvisor's syscall port from outside its stub: the
+ * domain must crash with a report. stubjump=1: jump into pvisor's syscall
+ * stub with a return address in rcx, as `syscall` would: harmless, it is
+ * a hypercall that returns there.
  */
 
 static uint64_t rng_state;
@@ -41,6 +47,22 @@ static long hypercall_any(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
                      : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10),
                        "+r"(r8)
                      : [stub] "r"(stub)
+                     : "memory", "rcx", "r9", "r11");
+    return ret;
+}
+
+/* The same through `syscall` (rcx and r11 are clobbered). */
+static long syscall_any(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+                        uint64_t a4, uint64_t a5)
+{
+    register uint64_t r10 __asm__("r10") = a4;
+    register uint64_t r8 __asm__("r8") = a5;
+    long ret;
+
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10),
+                       "+r"(r8)
+                     : "a"(nr)
                      : "memory", "rcx", "r9", "r11");
     return ret;
 }
@@ -103,7 +125,8 @@ static void fuzz_hypercalls(long n)
             skips++;
             continue;
         }
-        long rc = hypercall_any(nr, a[0], a[1], a[2], a[3], a[4]);
+        long rc = rnd() % 2 ? syscall_any(nr, a[0], a[1], a[2], a[3], a[4])
+                            : hypercall_any(nr, a[0], a[1], a[2], a[3], a[4]);
         done++;
         errors += rc < 0;
         if ((i + 1) % (n / 4 ? n / 4 : 1) == 0)
@@ -148,14 +171,42 @@ static void priv_write(void)
         }
         table = (uint64_t *)(GK_VIRT_BASE + (table[idx] & 0xffffffffff000ULL));
     }
-    /* guest-physical of pvisor's area (1 << 38) + IDT page (23) */
-    *pte = ((1ULL << 38) + 23 * 4096) | 7;
+    /* guest-physical of pvisor's area (1 << 38) + IDT page (24) */
+    *pte = ((1ULL << 38) + 24 * 4096) | 7;
     struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_LOCAL };
     HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
     gk_printf("fuzz: mapped pvisor's IDT at 0x%lx, writing to it\n",
               (unsigned long)va);
     *(volatile uint64_t *)va = 0x4141414141414141ULL;
     gk_printf("fuzz: WRITE TO PVISOR'S AREA SUCCEEDED\n");
+}
+
+/* pvisor's syscall stub: private area page 23 (see hv_arch.h). */
+#define SYSCALL_STUB (PV_PRIV_VA + 23 * 4096ULL)
+
+static void sys_port(void)
+{
+    gk_trap_release(GK_TRAP_GP); /* a #GP is pvisor's to report, too */
+    gk_printf("fuzz: out to the syscall port from outside the stub\n");
+    __asm__ volatile("out %%eax, $0xf0" : : "a"(17));
+    gk_printf("fuzz: SYSCALL PORT ACCEPTED FROM OUTSIDE THE STUB\n");
+}
+
+static void stub_jump(void)
+{
+    long ret;
+
+    __asm__ volatile("lea 1f(%%rip), %%rcx\n\t"
+                     "pushfq\n\t"
+                     "pop %%r11\n\t"
+                     "jmp *%[stub]\n"
+                     "1:"
+                     : "=a"(ret)
+                     : "a"((long)__HYPERVISOR_xen_version), "D"(0L),
+                       "S"(0L), [stub] "r"(SYSCALL_STUB)
+                     : "rcx", "r11", "memory");
+    gk_printf("fuzz: jumped into the syscall stub: xen_version = 0x%lx\n",
+              (unsigned long)ret);
 }
 
 int main(void)
@@ -168,6 +219,12 @@ int main(void)
         rng_state = 1;
     if (gk_cmdline_int("privwrite", 0))
         priv_write();
+    if (gk_cmdline_int("sysport", 0))
+        sys_port();
+    if (gk_cmdline_int("stubjump", 0)) {
+        stub_jump();
+        return 0;
+    }
     if (gk_cmdline_int("insn", 0))
         fuzz_insn();
     else

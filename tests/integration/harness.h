@@ -28,13 +28,16 @@ struct integ_suite {
  * Optional hooks of a suite, matched by name (runner.c lists them). skip:
  * asked once before the suite's tests are registered: why they cannot run
  * on this machine, or NULL; they are then reported SKIPPED like tests
- * without KVM. setup: before each test's fixture (before pvhost starts); a
+ * without KVM. A skip is only for a missing host facility, which skip
+ * names in *facility (e.g. "/dev/net/tun"); a reason without one fails the
+ * suite's tests instead (a binary the build should have made or a daemon
+ * that did not start is a failure, never a skip). setup: before each test's fixture (before pvhost starts); a
  * reason it returns fails the test. teardown: after the fixture stopped
  * the host side, also when the test failed.
  */
 struct integ_hooks {
     const char *suite;
-    const char *(*skip)(void);
+    const char *(*skip)(const char **facility);
     const char *(*setup)(void);
     void (*teardown)(void);
 };
@@ -50,8 +53,12 @@ extern const struct integ_suite integ_suite_console;
 extern const struct integ_suite integ_suite_block;
 extern const struct integ_suite integ_suite_net;
 extern const struct integ_suite integ_suite_skel;
+extern const struct integ_suite integ_suite_sandbox;
+extern const struct integ_suite integ_suite_pvctl;
 extern const struct integ_hooks integ_hooks_net;
 extern const struct integ_hooks integ_hooks_block;
+extern const struct integ_suite integ_suite_xen;
+extern const struct integ_hooks integ_hooks_xen;
 
 /* Paths and per-test state. All paths are absolute. */
 struct hx_state {
@@ -163,7 +170,8 @@ const char *hx_console(const char *dom, unsigned timeout_ms, hx_stop_fn stop,
 struct hx_dominfo {
     bool found;
     int domid;
-    char state[16];  /* running, blocked, paused, shutdown, ... */
+    char state[16];  /* running, blocked, paused, shutdown, ...; "timeout"
+                        from hx_wait() when the domain did not stop */
     char reason[16]; /* shutdown reason, "" unless shut down */
     int code;        /* shutdown code, -1 unless shut down */
     unsigned restarts;
@@ -175,9 +183,13 @@ struct hx_dominfo hx_dominfo(const char *dom);
 
 /*
  * pvctl wait -t SECS DOM, then parses "Domain N (NAME): STATE (REASON,
- * code C)". text holds stdout+stderr.
+ * code C)". text holds stdout+stderr. When the domain is still live after
+ * SECS, state is "timeout" (never a live or final state).
  */
 struct hx_dominfo hx_wait(const char *dom, unsigned secs);
+
+/* Whether d says exactly "shutdown (poweroff, code CODE)". */
+bool hx_poweroff(const struct hx_dominfo *d, int code);
 
 /* Polls hx_dominfo() until its state is `state` (or "gone"). */
 bool hx_wait_state(const char *dom, const char *state, unsigned timeout_ms);
@@ -194,6 +206,20 @@ struct hx_count_arg {
 bool hx_stop_count(const char *out, void *arg);
 
 void hx_sleep_ms(unsigned ms);
+
+/*
+ * Records that part of the current test cannot run here for want of a host
+ * facility (e.g. "hugetlbfs mount"): unless the test fails, it counts as
+ * skipped, not passed, and is listed with its reason.
+ */
+void hx_skip_part(const char *facility, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Tests that passed but for a skipped part, so far. */
+unsigned hx_partial_skips(void);
+
+/* Prints a "SKIPPED integration/SUITE/TEST: ..." line for each of them. */
+void hx_print_partial_skips(void);
 
 /*
  * Records a check through CUnit with a formatted message that shows up in

@@ -95,6 +95,9 @@ const char *hxe_console_log(const char *name)
     buf = hx_fmt("%*s", (int)len, "");
     n = fread(buf, 1, (size_t)len, f);
     buf[n] = '\0';
+    for (size_t i = 0; i < n; i++) /* a NUL must not hide what follows */
+        if (!buf[i])
+            buf[i] = '?';
     fclose(f);
     return buf;
 }

@@ -1,23 +1,42 @@
 // SPDX-License-Identifier: MIT
 /* runner.c: runs every integration suite and prints one summary line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <CUnit/Basic.h>
 
 #include "harness.h"
 
 static const struct integ_suite *const suites[] = {
-    &integ_suite_cli,       &integ_suite_boot,   &integ_suite_crash,
-    &integ_suite_lifecycle, &integ_suite_errors, &integ_suite_store,
-    &integ_suite_console,   &integ_suite_net,    &integ_suite_block,
+    /* One a line, so that adding a suite touches one line. */
+    /* clang-format off */
+    &integ_suite_cli,
+    &integ_suite_boot,
+    &integ_suite_crash,
+    &integ_suite_lifecycle,
+    &integ_suite_errors,
+    &integ_suite_store,
+    &integ_suite_console,
+    &integ_suite_net,
+    &integ_suite_block,
     &integ_suite_skel,
+    &integ_suite_xen,
+    &integ_suite_pvctl,
+    &integ_suite_sandbox,
+    /* clang-format on */
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
 
 static const struct integ_hooks *const hooks[] = {
     &integ_hooks_net,
     &integ_hooks_block,
+    &integ_hooks_xen,
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
@@ -32,12 +51,138 @@ static const struct integ_hooks *current_hooks(void)
     return NULL;
 }
 
+/* Seconds one test (fixture included) may take ($PVISOR_TEST_TIMEOUT). */
+#define TEST_TIMEOUT_S 300
+
+static unsigned test_timeout_s = TEST_TIMEOUT_S;
+static unsigned skipped;
+
+/* Kills this process's children. Async-signal-safe. */
+static void kill_children(void)
+{
+    char path[64], buf[4096];
+    long pid = 0;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+    fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] >= '0' && buf[i] <= '9') {
+            pid = pid * 10 + (buf[i] - '0');
+        } else {
+            if (pid > 0)
+                kill((pid_t)pid, SIGKILL);
+            pid = 0;
+        }
+    }
+}
+
+static void say(const char *msg, int n)
+{
+    if (n > 0 && write(1, msg, (size_t)n) < 0)
+        _exit(3);
+}
+
+/* Runs PROG with up to two arguments and waits up to 20 s for it. */
+static void run_briefly(const char *prog, const char *a1, const char *a2,
+                        const char *a3)
+{
+    struct timespec tick = { 0, 100 * 1000000L };
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        execl(prog, prog, a1, a2, a3, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; pid > 0 && i < 200; i++) {
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return;
+        nanosleep(&tick, NULL);
+    }
+    if (pid > 0)
+        kill(pid, SIGKILL);
+}
+
+/* Writes the last 2 KiB of the test's pvisor.log. Async-signal-safe. */
+static void log_tail(void)
+{
+    char path[PATH_MAX + 16], buf[2048];
+    ssize_t n;
+    off_t end;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/pvisor.log", hx.dir);
+    fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return;
+    end = lseek(fd, 0, SEEK_END);
+    if (end > (off_t)sizeof(buf))
+        lseek(fd, end - (off_t)sizeof(buf), SEEK_SET);
+    else
+        lseek(fd, 0, SEEK_SET);
+    n = read(fd, buf, sizeof(buf));
+    close(fd);
+    say("    --- end of pvisor.log ---\n",
+        (int)strlen("    --- end of pvisor.log ---\n"));
+    say(buf, (int)n);
+}
+
+/*
+ * SIGALRM: the current test (or its fixture) hung. It fails by name, with
+ * every test not run yet; the host side is stopped and the runner exits
+ * with the summary line, so CI reports a failure instead of stalling.
+ */
+static void on_timeout(int sig)
+{
+    CU_pTest t = CU_get_current_test();
+    CU_pSuite cs = CU_get_current_suite();
+    CU_pTestRegistry reg = CU_get_registry();
+    unsigned run = CU_get_number_of_tests_run();
+    unsigned failed =
+        CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
+    unsigned total = reg ? reg->uiNumberOfTests : run + 1;
+    unsigned partial = hx_partial_skips();
+    unsigned not_run = total > run + 1 ? total - run - 1 : 0;
+    char msg[PATH_MAX + 512];
+    int n;
+
+    (void)sig;
+    n = snprintf(msg, sizeof(msg),
+                 "\nFAILED integration/%s/%s: TIMEOUT, no end after %u s "
+                 "(PVISOR_TEST_TIMEOUT); stopping the host side in %s\n",
+                 cs ? cs->pName : "?", t ? t->pName : "?", test_timeout_s,
+                 hx.dir);
+    say(msg, n);
+    if (hx.host_up && hx.dir[0])
+        log_tail();
+    if (hx.host_up && hx.dir[0])
+        run_briefly(hx.pvhost, "stop", "-r", hx.dir);
+    kill_children();
+    if (hx.dir[0])
+        run_briefly("/bin/rm", "-rf", "--", hx.dir);
+    n = snprintf(msg, sizeof(msg),
+                 "integration: stopped after the timeout; %u tests not run "
+                 "count as failed\n"
+                 "integration: %u passed, %u failed, %u skipped\n",
+                 not_run, run > failed + partial ? run - failed - partial : 0,
+                 failed + 1 + not_run, skipped + partial);
+    say(msg, n);
+    _exit(1);
+}
+
 /* CUnit's fixtures take no arguments: one pair per kind of suite. */
 static void setup_host(void)
 {
     const struct integ_hooks *k = current_hooks();
-    const char *why = k && k->setup ? k->setup() : NULL;
+    const char *why;
 
+    alarm(test_timeout_s); /* disarmed at the end of teardown() */
+    why = k && k->setup ? k->setup() : NULL;
     hx_test_setup(true);
     if (why)
         snprintf(hx.setup_error, sizeof(hx.setup_error), "%s", why);
@@ -45,6 +190,7 @@ static void setup_host(void)
 
 static void setup_plain(void)
 {
+    alarm(test_timeout_s);
     hx_test_setup(false);
 }
 
@@ -55,6 +201,7 @@ static void teardown(void)
     hx_test_teardown();
     if (k && k->teardown)
         k->teardown();
+    alarm(0);
 }
 
 /*
@@ -106,8 +253,9 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     const char *build = getenv("PVISOR_BUILD");
+    const char *limit = getenv("PVISOR_TEST_TIMEOUT");
     const char *no_kvm, *skip_why = NULL;
-    unsigned skipped = 0, run, failed;
+    unsigned run, failed, partial, refused = 0;
     int nf = 0;
     char **filters = NULL;
 
@@ -139,6 +287,8 @@ int main(int argc, char **argv)
         printf("integration: 0 passed, 1 failed, 0 skipped\n");
         return 2;
     }
+    if (limit && atoi(limit) > 0)
+        test_timeout_s = (unsigned)atoi(limit);
     no_kvm = hx_kvm_usable();
 
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -146,6 +296,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NR_SUITES; i++) {
         const struct integ_suite *s = suites[i];
         const char *why = s->host ? no_kvm : NULL;
+        const char *facility = why ? "/dev/kvm" : NULL;
         bool asked = false;
         CU_pSuite cs = NULL;
 
@@ -154,12 +305,21 @@ int main(int argc, char **argv)
                 continue;
             for (size_t j = 0; !why && !asked && j < NR_HOOKS; j++)
                 if (!strcmp(hooks[j]->suite, s->name) && hooks[j]->skip)
-                    why = hooks[j]->skip();
+                    why = hooks[j]->skip(&facility);
             asked = true;
+            if (why && !facility) {
+                /* Not a missing host facility: the test fails. */
+                printf("FAILED integration/%s/%s: cannot run, and that is "
+                       "no missing host facility: %s\n",
+                       s->name, t->name, why);
+                refused++;
+                continue;
+            }
             if (why) {
                 /* CUnit has no "skipped": keep them out of its registry. */
-                printf("SKIPPED integration/%s/%s: %s\n", s->name, t->name,
-                       why);
+                printf("SKIPPED integration/%s/%s: %s (missing host "
+                       "facility: %s)\n",
+                       s->name, t->name, why, facility);
                 skipped++;
                 skip_why = !skip_why || !strcmp(skip_why, why)
                                ? why
@@ -177,16 +337,36 @@ int main(int argc, char **argv)
     if (skipped)
         printf("\n*** SKIPPED %u integration tests: %s ***\n", skipped,
                skip_why);
+    if (nf && !skipped && !refused && !CU_get_registry()->uiNumberOfTests) {
+        printf("integration: no test matches the filters\n"
+               "integration: 0 passed, 1 failed, 0 skipped\n");
+        CU_cleanup_registry();
+        return 2;
+    }
 
+    signal(SIGALRM, on_timeout);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
     run = CU_get_number_of_tests_run();
     CU_cleanup_registry();
+    /* Passed but for a part that needs what this host lacks: skipped. */
+    partial = hx_partial_skips();
+    if (partial) {
+        printf("\n");
+        hx_print_partial_skips();
+    }
     if (skipped)
         printf("\n*** SKIPPED %u integration tests: %s ***\n", skipped,
                skip_why);
+    if (partial)
+        printf("*** SKIPPED %u more integration tests in part (see the "
+               "SKIPPED lines above) ***\n",
+               partial);
+    failed += refused;
     printf("integration: %u passed, %u failed, %u skipped\n",
-           run > failed ? run - failed : 0, failed, skipped);
+           run > failed - refused + partial ? run - (failed - refused) - partial
+                                            : 0,
+           failed, skipped + partial);
     return failed ? 1 : 0;
 }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* test_boot.c: the example guests boot, print and exit as they should. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
+#include "hx_extra.h"
 
 #define HELLO_LINE "Hello from guestkit"
 
@@ -96,8 +99,8 @@ static void test_hello_exit_code_extra(void)
     HX_CHECK(strstr(out, "cmdline 'exit=3'") != NULL,
              "the guest sees cmdline 'exit=3': '%s'", out);
     w = hx_wait("it-extra", 10);
-    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 3,
-             "want shutdown with code 3, got '%s'", w.text);
+    HX_CHECK(hx_poweroff(&w, 3), "want shutdown (poweroff, code 3), got '%s'",
+             w.text);
 }
 
 static void test_hello_create_console(void)
@@ -157,8 +160,116 @@ static void test_ticker_uptime(void)
              "ticks 100 ms apart: %.3f s for %u ticks", up[n - 1] - up[0], n);
     HX_CHECK(strstr(out, "ticker: done") != NULL, "ticker finishes: '%s'", out);
     w = hx_wait("it-ticker", 10);
-    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 0,
-             "ticker exits with code 0: '%s'", w.text);
+    HX_CHECK(hx_poweroff(&w, 0), "ticker exits with code 0: '%s'", w.text);
+}
+
+/* The "clock: I NS" lines of tests/guests/clock, with their arrival. */
+struct clock_obs {
+    size_t off;          /* how much of the output was parsed */
+    unsigned reads;      /* calls so far */
+    unsigned n;          /* samples */
+    unsigned first_read; /* reads at the first sample: the history replay */
+    uint64_t guest[128], host[128];
+    unsigned read_of[128];
+};
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Stop predicate: timestamps each new complete line as it arrives. */
+static bool clock_lines(const char *out, void *arg)
+{
+    struct clock_obs *o = arg;
+    uint64_t now = mono_ns();
+    const char *nl;
+
+    o->reads++;
+    while ((nl = strchr(out + o->off, '\n')) != NULL) {
+        const char *line = out + o->off;
+        unsigned long long g;
+        unsigned i;
+
+        o->off = (size_t)(nl + 1 - out);
+        if (!strncmp(line, "clock: done", 11))
+            return true;
+        if (sscanf(line, "clock: %u %llu", &i, &g) != 2 || o->n >= 128)
+            continue;
+        if (!o->n)
+            o->first_read = o->reads;
+        o->guest[o->n] = g;
+        o->host[o->n] = now;
+        o->read_of[o->n] = o->reads;
+        o->n++;
+    }
+    return false;
+}
+
+/* Index of the sample in [from, to) that arrived soonest after it was
+ * written (host minus guest time is smallest), or -1. */
+static int least_delayed(const struct clock_obs *o, unsigned from, unsigned to)
+{
+    int best = -1;
+
+    for (unsigned i = from; i < to && i < o->n; i++) {
+        if (o->read_of[i] == o->first_read)
+            continue; /* written before the console attached */
+        if (best < 0 || (int64_t)(o->host[i] - o->guest[i]) <
+                            (int64_t)(o->host[best] - o->guest[best]))
+            best = (int)i;
+    }
+    return best;
+}
+
+/*
+ * The guest's pvclock against the host's CLOCK_MONOTONIC over 4 s: the
+ * guest prints its time every 50 ms and the harness stamps each line when
+ * it arrives. A line's delay (console ring, pv-consoled, pvctl, pipe) is
+ * never negative, so in the first and the last fifth of the run the
+ * least delayed line is the one whose delay is closest to the true
+ * minimum; the two clocks' elapsed times between those two lines must
+ * agree within 1% (over at least 2.4 s). Scheduling noise only adds
+ * delay, and the minimum over 16 lines is immune to it.
+ */
+static void test_guest_clock(void)
+{
+    static struct clock_obs o;
+    const char *ov[] = { NULL };
+    const char *args[] = { "console", "it-clock", NULL };
+    double gs, hs, ratio;
+    struct hx_run r = { 0 };
+    struct hx_dominfo w;
+    int a, b;
+
+    memset(&o, 0, sizeof(o));
+    HX_REQUIRE(hxe_create(&r, hxe_test_cfg("clock"), "clock", "it-clock", ov) >
+                   0,
+               "create clock: exit %d: %s", r.exit_code, r.err ? r.err : "");
+    HX_REQUIRE(hx_pvctlv(&r, HX_GUEST_MS, clock_lines, &o, args) == 0,
+               "run pvctl console");
+    HX_REQUIRE(r.stopped && o.n >= 75,
+               "the guest printed its clock lines and 'clock: done' (%u "
+               "lines): '%s'",
+               o.n, r.out);
+    a = least_delayed(&o, 0, o.n / 5);
+    b = least_delayed(&o, o.n - o.n / 5, o.n);
+    HX_REQUIRE(a >= 0 && b > a, "samples at both ends (%d, %d) of %u", a, b,
+               o.n);
+    gs = (double)(o.guest[b] - o.guest[a]) / 1e9;
+    hs = (double)(o.host[b] - o.host[a]) / 1e9;
+    ratio = gs / hs;
+    printf("(guest %.4f s / host %.4f s = %.5f) ", gs, hs, ratio);
+    HX_CHECK(gs >= 2.0, "measured over %.3f s of guest time, want >= 2 s", gs);
+    HX_CHECK(ratio > 0.99 && ratio < 1.01,
+             "guest pvclock runs at %.5f x the host's CLOCK_MONOTONIC "
+             "(%.4f s against %.4f s), want within 1%%",
+             ratio, gs, hs);
+    w = hx_wait("it-clock", 10);
+    HX_CHECK(hx_poweroff(&w, 0), "clock exits 0: '%s'", w.text);
 }
 
 static void smp_with(unsigned vcpus)
@@ -179,8 +290,7 @@ static void smp_with(unsigned vcpus)
     HX_CHECK(strstr(out, hx_fmt("smp: all %u vCPUs participated", vcpus)),
              "smp reports all vCPUs: '%s'", out);
     w = hx_wait(name, 10);
-    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 0,
-             "smp exits with code 0: '%s'", w.text);
+    HX_CHECK(hx_poweroff(&w, 0), "smp exits with code 0: '%s'", w.text);
     w = hx_dominfo(name);
     HX_CHECK(strstr(w.text, hx_fmt("vcpus: %u\n", vcpus)) != NULL,
              "list -l shows %u vCPUs: '%s'", vcpus, w.text);
@@ -215,10 +325,37 @@ static void test_two_guests(void)
     n = ticker_lines(tick, up, 64);
     HX_CHECK(n >= 5, "ticker still ticks next to hello: %u lines", n);
     w = hx_wait("it-two-hello", 10);
-    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 0, "hello: '%s'",
-             w.text);
+    HX_CHECK(hx_poweroff(&w, 0), "hello: '%s'", w.text);
     w = hx_wait("it-two-tick", 10);
-    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 0, "ticker: '%s'",
+    HX_CHECK(hx_poweroff(&w, 0), "ticker: '%s'", w.text);
+}
+
+/*
+ * Hypercalls made with an inline `syscall` (Xen's transport for kernels
+ * without a hypercall page): the bench guest makes 200 of them and checks
+ * each answer against the hypercall page's; it exits 0 only if they agree.
+ */
+static void test_syscall_hypercalls(void)
+{
+    const char *ov[] = {
+        hx_fmt("kernel=\"%s/bench/bench-guest.elf\"", hx.build),
+        "cmdline=\"mode=syscall n=200 reps=2\"",
+        "on_poweroff=\"preserve\"",
+        NULL,
+    };
+    struct hx_dominfo w;
+    const char *out;
+
+    HX_REQUIRE(hx_create(NULL, "hello", "it-syscall", ov) >= 0, "create");
+    out = console_to_end("it-syscall");
+    HX_CHECK(hx_count(out, "bench: mode=syscall n=200 total_ns=") == 2,
+             "two batches of syscall hypercalls: '%s'", out);
+    HX_CHECK(strstr(out, "version=0x40011") != NULL,
+             "xen_version through syscall answers 4.17: '%s'", out);
+    w = hx_wait("it-syscall", 10);
+    HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 0,
+             "the guest found syscall and hypercall-page answers equal: "
+             "'%s'",
              w.text);
 }
 
@@ -228,9 +365,11 @@ static const struct integ_test tests[] = {
     { "hello_exit_code_cmdline", test_hello_exit_code_cmdline },
     { "hello_exit_code_extra", test_hello_exit_code_extra },
     { "ticker_uptime", test_ticker_uptime },
+    { "guest_clock", test_guest_clock },
     { "smp_2", test_smp_2 },
     { "smp_4", test_smp_4 },
     { "two_guests", test_two_guests },
+    { "syscall_hypercalls", test_syscall_hypercalls },
     { NULL, NULL },
 };
 

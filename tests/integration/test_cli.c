@@ -110,6 +110,34 @@ static void test_unknown_command(void)
              "the error should name the command: '%s'", r.err);
 }
 
+/* pvctl help: every command listed; help COMMAND = COMMAND --help. */
+static void test_help(void)
+{
+    static const char *const cmds[] = {
+        "create",  "list",    "destroy", "shutdown", "reboot", "pause",
+        "unpause", "console", "wait",    "info",     "dmesg",  "domid",
+        "domname", "uptime",  "store",   "help",
+    };
+    struct hx_run r, h;
+
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "help", NULL) == 0, "run pvctl");
+    HX_CHECK(r.exit_code == 0 && strstr(r.out, "usage: pvctl "),
+             "pvctl help: exit %d: '%s'", r.exit_code, r.out);
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        HX_CHECK(strstr(r.out, hx_fmt("\n  %s ", cmds[i])) != NULL,
+                 "pvctl help lists '%s': '%s'", cmds[i], r.out);
+    HX_REQUIRE(hx_pvctl(&h, HX_CMD_MS, "help", "uptime", NULL) == 0, "run");
+    HX_CHECK(h.exit_code == 0 &&
+                 !strncmp(h.out, "usage: pvctl uptime [DOM ...]\n", 30),
+             "pvctl help uptime: exit %d: '%s'", h.exit_code, h.out);
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "uptime", "--help", NULL) == 0, "run");
+    HX_CHECK(r.exit_code == 0 && !strcmp(r.out, h.out),
+             "uptime --help = help uptime: exit %d: '%s'", r.exit_code, r.out);
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "help", "frobnicate", NULL) == 0, "run");
+    HX_CHECK(r.exit_code == 1 && strstr(r.err, "unknown command 'frobnicate'"),
+             "help of an unknown command: exit %d: '%s'", r.exit_code, r.err);
+}
+
 /* Runs pvisor --mem-path path: it must exit 1 with "--mem-path PATH: why". */
 static void expect_mem_path_refused(const char *path, const char *why)
 {
@@ -142,8 +170,8 @@ static void test_pvisor_bad_mem_path(void)
                                       "page");
         umount2(htlb, MNT_DETACH);
     } else {
-        printf("\n    (no hugetlbfs case: cannot mount one: %s) ",
-               strerror(errno));
+        hx_skip_part("hugetlbfs", "the hugetlbfs case: cannot mount one: %s",
+                     strerror(errno));
     }
 }
 
@@ -155,6 +183,7 @@ static const struct integ_test tests[] = {
     { "config_syntax_error", test_config_syntax_error },
     { "override_error", test_override_error },
     { "unknown_command", test_unknown_command },
+    { "help", test_help },
     { "pvisor_bad_mem_path", test_pvisor_bad_mem_path },
     { NULL, NULL },
 };

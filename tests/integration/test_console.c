@@ -133,8 +133,7 @@ static void test_reattach_history(void)
     {
         struct hx_dominfo w = hx_wait("it-echo", 10);
 
-        HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 0,
-                 "echo exits 0: '%s'", w.text);
+        HX_CHECK(hx_poweroff(&w, 0), "echo exits 0: '%s'", w.text);
     }
     hxe_destroy("it-echo");
 }

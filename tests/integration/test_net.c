@@ -111,27 +111,38 @@ static const char *ns_create(const char *name, bool tap)
     return why;
 }
 
-/* Suite hook: why the suite cannot run here, NULL if it can. */
-static const char *net_skip(void)
+/*
+ * Suite hook: why the suite cannot run here, NULL if it can; *facility
+ * names the missing host facility.
+ */
+static const char *net_skip(const char **facility)
 {
     static char why[1024];
     const char *e;
     char name[64];
 
-    if (geteuid() != 0)
+    if (geteuid() != 0) {
+        *facility = "root";
         return "net: needs root (network namespaces, TAP devices)";
+    }
     if (access("/dev/net/tun", R_OK | W_OK) != 0) {
+        *facility = "/dev/net/tun";
         snprintf(why, sizeof(why), "net: /dev/net/tun: %s", strerror(errno));
         return why;
     }
-    if (!find_tool("ip", ip_bin, sizeof(ip_bin)))
+    if (!find_tool("ip", ip_bin, sizeof(ip_bin))) {
+        *facility = "ip (iproute2)";
         return "net: no 'ip' (iproute2) in $PATH, /usr/sbin or /sbin";
-    if (!find_tool("ping", ping_bin, sizeof(ping_bin)))
+    }
+    if (!find_tool("ping", ping_bin, sizeof(ping_bin))) {
+        *facility = "ping (iputils-ping)";
         return "net: no 'ping' (iputils-ping) in $PATH, /usr/sbin or /sbin";
+    }
     /* One trial namespace with a bridge and a TAP, deleted at once. */
     snprintf(name, sizeof(name), "pvtest-%d-probe", (int)getpid());
     e = ns_create(name, true);
     if (e) {
+        *facility = "network namespaces with a bridge and a TAP";
         snprintf(why, sizeof(why), "net: %s", e);
         return why;
     }

@@ -9,106 +9,9 @@
 
 #include <pvabi/xen.h>
 
+#include "elf_image.h"
 #include "pvguest.h"
 #include "unit.h"
-
-#define VB       0xffffffff80000000ull
-#define IMG_SIZE 0x3100u
-#define NOTE_OFF 0x200u
-#define MiB      (1ull << 20)
-
-/* Which notes make_image writes. */
-enum { N_ENTRY = 1, N_HCALL = 2, N_VBASE = 4, N_STRINGS = 8, N_ALL = 15 };
-
-struct img {
-    uint8_t *buf;
-    size_t size;
-    Elf64_Ehdr *eh;
-    Elf64_Phdr *note, *text, *data; /* phdrs 0, 1, 2 */
-};
-
-static size_t put_note(uint8_t *p, const char *name, uint32_t type,
-                       const void *desc, uint32_t descsz)
-{
-    uint32_t namesz = (uint32_t)strlen(name) + 1;
-    size_t off = 12;
-
-    memcpy(p, &namesz, 4);
-    memcpy(p + 4, &descsz, 4);
-    memcpy(p + 8, &type, 4);
-    memcpy(p + off, name, namesz);
-    off += (namesz + 3) & ~3u;
-    memcpy(p + off, desc, descsz);
-    return off + ((descsz + 3) & ~3u);
-}
-
-/*
- * A guest-kit-like image: notes at 0x200, text (R X) at file 0x1000 ->
- * VB, 0x2000 bytes with the hypercall page at VB+0x1000; data (RW) at
- * file 0x3000 -> VB+0x2000, 0x100 bytes + bss up to 0x3000.
- */
-static void make_image(struct img *t, uint64_t vb, unsigned notes)
-{
-    uint64_t entry = vb + 0x10, hcall = vb + 0x1000;
-    size_t n = 0;
-    uint8_t *p;
-
-    t->size = IMG_SIZE;
-    t->buf = calloc(1, IMG_SIZE);
-    CU_ASSERT_FATAL(t->buf != NULL);
-    p = t->buf;
-    t->eh = (Elf64_Ehdr *)p;
-    memcpy(t->eh->e_ident, ELFMAG, SELFMAG);
-    t->eh->e_ident[EI_CLASS] = ELFCLASS64;
-    t->eh->e_ident[EI_DATA] = ELFDATA2LSB;
-    t->eh->e_ident[EI_VERSION] = EV_CURRENT;
-    t->eh->e_type = ET_EXEC;
-    t->eh->e_machine = EM_X86_64;
-    t->eh->e_version = EV_CURRENT;
-    t->eh->e_entry = entry;
-    t->eh->e_phoff = sizeof(Elf64_Ehdr);
-    t->eh->e_ehsize = sizeof(Elf64_Ehdr);
-    t->eh->e_phentsize = sizeof(Elf64_Phdr);
-    t->eh->e_phnum = 3;
-    t->note = (Elf64_Phdr *)(p + sizeof(Elf64_Ehdr));
-    t->text = t->note + 1;
-    t->data = t->note + 2;
-
-    n += put_note(p + NOTE_OFF + n, "GNU", 3, "\1\2\3\4", 4);
-    if (notes & N_STRINGS) {
-        n += put_note(p + NOTE_OFF + n, "Xen", 6, "pvtest", 7);
-        n += put_note(p + NOTE_OFF + n, "Xen", 5, "xen-3.0", 8);
-        n += put_note(p + NOTE_OFF + n, "Xen", 8, "generic", 8);
-    }
-    if (notes & N_VBASE)
-        n += put_note(p + NOTE_OFF + n, "Xen", 3, &vb, 8);
-    if (notes & N_ENTRY)
-        n += put_note(p + NOTE_OFF + n, "Xen", 1, &entry, 8);
-    if (notes & N_HCALL)
-        n += put_note(p + NOTE_OFF + n, "Xen", 2, &hcall, 8);
-    *t->note = (Elf64_Phdr){
-        .p_type = PT_NOTE, .p_offset = NOTE_OFF, .p_filesz = n, .p_align = 4
-    };
-    *t->text = (Elf64_Phdr){ .p_type = PT_LOAD,
-                             .p_flags = PF_R | PF_X,
-                             .p_offset = 0x1000,
-                             .p_vaddr = vb,
-                             .p_filesz = 0x2000,
-                             .p_memsz = 0x2000 };
-    *t->data = (Elf64_Phdr){ .p_type = PT_LOAD,
-                             .p_flags = PF_R | PF_W,
-                             .p_offset = 0x3000,
-                             .p_vaddr = vb + 0x2000,
-                             .p_filesz = 0x100,
-                             .p_memsz = 0x3000 };
-    for (size_t i = 0x1000; i < IMG_SIZE; i++)
-        p[i] = (uint8_t)(i * 13 + 1);
-}
-
-static int parse(struct img *t, struct pvg_image *img, char *err)
-{
-    return pvg_image_parse("t.elf", t->buf, t->size, img, err, PVG_ERR_MAX);
-}
 
 static void test_valid(void)
 {
@@ -182,7 +85,6 @@ enum mut {
     M_BELOW_VB,
     M_NO_ENTRY,
     M_ENTRY_DATA,
-    M_NO_HCALL,
     M_HCALL_ALIGN,
     M_HCALL_OUT,
     M_NOTE_TRUNC,
@@ -242,9 +144,6 @@ static const struct bad bads[] = {
     { M_ENTRY_DATA, -ENOEXEC,
       "t.elf: entry point 0xffffffff80002010 is not "
       "inside an executable loaded segment" },
-    { M_NO_HCALL, -EINVAL,
-      "t.elf: no Xen HYPERCALL_PAGE note (is this a "
-      "Xen PV kernel?)" },
     { M_HCALL_ALIGN, -EINVAL,
       "t.elf: hypercall page 0xffffffff80001008 is "
       "not 4 KiB aligned" },
@@ -252,11 +151,11 @@ static const struct bad bads[] = {
       "t.elf: hypercall page 0xffffffff80010000 is "
       "not inside a loaded segment" },
     { M_NOTE_TRUNC, -ENOEXEC,
-      "t.elf: segment 0: note at offset 0x0 (name 4 "
-      "bytes, desc 4294967295 bytes) runs past the end*" },
+      "t.elf: segment 0: note 0 at offset 0x0: desc (4294967295 bytes "
+      "at 0x10) runs past the end (0xa4)" },
     { M_NOTE_SIZE, -EINVAL,
-      "t.elf: segment 0: Xen note HYPERCALL_PAGE has "
-      "a 2-byte value (expected 4 or 8)" },
+      "t.elf: segment 0: note 6: Xen note HYPERCALL_PAGE has "
+      "a 3-byte value (expected 1, 2, 4 or 8)" },
     { M_VB_ALIGN, -EINVAL,
       "t.elf: virt_base 0xffffffff7ffff800 is not 4 "
       "KiB aligned" },
@@ -322,8 +221,6 @@ static void mutate(struct img *t, enum mut m)
     case M_ENTRY_DATA:
         t->eh->e_entry = VB + 0x2010;
         break;
-    case M_NO_HCALL:
-        break;
     case M_HCALL_ALIGN:
     case M_HCALL_OUT:
         v = m == M_HCALL_ALIGN ? VB + 0x1008 : VB + 0x10000;
@@ -335,7 +232,7 @@ static void mutate(struct img *t, enum mut m)
         memcpy(t->buf + NOTE_OFF + 4, &v, 4);
         break;
     case M_NOTE_SIZE:
-        v = 2;
+        v = 3;
         memcpy(t->buf + NOTE_OFF + t->note->p_filesz - 24 + 4, &v, 4);
         break;
     case M_VB_ALIGN:
@@ -364,8 +261,6 @@ static void test_bad(void)
 
         if (b->m == M_NO_ENTRY || b->m == M_ENTRY_DATA)
             notes &= ~N_ENTRY;
-        if (b->m == M_NO_HCALL)
-            notes &= ~N_HCALL;
         make_image(&t, VB, notes);
         mutate(&t, b->m);
         e = parse(&t, &img, err);
@@ -500,19 +395,20 @@ static void check_layout(uint64_t vb, uint64_t mem)
     for (size_t i = 0x2100; i < 0x5000; i++)
         bad += ram[i] != 0;
     CU_ASSERT_EQUAL(bad, 0);
-    /* Order: image, start_info, console, store, shared_info, p2m, stack,
-     * page tables last. */
+    /* Order: image, start_info, console, store, p2m, stack, page tables;
+     * shared_info is the last page, outside the guest's nr_pages. */
     CU_ASSERT_EQUAL(lay.start_info_gpa, 0x5000);
     CU_ASSERT_EQUAL(lay.console_gpa, 0x6000);
     CU_ASSERT_EQUAL(lay.store_gpa, 0x7000);
-    CU_ASSERT_EQUAL(lay.shared_info_gpa, 0x8000);
-    CU_ASSERT_EQUAL(lay.p2m_gpa, 0x9000);
-    CU_ASSERT_EQUAL(lay.nr_p2m_frames, (mem / 4096 * 8 + 4095) / 4096);
+    CU_ASSERT_EQUAL(lay.p2m_gpa, 0x8000);
+    CU_ASSERT_EQUAL(lay.shared_info_gpa, mem - 4096);
+    CU_ASSERT_EQUAL(lay.nr_pages, mem / 4096 - 1);
+    CU_ASSERT_EQUAL(lay.nr_p2m_frames, ((mem / 4096 - 1) * 8 + 4095) / 4096);
     CU_ASSERT_EQUAL(lay.stack_gpa, lay.p2m_gpa + lay.nr_p2m_frames * 4096);
     CU_ASSERT_EQUAL(lay.pt_base_gpa, lay.stack_gpa + PVG_STACK_SIZE);
     CU_ASSERT_EQUAL(lay.first_free_gpa,
                     lay.pt_base_gpa + lay.nr_pt_frames * 4096);
-    CU_ASSERT(lay.first_free_gpa <= mem);
+    CU_ASSERT(lay.first_free_gpa <= mem - 4096);
     CU_ASSERT_EQUAL(lay.stack_va, vb + lay.pt_base_gpa);
     CU_ASSERT_EQUAL(lay.start_info_va, vb + 0x5000);
     CU_ASSERT_EQUAL(lay.hypercall_page_gpa, 0x1000);
@@ -521,8 +417,8 @@ static void check_layout(uint64_t vb, uint64_t mem)
     /* start_info. */
     memcpy(&si, ram + lay.start_info_gpa, sizeof(si));
     CU_ASSERT_STRING_EQUAL(si.magic, "xen-3.0-x86_64");
-    CU_ASSERT_EQUAL(si.nr_pages, mem / 4096);
-    CU_ASSERT_EQUAL(si.shared_info, 0x8000);
+    CU_ASSERT_EQUAL(si.nr_pages, mem / 4096 - 1);
+    CU_ASSERT_EQUAL(si.shared_info, mem - 4096);
     CU_ASSERT_EQUAL(si.flags, 0);
     CU_ASSERT_EQUAL(si.store_mfn, 7);
     CU_ASSERT_EQUAL(si.store_evtchn, 0);
@@ -530,13 +426,15 @@ static void check_layout(uint64_t vb, uint64_t mem)
     CU_ASSERT_EQUAL(si.console.domU.evtchn, 0);
     CU_ASSERT_EQUAL(si.pt_base, vb + lay.pt_base_gpa);
     CU_ASSERT_EQUAL(si.nr_pt_frames, lay.nr_pt_frames);
-    CU_ASSERT_EQUAL(si.mfn_list, vb + 0x9000);
-    CU_ASSERT_EQUAL(si.first_p2m_pfn, 9);
+    CU_ASSERT_EQUAL(si.mfn_list, vb + 0x8000);
+    CU_ASSERT_EQUAL(si.first_p2m_pfn, 8);
     CU_ASSERT_EQUAL(si.nr_p2m_frames, lay.nr_p2m_frames);
     CU_ASSERT_EQUAL(strlen((const char *)si.cmd_line), 1023);
     CU_ASSERT_EQUAL(si.mod_start, 0);
     /* Rings, shared_info and the stack are zeroed. */
-    for (uint64_t a = lay.console_gpa; a < lay.shared_info_gpa + 4096; a++)
+    for (uint64_t a = lay.console_gpa; a < lay.p2m_gpa; a++)
+        bad += ram[a] != 0;
+    for (uint64_t a = lay.shared_info_gpa; a < mem; a++)
         bad += ram[a] != 0;
     for (uint64_t a = lay.stack_gpa; a < lay.pt_base_gpa; a++)
         bad += ram[a] != 0;
@@ -545,7 +443,7 @@ static void check_layout(uint64_t vb, uint64_t mem)
     for (uint64_t pfn = 0; pfn < mem / 4096; pfn++) {
         uint64_t v;
         memcpy(&v, ram + lay.p2m_gpa + pfn * 8, 8);
-        bad += v != pfn;
+        bad += pfn < lay.nr_pages && v != pfn;
         if (walk(ram, mem, lay.pt_base_gpa, vb + pfn * 4096 + 0x123, &gpa) ||
             gpa != pfn * 4096 + 0x123)
             bad++;

@@ -317,6 +317,35 @@ static void test_query_and_version(void)
     teardown();
 }
 
+/* GNTTABOP_dump_table (GRUB calls it): status okay for itself only. */
+static void test_dump_table(void)
+{
+    struct gnttab_dump_table dt = { DOMID_SELF, -1 };
+
+    setup();
+    grant(5, 0, DATA_PFN, GTF_permit_access);
+    memcpy(fake_gpa(dom, G), &dt, sizeof(dt));
+    CU_ASSERT_EQUAL(fake_hypercall(dom->vcpus[0], __HYPERVISOR_grant_table_op,
+                                   GNTTABOP_dump_table, FAKE_VA(G), 1, 0, 0),
+                    0);
+    memcpy(&dt, fake_gpa(dom, G), sizeof(dt));
+    CU_ASSERT_EQUAL(dt.status, GNTST_okay);
+    dt.dom = (domid_t)(dom->domid + 1);
+    memcpy(fake_gpa(dom, G), &dt, sizeof(dt));
+    CU_ASSERT_EQUAL(fake_hypercall(dom->vcpus[0], __HYPERVISOR_grant_table_op,
+                                   GNTTABOP_dump_table, FAKE_VA(G), 1, 0, 0),
+                    0);
+    memcpy(&dt, fake_gpa(dom, G), sizeof(dt));
+    CU_ASSERT_EQUAL(dt.status, GNTST_permission_denied);
+    CU_ASSERT_EQUAL(fake_hypercall(dom->vcpus[0], __HYPERVISOR_grant_table_op,
+                                   GNTTABOP_dump_table, FAKE_VA(G), 2, 0, 0),
+                    -XEN_EINVAL);
+    CU_ASSERT_EQUAL(fake_hypercall(dom->vcpus[0], __HYPERVISOR_grant_table_op,
+                                   GNTTABOP_dump_table, 0x1000, 1, 0, 0),
+                    -XEN_EFAULT);
+    teardown();
+}
+
 static const struct unit_test tests[] = {
     { "setup_table frames", test_setup_table },
     { "dom0 map validation", test_dom0_map_rules },
@@ -324,6 +353,7 @@ static const struct unit_test tests[] = {
     { "pin counts saturate", test_pin_saturates },
     { "GNTTABOP_copy", test_copy },
     { "query_size, versions, add_to_physmap", test_query_and_version },
+    { "dump_table", test_dump_table },
     { NULL, NULL },
 };
 

@@ -825,6 +825,79 @@ static void test_ring_restart(void)
     pages[5] = NULL;
 }
 
+/*
+ * SET_TARGET D T (privileged): domain D gets T's rights over T's nodes, as
+ * a device model has over its guest's. Refused to an unprivileged client,
+ * for a domain not introduced, with bad arguments; reset by a new
+ * introduction.
+ */
+static void test_set_target(void)
+{
+    struct tc d0, g6, g7;
+
+    reset();
+    st->host = &fake_host;
+    tc_init(&d0, 0);
+    tc_init(&g6, 6);
+    tc_init(&g7, 7);
+    EQ(wr(&d0, 0, "/local/domain/5/data/x", "five"), "OK|");
+    EQ(op(&d0, XS_SET_PERMS, 0, "/local/domain/5/data/x", "n5", NULL), "OK|");
+    EQ(rd(&g6, 0, "/local/domain/5/data/x"), "!EACCES");
+
+    /* refused */
+    EQ(op(&d0, XS_SET_TARGET, 0, "6", "5", NULL), "!ENOENT"); /* not intro */
+    EQ(op(&d0, XS_INTRODUCE, 0, "6", "1", "2", NULL), "OK|");
+    EQ(op(&g7, XS_SET_TARGET, 0, "7", "5", NULL), "!EACCES");
+    EQ(op(&g6, XS_SET_TARGET, 0, "6", "5", NULL), "!EACCES");
+    EQ(op(&d0, XS_SET_TARGET, 0, "6", NULL), "!EINVAL");
+    EQ(op(&d0, XS_SET_TARGET, 0, "6", "x5", NULL), "!EINVAL");
+    EQ(rd(&g6, 0, "/local/domain/5/data/x"), "!EACCES");
+
+    /* granted: 6 acts as 5 on 5's nodes, 7 still does not */
+    EQ(op(&d0, XS_SET_TARGET, 0, "6", "5", NULL), "OK|");
+    EQ(rd(&g6, 0, "/local/domain/5/data/x"), "five");
+    EQ(wr(&g6, 0, "/local/domain/5/data/x", "six"), "OK|");
+    EQ(op(&g6, XS_SET_PERMS, 0, "/local/domain/5/data/x", "n5", "r7", NULL),
+       "OK|");
+    EQ(op(&g6, XS_SET_PERMS, 0, "/local/domain/5/data/x", "n6", NULL),
+       "!EPERM");
+    EQ(rd(&g7, 0, "/local/domain/5/data/x"), "six");
+    EQ(wr(&g7, 0, "/local/domain/5/data/x", "seven"), "!EACCES");
+    EQ(rd(&d0, 0, "/local/domain/5/data/x"), "six");
+
+    /* a new introduction of 6 starts without a target */
+    EQ(op(&d0, XS_RELEASE, 0, "6", NULL), "OK|");
+    store_conns_reap(st);
+    EQ(op(&d0, XS_INTRODUCE, 0, "6", "1", "2", NULL), "OK|");
+    EQ(rd(&g6, 0, "/local/domain/5/data/x"), "!EACCES");
+    EQ(op(&d0, XS_RELEASE, 0, "6", NULL), "OK|");
+    store_conns_reap(st);
+    free(pages[6]);
+    pages[6] = NULL;
+}
+
+/* CONTROL "print" (privileged) logs its text; anything else is refused. */
+static void test_control(void)
+{
+    static const char print[] = "print\0hello from the test";
+    struct tc d0, g5;
+
+    reset();
+    tc_init(&d0, 0);
+    tc_init(&g5, 5);
+    push_msg(&d0, XS_CONTROL, 0, print, sizeof(print));
+    run(&d0);
+    EQ(d0.reply, "OK|");
+    push_msg(&g5, XS_CONTROL, 0, print, sizeof(print));
+    run(&g5);
+    EQ(g5.reply, "!EACCES");
+    EQ(op(&d0, XS_CONTROL, 0, "frobnicate", NULL), "!EINVAL");
+    EQ(op(&d0, XS_CONTROL, 0, "prin", NULL), "!EINVAL");
+    push_msg(&d0, XS_CONTROL, 0, "", 0);
+    run(&d0);
+    EQ(d0.reply, "!EINVAL");
+}
+
 static void test_ring(void)
 {
     struct tc d0;
@@ -927,6 +1000,8 @@ static const struct unit_test tests[] = {
     { "directory_part", test_directory_part },
     { "guest ring", test_ring },
     { "guest ring: a domain restarted in place", test_ring_restart },
+    { "SET_TARGET", test_set_target },
+    { "CONTROL", test_control },
     { NULL, NULL },
 };
 

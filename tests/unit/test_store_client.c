@@ -55,8 +55,18 @@ static int stop_daemon(void)
     int status = 0;
 
     if (daemon_pid > 0) {
+        int i = 0;
+
         kill(daemon_pid, SIGTERM);
-        waitpid(daemon_pid, &status, 0);
+        /* 5 s to exit cleanly, else it is killed and the clean-up fails */
+        while (waitpid(daemon_pid, &status, WNOHANG) == 0 && ++i < 500)
+            usleep(10000);
+        if (i == 500) {
+            fprintf(stderr, "pvstored did not exit 5 s after SIGTERM\n");
+            kill(daemon_pid, SIGKILL);
+            waitpid(daemon_pid, &status, 0);
+            status = 1 << 8;
+        }
         daemon_pid = -1;
     }
     rmdir(tmpdir);

@@ -17,11 +17,18 @@ struct unit_suite {
     const struct unit_test *tests; /* terminated by { NULL, NULL } */
 };
 
+/*
+ * A test that cannot run here (a missing host package) calls this and
+ * returns: it is counted and reported as skipped, never as passed.
+ */
+void unit_skip(const char *test, const char *why);
+
 /* Each test file defines one suite; runner.c lists them all. */
 extern const struct unit_suite unit_suite_abi;
 extern const struct unit_suite unit_suite_blkback;
 extern const struct unit_suite unit_suite_cfg;
 extern const struct unit_suite unit_suite_elf;
+extern const struct unit_suite unit_suite_elf_xen;
 extern const struct unit_suite unit_suite_guestmem;
 extern const struct unit_suite unit_suite_hypercall;
 extern const struct unit_suite unit_suite_evtchn;
@@ -34,5 +41,6 @@ extern const struct unit_suite unit_suite_netback;
 extern const struct unit_suite unit_suite_console;
 extern const struct unit_suite unit_suite_store;
 extern const struct unit_suite unit_suite_store_client;
+extern const struct unit_suite unit_suite_sandbox;
 
 #endif

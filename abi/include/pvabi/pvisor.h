@@ -15,9 +15,18 @@
 #define PV_PORT_HYPERCALL 0xe4 /* 32-bit out: eax = hypercall number */
 #define PV_PORT_TRAP      0xe8 /* pvisor's default exception stubs */
 #define PV_PORT_NOTIFY    0xec /* fast notify: eax = event channel port */
+/*
+ * The `syscall` transport: a guest kernel's `syscall` continues at
+ * pvisor's one-instruction stub `out %eax, $PV_PORT_SYSCALL` (LSTAR); the
+ * exit is accepted only from that stub.
+ */
+#define PV_PORT_SYSCALL 0xf0
 
 #define PV_HYPERCALL_STUB_SIZE 32
-#define PV_HYPERCALL_MAX       128 /* stubs in one 4 KiB page */
+/* DomainSetup's hypercall_page_gpa for a kernel without a hypercall page
+ * (it makes hypercalls with `syscall`, as Xen's 64-bit PV ABI allows). */
+#define PV_NO_HYPERCALL_PAGE 0xffffffffffffffffULL
+#define PV_HYPERCALL_MAX     128 /* stubs in one 4 KiB page */
 
 /*
  * Extension hypercalls (numbers Xen leaves unused).

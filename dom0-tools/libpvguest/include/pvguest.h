@@ -27,6 +27,7 @@ struct pvg_segment {
     uint64_t offset; /* in the file */
     uint64_t filesz;
     uint64_t vaddr;
+    uint64_t paddr;
     uint64_t memsz;
     uint32_t flags; /* PF_X | PF_W | PF_R */
 };
@@ -40,13 +41,17 @@ struct pvg_image {
     size_t nr_segments;
     struct pvg_segment seg[PVG_MAX_SEGMENTS]; /* sorted by vaddr */
     uint64_t entry;                           /* ENTRY note, else e_entry */
+    bool has_entry_note;                      /* entry 0 is then valid */
     uint64_t hypercall_page;                  /* VA, from HYPERCALL_PAGE */
-    uint64_t virt_base;                       /* VIRT_BASE note, else 0 */
-    uint64_t paddr_offset; /* PADDR_OFFSET note, informational */
+    bool has_hypercall_page; /* else the kernel uses `syscall` */
+    uint64_t virt_base;      /* VIRT_BASE note, else 0 */
+    uint64_t paddr_offset;   /* PADDR_OFFSET: checked against p_paddr */
     bool has_paddr_offset;
-    uint64_t image_start; /* lowest segment VA, page aligned */
-    uint64_t image_end;   /* end of highest segment, rounded up */
+    uint32_t supported_features; /* SUPPORTED_FEATURES note */
+    uint64_t image_start;        /* lowest segment VA, page aligned */
+    uint64_t image_end;          /* end of highest segment, rounded up */
     char guest_os[64];
+    char guest_version[32];
     char xen_version[32];
     char loader[32];
     char features[256];
@@ -69,13 +74,16 @@ struct pvg_layout {
     uint64_t pt_base_gpa; /* the L4, first page-table page */
     uint64_t nr_pt_frames;
     uint64_t nr_l3, nr_l2, nr_l1;
-    uint64_t first_free_gpa; /* pt_base_gpa + nr_pt_frames pages */
-    uint64_t hypercall_page_gpa;
+    uint64_t first_free_gpa;     /* pt_base_gpa + nr_pt_frames pages */
+    uint64_t hypercall_page_gpa; /* PV_NO_HYPERCALL_PAGE: none */
     uint64_t entry_va;
     uint64_t stack_va;      /* top of the boot stack (initial rsp) */
     uint64_t start_info_va; /* initial rsi */
     bool cmdline_truncated; /* cmd_line cut at 1023 bytes */
 };
+
+/* Name of Xen ELF note `type` (XEN_ELFNOTE_*), NULL if Xen defines none. */
+const char *pvg_note_name(uint32_t type);
 
 /*
  * Parses and validates an ELF64 x86_64 executable held in data[0..size)

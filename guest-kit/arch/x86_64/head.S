@@ -40,6 +40,7 @@
     XEN_NOTE_STR XEN_ELFNOTE_XEN_VERSION, "xen-3.0"
     XEN_NOTE_STR XEN_ELFNOTE_LOADER, "generic"
     XEN_NOTE_QUAD XEN_ELFNOTE_VIRT_BASE, _text      /* guest.lds base */
+    XEN_NOTE_QUAD XEN_ELFNOTE_PADDR_OFFSET, 0       /* p_paddr = phys */
     XEN_NOTE_QUAD XEN_ELFNOTE_ENTRY, _start
     XEN_NOTE_QUAD XEN_ELFNOTE_HYPERCALL_PAGE, hypercall_page
 

@@ -182,8 +182,9 @@ static inline long HYPERVISOR_console_io(int cmd, int count, const char *str)
 
 /*
  * Return from an exception or upcall through pvisor: `ctx` (rax, r11, rcx,
- * flags, rip, cs, rflags, rsp, ss) becomes the stack pointer and control
- * jumps (not calls) to the stub, so pvisor finds the frame at rsp. pvisor
+ * flags, rip, cs, rflags, rsp, ss) is the frame. The stub is entered by a
+ * jump (not a call) with the frame minus rax at the stack pointer and rax
+ * in %rax; it pushes rax, so pvisor finds the whole frame at rsp. pvisor
  * resumes at ctx->rip with ctx->rsp, and unmasks events if ctx->rflags has
  * IF set. Never returns. guest-kit itself returns with iretq instead.
  */
@@ -193,7 +194,8 @@ HYPERVISOR_iret(const struct iret_context *ctx)
     __asm__ volatile("mov %0, %%rsp\n\t"
                      "jmp hypercall_page + %c[gk_off]"
                      :
-                     : "r"(ctx), GK_HCALL_OFF(__HYPERVISOR_iret)
+                     : "r"(&ctx->r11), "a"(ctx->rax),
+                       GK_HCALL_OFF(__HYPERVISOR_iret)
                      : "memory");
     __builtin_unreachable();
 }
