@@ -12,7 +12,7 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 CFLAGS_tests/fuzz/ := -Itests/fuzz -Idom0-tools/pvstored -Idom0-tools/backends \
 	-Idom0-tools/pvctl $(PVCTRL_INC) $(PVGUEST_INC) $(XS_INC)
 
-FUZZ_LIBS := -lprotobuf-c -lpthread
+FUZZ_LIBS := -lprotobuf-c -lpthread -lseccomp
 
 $(BUILD)/fuzz/fuzz_store_socket: $(BUILD)/tests/fuzz/fuzz_store_socket.o \
 	$(STORE_OBJS)
@@ -26,9 +26,9 @@ $(BUILD)/fuzz/fuzz_mgmt: $(BUILD)/tests/fuzz/fuzz_mgmt.o $(HV_LIB_OBJS) \
 $(BUILD)/fuzz/fuzz_hypercall: $(BUILD)/tests/fuzz/fuzz_hypercall.o \
 	$(BUILD)/tests/unit/fake_domain.o $(HV_LIB_OBJS) $(PVMGMT_OBJ)
 $(BUILD)/fuzz/fuzz_blkback: $(BUILD)/tests/fuzz/fuzz_blkback.o \
-	$(BLKBACK_CORE_OBJS) $(BUILD)/dom0-tools/backends/be_common.o
+	$(BLKBACK_CORE_OBJS) $(BUILD)/dom0-tools/backends/be_common.o $(PVD_OBJS)
 $(BUILD)/fuzz/fuzz_netback: $(BUILD)/tests/fuzz/fuzz_netback.o \
-	$(NETBACK_CORE_OBJS) $(BUILD)/dom0-tools/backends/be_common.o
+	$(NETBACK_CORE_OBJS) $(BUILD)/dom0-tools/backends/be_common.o $(PVD_OBJS)
 
 $(FUZZ_BINS):
 	@mkdir -p $(dir $@)
