@@ -6,6 +6,8 @@
 #   make demo       start the host side and boot a demo guest
 #   make bench      benchmarks (one table)
 #   make asan       build host components with ASan/UBSan into build-asan/
+#   make fuzz       build the libFuzzer harnesses (clang) into build-fuzz/ and
+#                   run each for FUZZ_SECONDS (default 30) on its corpus
 #   V=1             show full command lines
 
 BUILD     ?= build
@@ -19,6 +21,15 @@ HOST_CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 HOST_LDFLAGS_SAN := -fsanitize=address,undefined
 endif
+# make fuzz: coverage for libFuzzer, with ASan and UBSan, everywhere.
+FUZZ      ?=
+ifeq ($(FUZZ),1)
+HOST_CFLAGS_BASE += -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	-Wno-gnu-variable-sized-type-not-at-end
+HOST_LDFLAGS_SAN := -fsanitize=address,undefined
+endif
+FUZZ_SECONDS ?= 30
 HOST_CFLAGS  = $(HOST_CFLAGS_BASE) $(EXTRA_CFLAGS)
 HOST_LDFLAGS = $(HOST_LDFLAGS_SAN) $(EXTRA_LDFLAGS)
 
@@ -44,6 +55,7 @@ include guest-kit/module.mk
 include tests/guests/module.mk
 include tests/bench/module.mk
 include tests/module.mk
+include tests/fuzz/module.mk
 
 build-all: $(GEN_HDRS) $(LIBS) $(BINS) $(GUESTS) $(TEST_BINS)
 
@@ -71,12 +83,17 @@ bench: deps
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 build-all
 
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1 \
+		fuzz-build
+	$(Q)scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
 check-format:
 	$(Q)scripts/check-format.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
-.PHONY: all build-all deps test demo bench asan check-format clean
+.PHONY: all build-all deps test demo bench asan fuzz check-format clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -168,6 +168,7 @@ struct hv_domain {
     unsigned stops; /* shutdowns + crashes so far */
     char *crash_report;
     uint64_t created_ns;
+    bool listed; /* creation complete: the domain table hands it out */
 
     /* Setup from the builder. */
     uint64_t shared_info_gpa;
@@ -246,6 +247,9 @@ void hv_console_append(struct hv_domain *d, const char *buf, size_t len);
 extern void (*hv_notify_mgmt)(void);
 /* Called (main thread) just before a domain is freed. */
 extern void (*hv_on_destroy)(struct hv_domain *d);
+/* Tests: called by hv_domain_create once domid is reserved, before the
+ * domain is complete (it must not be found yet). */
+extern void (*hv_on_domid_reserved)(uint32_t domid);
 void hv_domain_request_reap(void);
 extern int hv_reap_fd;
 
@@ -255,6 +259,9 @@ void hv_domains_unlock(void);
 
 /* hv_interdom.c: event channels across domains and with dom0. */
 #define HV_DOM0_MAX_PORTS 4096
+/* dom0 ports connected to one guest domain, so that one domain's devices
+ * cannot take every dom0 port. */
+#define HV_DOM0_PORTS_PER_DOM 256
 /* Deliver an event sent on (from_dom, from_port) to (dom, port): a guest
  * port or a dom0 port. Dropped unless the target is still bound back to
  * the sender: a channel closed and its port reused (by close or
@@ -347,6 +354,9 @@ bool hv_evtchn_is_pending(struct hv_domain *d, uint32_t port);
 bool hv_vcpu_upcall_pending(struct hv_vcpu *v);
 /* Resync the vCPU's view of its page tables after pvisor edited them. */
 void hv_vcpu_flush_tlb(struct hv_vcpu *v);
+/* Whether slot 255 of the L4 v runs on is still pvisor's (a guest may
+ * write its page tables directly; the vCPU loop checks before each run). */
+bool hv_mmu_priv_slot_ok(struct hv_vcpu *v);
 void hv_domain_flush_tlb_all(struct hv_domain *d, struct hv_vcpu *self);
 /* Run one EVTCHNOP_* on d with a host copy of its argument struct. */
 long hv_evtchn_op(struct hv_domain *d, uint64_t cmd, void *arg);

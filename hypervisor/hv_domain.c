@@ -36,6 +36,7 @@ static void snapshot_take(struct hv_domain *d);
 int hv_reap_fd = -1;
 void (*hv_notify_mgmt)(void);
 void (*hv_on_destroy)(struct hv_domain *d);
+void (*hv_on_domid_reserved)(uint32_t domid);
 
 int hv_domains_init(void)
 {
@@ -55,10 +56,22 @@ struct hv_domain *hv_domain_find(uint32_t domid)
     struct hv_domain *d = NULL;
 
     pthread_mutex_lock(&domains_lock);
-    if (domid < HV_MAX_DOMAINS)
+    if (domid < HV_MAX_DOMAINS && domains[domid] && domains[domid]->listed)
         d = domains[domid];
     pthread_mutex_unlock(&domains_lock);
     return d;
+}
+
+/* Any domain with that name, complete or still being created. */
+static bool name_taken(const char *name)
+{
+    bool taken = false;
+
+    pthread_mutex_lock(&domains_lock);
+    for (unsigned i = 0; i < HV_MAX_DOMAINS && !taken; i++)
+        taken = domains[i] && strcmp(domains[i]->name, name) == 0;
+    pthread_mutex_unlock(&domains_lock);
+    return taken;
 }
 
 int hv_domain_insert(struct hv_domain *d)
@@ -68,10 +81,12 @@ int hv_domain_insert(struct hv_domain *d)
     if (d->domid == 0 || d->domid >= HV_MAX_DOMAINS)
         return -EINVAL;
     pthread_mutex_lock(&domains_lock);
-    if (domains[d->domid])
+    if (domains[d->domid]) {
         rc = -EEXIST;
-    else
+    } else {
+        d->listed = true;
         domains[d->domid] = d;
+    }
     pthread_mutex_unlock(&domains_lock);
     return rc;
 }
@@ -92,7 +107,8 @@ struct hv_domain *hv_domain_by_name(const char *name)
 
     pthread_mutex_lock(&domains_lock);
     for (unsigned i = 0; i < HV_MAX_DOMAINS && !d; i++)
-        if (domains[i] && strcmp(domains[i]->name, name) == 0)
+        if (domains[i] && domains[i]->listed &&
+            strcmp(domains[i]->name, name) == 0)
             d = domains[i];
     pthread_mutex_unlock(&domains_lock);
     return d;
@@ -104,7 +120,8 @@ struct hv_domain *hv_domain_next(uint32_t after)
 
     pthread_mutex_lock(&domains_lock);
     for (uint32_t i = after + 1; i < HV_MAX_DOMAINS && !d; i++)
-        d = domains[i];
+        if (domains[i] && domains[i]->listed)
+            d = domains[i];
     pthread_mutex_unlock(&domains_lock);
     return d;
 }
@@ -203,7 +220,7 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
                  plat ? plat->name : "(none)");
         return -ENODEV;
     }
-    if (hv_domain_by_name(name)) {
+    if (name_taken(name)) {
         snprintf(err, errlen, "a domain named '%s' already exists", name);
         return -EEXIST;
     }
@@ -251,6 +268,8 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
         return -ENOSPC;
     }
     d->domid = domid;
+    if (hv_on_domid_reserved)
+        hv_on_domid_reserved(domid);
 
     d->nr_vcpus = vcpus; /* vcpus[] fill in below; the platform counts */
     rc = hv_domain_mem_create(d, err, errlen);
@@ -293,6 +312,7 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
         }
     }
     pthread_mutex_lock(&domains_lock);
+    d->listed = true;
     nr_domains++;
     pthread_mutex_unlock(&domains_lock);
     log_info("d%u: created '%s', %llu KiB, %u vCPU(s), platform %s", domid,
@@ -302,9 +322,13 @@ int hv_domain_create(const char *name, uint64_t mem_kb, unsigned vcpus,
 
 fail:
     hv_vcpu_stop_all(d);
+    /* As in destroy: no other domain's vCPU may be touching d past this
+     * point (it was never listed, so none found it). */
+    pthread_rwlock_wrlock(&domains_rw);
     pthread_mutex_lock(&domains_lock);
     domains[domid] = NULL;
     pthread_mutex_unlock(&domains_lock);
+    pthread_rwlock_unlock(&domains_rw);
     domain_free(d);
     return rc;
 }

@@ -67,6 +67,10 @@ static int ensure_active(struct hv_domain *d)
  * either wins (we fail) or sees the bits (it fails). Returns the frame in
  * *frame (validated against d's RAM) or a GNTST_* error. d->lock held.
  */
+/* pin(): the ref is pinned UINT16_MAX times already (a GNTST_* for
+ * guests: GNTST_general_error). */
+#define PIN_FULL (-100)
+
 static int pin(struct hv_domain *d, uint32_t ref, uint32_t grantee, bool wr,
                uint64_t *frame)
 {
@@ -77,6 +81,11 @@ static int pin(struct hv_domain *d, uint32_t ref, uint32_t grantee, bool wr,
 
     if (!e || ensure_active(d))
         return GNTST_bad_gntref;
+    /* The counters saturate rather than wrap (a wrapped count would
+     * clear GTF_reading/GTF_writing while mappings remain). */
+    if (d->gnt_active[ref].rd == UINT16_MAX ||
+        (wr && d->gnt_active[ref].wr == UINT16_MAX))
+        return PIN_FULL;
     word = (uint32_t *)e; /* flags (low 16) | domid (high 16) */
     old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
     for (;;) {
@@ -147,8 +156,12 @@ int hv_gnttab_dom0_map(struct hv_domain *d, const uint32_t *refs, size_t n,
                  : st == GNTST_permission_denied
                      ? (writable ? "not granted to domain 0 for writing"
                                  : "not granted to domain 0")
-                     : "entry keeps changing");
-        return st == GNTST_bad_gntref ? -EINVAL : -EPERM;
+                 : st == PIN_FULL ? "mapped 65535 times already (the limit "
+                                    "per ref)"
+                                  : "entry keeps changing");
+        return st == GNTST_bad_gntref ? -EINVAL
+               : st == PIN_FULL       ? -EBUSY
+                                      : -EPERM;
     }
     pthread_mutex_unlock(&d->lock);
     return 0;
@@ -255,7 +268,10 @@ static int16_t copy_resolve(struct hv_vcpu *v, const struct gnttab_copy_ptr *p,
         return GNTST_bad_domain;
     ce->ref = p->u.ref;
     pthread_mutex_lock(&ce->d->lock);
-    int16_t st = (int16_t)pin(ce->d, ce->ref, self->domid, wr, &ce->frame);
+    int st = pin(ce->d, ce->ref, self->domid, wr, &ce->frame);
+
+    if (st == PIN_FULL)
+        st = GNTST_general_error;
     pthread_mutex_unlock(&ce->d->lock);
     return st;
 }

@@ -85,8 +85,16 @@ static void dom0_free(uint32_t p)
     dp->in_fd = dp->out_fd = -1;
 }
 
+/* Returns a port, -EDQUOT when remote has HV_DOM0_PORTS_PER_DOM already,
+ * -ENOSPC when the table is full, or -errno. dom0_lock held. */
 static int dom0_alloc(int owner, uint32_t remote, int fds[2])
 {
+    unsigned of_remote = 0;
+
+    for (uint32_t p = 1; p < HV_DOM0_MAX_PORTS; p++)
+        of_remote += dom0_ports[p].used && dom0_ports[p].remote_dom == remote;
+    if (of_remote >= HV_DOM0_PORTS_PER_DOM)
+        return -EDQUOT;
     for (uint32_t p = 1; p < HV_DOM0_MAX_PORTS; p++) {
         struct dom0_port *dp = &dom0_ports[p];
         if (dp->used)
@@ -179,7 +187,17 @@ int hv_dom0_evtchn_bind(int owner, uint32_t domid, uint32_t remote_port,
     if (p < 0) {
         pthread_mutex_unlock(&dom0_lock);
         pthread_mutex_unlock(&d->lock);
-        snprintf(err, errlen, "no free dom0 event channel: %s", strerror(-p));
+        if (p == -EDQUOT)
+            snprintf(err, errlen,
+                     "d%u already has %u event channels with domain 0 "
+                     "(the limit per domain)",
+                     domid, HV_DOM0_PORTS_PER_DOM);
+        else if (p == -ENOSPC)
+            snprintf(err, errlen, "all %u domain 0 event channels are in use",
+                     HV_DOM0_MAX_PORTS - 1);
+        else
+            snprintf(err, errlen, "no free dom0 event channel: %s",
+                     strerror(-p));
         return p;
     }
     if (remote_port) {

@@ -142,6 +142,19 @@ void hv_mgmt_fini(void)
     hv_on_destroy = NULL;
 }
 
+struct client *hv_mgmt_client(unsigned slot)
+{
+    return slot < MAX_CLIENTS ? clients[slot] : NULL;
+}
+
+static void frame_free(struct out_frame *f)
+{
+    for (unsigned i = 0; i < f->nfds; i++)
+        close(f->fds[i]);
+    free(f->data);
+    free(f);
+}
+
 void hv_mgmt_client_close(unsigned slot)
 {
     struct client *c = clients[slot];
@@ -163,8 +176,7 @@ void hv_mgmt_client_close(unsigned slot)
     while (c->out_head) {
         struct out_frame *f = c->out_head;
         c->out_head = f->next;
-        free(f->data);
-        free(f);
+        frame_free(f);
     }
     while (c->polls) {
         struct longpoll *p = c->polls;
@@ -209,18 +221,27 @@ void hv_mgmt_accept(void)
     }
 }
 
-/* Ask for EPOLLOUT while output is queued; a syscall only on a change
- * (this runs for every client after every main-loop wakeup). */
+/* Ask for EPOLLOUT while output is queued, and for EPOLLIN unless the
+ * client is paused; a syscall only on a change (this runs for every
+ * client after every main-loop wakeup). */
 static void update_events(struct client *c)
 {
     bool want = c->out_head != NULL;
-    struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0),
+    bool paused = c->out_bytes >= OUTQ_PAUSE;
+    struct epoll_event ev = { .events = (paused ? 0 : EPOLLIN) |
+                                        (want ? EPOLLOUT : 0),
                               .data.u64 = HV_EPOLL_CLIENT | c->slot };
 
-    if (want == c->want_out)
+    if (want == c->want_out && paused == c->paused)
         return;
-    if (epoll_ctl(hv_epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+    if (paused && !c->paused)
+        log_debug("mgmt: client %u has %zu bytes of replies unread; "
+                  "its requests wait until it reads",
+                  c->slot, c->out_bytes);
+    if (epoll_ctl(hv_epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0) {
         c->want_out = want;
+        c->paused = paused;
+    }
 }
 
 /* Returns false if the client must be closed. */
@@ -249,32 +270,80 @@ static bool flush_out(struct client *c)
                 break;
             return false;
         }
+        if (n > 0 && f->off == 0) { /* the fds are on their way */
+            for (unsigned i = 0; i < f->nfds; i++)
+                close(f->fds[i]);
+            f->nfds = 0;
+        }
         f->off += (size_t)n;
+        c->out_bytes -= (size_t)n;
         if (f->off < f->len)
             continue;
         c->out_head = f->next;
         if (!c->out_head)
             c->out_tail = NULL;
-        free(f->data);
-        free(f);
+        frame_free(f);
     }
     update_events(c);
     return true;
 }
 
-void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
-                           const int *fds, unsigned nfds)
+static void queue_frame(struct client *c, struct out_frame *f)
+{
+    if (c->out_tail)
+        c->out_tail->next = f;
+    else
+        c->out_head = f;
+    c->out_tail = f;
+    c->out_bytes += f->len;
+}
+
+int hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
+                          const int *fds, unsigned nfds)
 {
     size_t len = pvmgmt__response__get_packed_size(rsp);
-    struct out_frame *f = calloc(1, sizeof(*f));
-    uint8_t *buf = malloc(len + 4);
+    struct out_frame *f;
+    uint8_t *buf;
 
+    if (nfds > 2)
+        nfds = 2;
+    /* Errors are small and a client has a bounded number of requests in
+     * flight (it is paused at OUTQ_PAUSE), so they always fit. */
+    if (rsp->status == 0 && c->out_bytes + len + 4 > OUTQ_MAX) {
+        log_warn("mgmt: client %u: a %zu-byte reply refused, %zu bytes of "
+                 "replies unread",
+                 c->slot, len, c->out_bytes);
+        hv_mgmt_send_error(c, rsp->id, ENOBUFS,
+                           "reply of %zu bytes refused: %zu bytes of earlier "
+                           "replies are unread (limit %u); read them first",
+                           len, c->out_bytes, OUTQ_MAX);
+        return -ENOBUFS;
+    }
+    f = calloc(1, sizeof(*f));
+    buf = malloc(len + 4);
     if (!f || !buf) {
         free(f);
         free(buf);
         log_err("mgmt: out of memory for a %zu-byte response", len);
-        return;
+        return -ENOMEM;
     }
+    for (unsigned i = 0; i < nfds; i++) {
+        f->fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+        if (f->fds[i] < 0) {
+            int e = errno;
+            f->nfds = i;
+            frame_free(f);
+            free(buf);
+            log_warn("mgmt: client %u: cannot duplicate a descriptor for "
+                     "its reply: %s",
+                     c->slot, strerror(e));
+            hv_mgmt_send_error(c, rsp->id, e,
+                               "cannot pass the reply's descriptor: %s",
+                               strerror(e));
+            return -e;
+        }
+    }
+    f->nfds = nfds;
     buf[0] = (uint8_t)(len >> 24);
     buf[1] = (uint8_t)(len >> 16);
     buf[2] = (uint8_t)(len >> 8);
@@ -282,14 +351,8 @@ void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
     pvmgmt__response__pack(rsp, buf + 4);
     f->data = buf;
     f->len = len + 4;
-    for (unsigned i = 0; i < nfds && i < 2; i++)
-        f->fds[i] = fds[i];
-    f->nfds = nfds < 2 ? nfds : 2;
-    if (c->out_tail)
-        c->out_tail->next = f;
-    else
-        c->out_head = f;
-    c->out_tail = f;
+    queue_frame(c, f);
+    return 0;
 }
 
 void hv_mgmt_send_error(struct client *c, uint64_t id, int status,
@@ -353,6 +416,66 @@ static void handle_frame(struct client *c, const uint8_t *buf, size_t len)
     pvmgmt__request__free_unpacked(req, NULL);
 }
 
+/*
+ * Dispatches the complete frames in c's buffer while its output queue is
+ * below OUTQ_PAUSE; the rest wait there. Returns false if c was closed.
+ */
+static bool process_rx(struct client *c)
+{
+    unsigned slot = c->slot;
+    size_t pos = 0;
+
+    while (c->rx_len - pos >= 4 && c->out_bytes < OUTQ_PAUSE) {
+        const uint8_t *p = c->rx + pos;
+        uint32_t flen = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+                        ((uint32_t)p[2] << 8) | p[3];
+        if (flen == 0 || flen > FRAME_MAX) {
+            log_warn("mgmt: client sent a frame of %u bytes; "
+                     "disconnecting it",
+                     flen);
+            hv_mgmt_send_error(c, 0, EMSGSIZE,
+                               "frame length %u outside "
+                               "1..%u",
+                               flen, FRAME_MAX);
+            flush_out(c);
+            hv_mgmt_client_close(slot);
+            return false;
+        }
+        if (c->rx_len - pos - 4 < flen)
+            break;
+        handle_frame(c, p + 4, flen);
+        pos += 4 + flen;
+        if (!clients[slot])
+            return false;
+    }
+    if (pos) {
+        memmove(c->rx, c->rx + pos, c->rx_len - pos);
+        c->rx_len -= pos;
+    }
+    return true;
+}
+
+/* Sends what it can and takes requests that waited for the queue to
+ * drain, until neither moves. Returns false if c was closed. */
+static bool service(struct client *c)
+{
+    unsigned slot = c->slot;
+
+    for (;;) {
+        size_t rx_len;
+
+        if (!flush_out(c)) {
+            hv_mgmt_client_close(slot);
+            return false;
+        }
+        rx_len = c->rx_len;
+        if (!process_rx(c))
+            return false;
+        if (c->rx_len == rx_len) /* nothing (more) it could take */
+            return true;
+    }
+}
+
 void hv_mgmt_client_event(unsigned slot, uint32_t events)
 {
     struct client *c = slot < MAX_CLIENTS ? clients[slot] : NULL;
@@ -365,7 +488,8 @@ void hv_mgmt_client_event(unsigned slot, uint32_t events)
             return;
         }
     }
-    if (events & EPOLLIN) {
+    /* A paused client's requests stay in its socket until it reads. */
+    if ((events & EPOLLIN) && c->out_bytes < OUTQ_PAUSE) {
         for (;;) {
             if (c->rx_cap - c->rx_len < 65536) {
                 size_t ncap = c->rx_cap ? c->rx_cap * 2 : 65536;
@@ -396,35 +520,10 @@ void hv_mgmt_client_event(unsigned slot, uint32_t events)
             }
             c->rx_len += (size_t)n;
         }
-        size_t pos = 0;
-        while (c->rx_len - pos >= 4) {
-            const uint8_t *p = c->rx + pos;
-            uint32_t flen = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-                            ((uint32_t)p[2] << 8) | p[3];
-            if (flen == 0 || flen > FRAME_MAX) {
-                log_warn("mgmt: client sent a frame of %u bytes; "
-                         "disconnecting it",
-                         flen);
-                hv_mgmt_send_error(c, 0, EMSGSIZE,
-                                   "frame length %u outside "
-                                   "1..%u",
-                                   flen, FRAME_MAX);
-                flush_out(c);
-                hv_mgmt_client_close(slot);
-                return;
-            }
-            if (c->rx_len - pos - 4 < flen)
-                break;
-            handle_frame(c, p + 4, flen);
-            pos += 4 + flen;
-            if (!clients[slot])
-                return;
-        }
-        memmove(c->rx, c->rx + pos, c->rx_len - pos);
-        c->rx_len -= pos;
+        if (!process_rx(c))
+            return;
     }
-    if (!flush_out(c))
-        hv_mgmt_client_close(slot);
+    service(c);
 }
 
 int hv_mgmt_poll_timeout(void)
@@ -466,7 +565,6 @@ void hv_mgmt_wake(bool from_fd)
                 pp = &p->next;
             }
         }
-        if (!flush_out(c))
-            hv_mgmt_client_close(i);
+        service(c);
     }
 }

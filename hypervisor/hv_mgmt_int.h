@@ -13,12 +13,20 @@
 #define MAX_CLIENTS          1024
 #define MAX_POLLS_PER_CLIENT 256
 #define GRAVE_NR             16
+/* Output queued for one client (see docs/security.md, "Limits"): at
+ * OUTQ_PAUSE its requests are no longer read until it reads replies; a
+ * reply that would take the queue past OUTQ_MAX is refused (ENOBUFS). */
+#define OUTQ_PAUSE (1u << 20)
+#define OUTQ_MAX   (8u << 20)
+/* Grant refs of one domain one connection may hold mapped (1 GiB of
+ * pages: 16 block devices with every persistent grant and more). */
+#define HV_MGMT_MAPPED_REFS_MAX (256u * 1024)
 
 struct out_frame {
     struct out_frame *next;
     uint8_t *data;
     size_t len, off;
-    int fds[2]; /* to pass with the first byte */
+    int fds[2]; /* pvisor's own duplicates, passed with the first byte */
     unsigned nfds;
 };
 
@@ -44,7 +52,9 @@ struct client {
     uint8_t *rx;
     size_t rx_len, rx_cap;
     struct out_frame *out_head, *out_tail;
-    bool want_out; /* EPOLLOUT is in the fd's epoll events */
+    size_t out_bytes; /* queued, not yet sent */
+    bool want_out;    /* EPOLLOUT is in the fd's epoll events */
+    bool paused;      /* out_bytes >= OUTQ_PAUSE: requests not read */
     struct longpoll *polls;
     struct grant_map *maps;
     struct trace_sub *trace_subs; /* domains whose trace it reads */
@@ -83,9 +93,18 @@ struct grave {
 extern const char *hv_mgmt_run_dir;
 extern uint64_t hv_mgmt_start_ns;
 
-/* Queue a response frame; nfds fds travel with it via SCM_RIGHTS. */
-void hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
-                           const int *fds, unsigned nfds);
+/*
+ * Queue a response frame; nfds fds travel with it via SCM_RIGHTS. The
+ * fds are duplicated now (the caller keeps its own), so a descriptor
+ * closed before the client reads (a destroyed domain's memfd) can never
+ * be replaced by another one under the same number. A reply that does
+ * not fit the client's queue (OUTQ_MAX) or whose fds cannot be duplicated
+ * is replaced by an error reply saying so. Returns 0 when rsp itself was
+ * queued, -errno when the client got an error instead (or nothing, out of
+ * memory): then what the reply hands over must be taken back.
+ */
+int hv_mgmt_send_response(struct client *c, Pvmgmt__Response *rsp,
+                          const int *fds, unsigned nfds);
 void hv_mgmt_send_error(struct client *c, uint64_t id, int status,
                         const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -93,6 +112,8 @@ void hv_mgmt_send_ok(struct client *c, uint64_t id);
 /* Find a live domain or send ENOENT/EPERM and return NULL. */
 struct hv_domain *hv_mgmt_lookup(struct client *c, uint64_t id, uint32_t domid);
 struct grave *hv_mgmt_find_grave(uint32_t domid);
+/* The client in slot, or NULL (for tests). */
+struct client *hv_mgmt_client(unsigned slot);
 /* Handle one decoded request. */
 void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req);
 /* Answer a parked long-poll if it can be; true if answered (free it). */

@@ -135,18 +135,18 @@ static void fill_dom0(Pvmgmt__DomainInfo *info)
     info->crash_report = NULL;
 }
 
-static void reply_fds(struct client *c, uint64_t id, Pvmgmt__Response *rsp,
-                      const int *fds, unsigned nfds)
+static int reply_fds(struct client *c, uint64_t id, Pvmgmt__Response *rsp,
+                     const int *fds, unsigned nfds)
 {
     rsp->version = PVMGMT__VERSION__VERSION_CURRENT;
     rsp->id = id;
     rsp->nr_fds = nfds;
-    hv_mgmt_send_response(c, rsp, fds, nfds);
+    return hv_mgmt_send_response(c, rsp, fds, nfds);
 }
 
-static void reply(struct client *c, uint64_t id, Pvmgmt__Response *rsp, int fd)
+static int reply(struct client *c, uint64_t id, Pvmgmt__Response *rsp, int fd)
 {
-    reply_fds(c, id, rsp, &fd, fd >= 0 ? 1 : 0);
+    return reply_fds(c, id, rsp, &fd, fd >= 0 ? 1 : 0);
 }
 
 static void op_hello(struct client *c, uint64_t id)
@@ -648,6 +648,22 @@ static void op_grant_map(struct client *c, uint64_t id,
                            a->n_refs);
         return;
     }
+    {
+        size_t held = 0;
+
+        for (struct grant_map *o = c->maps; o; o = o->next)
+            if (o->domid == d->domid)
+                held += o->n;
+        if (held + a->n_refs > HV_MGMT_MAPPED_REFS_MAX) {
+            hv_mgmt_send_error(c, id, ENOSPC,
+                               "grant_map: this connection has %zu grant "
+                               "refs of d%u mapped; %zu more would pass "
+                               "the limit of %u",
+                               held, d->domid, a->n_refs,
+                               HV_MGMT_MAPPED_REFS_MAX);
+            return;
+        }
+    }
     m = calloc(1, sizeof(*m) + a->n_refs * sizeof(uint32_t));
     frames = calloc(a->n_refs, sizeof(*frames));
     if (!m || !frames) {
@@ -669,14 +685,18 @@ static void op_grant_map(struct client *c, uint64_t id,
     m->domid = d->domid;
     m->writable = a->writable;
     m->n = a->n_refs;
-    m->next = c->maps;
-    c->maps = m;
     r.handle = m->handle;
     r.frames = frames;
     r.n_frames = a->n_refs;
     rsp.result_case = PVMGMT__RESPONSE__RESULT_GRANT_MAP;
     rsp.grant_map = &r;
-    reply(c, id, &rsp, d->mem_fd);
+    if (reply(c, id, &rsp, d->mem_fd) == 0) {
+        m->next = c->maps;
+        c->maps = m;
+    } else { /* the client was told it failed: it holds nothing */
+        hv_gnttab_dom0_unmap(d, m->refs, m->n, m->writable);
+        free(m);
+    }
     free(frames);
 }
 

@@ -42,10 +42,37 @@ static bool pte_ok(struct hv_domain *d, uint64_t val)
            hv_gnttab_is_priv_frame(d, frame >> HV_PAGE_SHIFT);
 }
 
+/* Slot 255 of an L4 that some vCPU of the domain runs on (any vCPU:
+ * one vCPU may edit the tables another one uses). */
 static bool is_l4_slot_entry(struct hv_vcpu *v, uint64_t gpa)
 {
-    return (gpa & ~(HV_PAGE_SIZE - 1)) == (v->cr3 & HV_PTE_ADDR) &&
-           (gpa & (HV_PAGE_SIZE - 1)) / 8 == PV_PRIV_L4_SLOT;
+    struct hv_domain *d = v->d;
+
+    if ((gpa & (HV_PAGE_SIZE - 1)) / 8 != PV_PRIV_L4_SLOT)
+        return false;
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct hv_vcpu *o = d->vcpus[i];
+        if (o && (gpa & ~(HV_PAGE_SIZE - 1)) ==
+                     (__atomic_load_n(&o->cr3, __ATOMIC_RELAXED) & HV_PTE_ADDR))
+            return true;
+    }
+    return false;
+}
+
+bool hv_mmu_priv_slot_ok(struct hv_vcpu *v)
+{
+    struct hv_domain *d = v->d;
+    uint64_t l4 = v->cr3 & HV_PTE_ADDR;
+    uint64_t want = (HV_PRIV_GPA + HV_PRIV_L3 * HV_PAGE_SIZE) | HV_PTE_P |
+                    HV_PTE_RW | HV_PTE_U;
+    uint64_t e;
+
+    if (!hv_gpa_range_ok(d->mem_size, l4, HV_PAGE_SIZE))
+        return false;
+    e = __atomic_load_n((uint64_t *)(d->mem + l4) + PV_PRIV_L4_SLOT,
+                        __ATOMIC_ACQUIRE);
+    /* The CPU may set the accessed bit; nothing else may change. */
+    return (e & ~(HV_PTE_A | HV_PTE_D)) == want;
 }
 
 static int write_pte(struct hv_vcpu *v, uint64_t gpa, uint64_t val)

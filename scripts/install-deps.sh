@@ -9,7 +9,7 @@ set -eu
 
 PKGS="gcc make pkg-config protobuf-c-compiler libprotobuf-c-dev \
 libcunit1-dev liburing-dev libseccomp-dev libxen-dev iproute2 iputils-ping \
-clang-format grub-xen-host e2fsprogs \
+clang-format clang libclang-rt-dev grub-xen-host e2fsprogs \
 binutils"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

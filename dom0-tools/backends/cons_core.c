@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* cons_core.c: console ring access with hostile indices, history, parser. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,79 @@ size_t be_cons_hist_read(const struct be_cons_hist *h, void *out, size_t cap)
         done += chunk;
     }
     return n;
+}
+
+static bool all_digits(const char *s);
+
+/* ---- rate limit ---- */
+
+size_t be_cons_rate_room(struct be_cons_rate *r, uint64_t now_ms)
+{
+    if (!r->budget)
+        return SIZE_MAX;
+    if (now_ms - r->start_ms >= r->window_ms || now_ms < r->start_ms) {
+        r->start_ms = now_ms;
+        r->used = 0;
+    }
+    return r->used < r->budget ? r->budget - r->used : 0;
+}
+
+void be_cons_rate_charge(struct be_cons_rate *r, size_t n)
+{
+    r->used = n > SIZE_MAX - r->used ? SIZE_MAX : r->used + n;
+}
+
+uint64_t be_cons_rate_next(const struct be_cons_rate *r)
+{
+    return r->start_ms + r->window_ms;
+}
+
+int be_cons_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    unsigned shift = 0;
+
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno)
+        return -EINVAL;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    if (shift)
+        end++;
+    if (*end || v > (UINT64_MAX >> shift))
+        return -EINVAL;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int be_cons_rate_parse(const char *s, size_t *budget, uint64_t *window_ms)
+{
+    char num[32];
+    const char *slash = strchr(s, '/');
+    uint64_t b, w;
+
+    if (!strcmp(s, "0")) {
+        *budget = 0;
+        *window_ms = 0;
+        return 0;
+    }
+    if (!slash || (size_t)(slash - s) >= sizeof(num))
+        return -EINVAL;
+    memcpy(num, s, (size_t)(slash - s));
+    num[slash - s] = 0;
+    if (be_cons_parse_size(num, &b) || !b || b > SIZE_MAX ||
+        !all_digits(slash + 1) || be_cons_parse_size(slash + 1, &w) || !w ||
+        w > 3600u * 1000)
+        return -EINVAL;
+    *budget = (size_t)b;
+    *window_ms = w;
+    return 0;
 }
 
 /* ---- control protocol ---- */

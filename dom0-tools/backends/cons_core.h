@@ -56,6 +56,38 @@ void be_cons_hist_append(struct be_cons_hist *h, const void *data, size_t len);
 /* Copies the newest min(cap, held) bytes, oldest first; returns count. */
 size_t be_cons_hist_read(const struct be_cons_hist *h, void *out, size_t cap);
 
+/*
+ * A byte budget per time window for one guest's ring output (as
+ * xenconsoled limits a guest's events): once `budget` bytes were read in
+ * the window that began at `start_ms`, reading waits for the next window.
+ */
+struct be_cons_rate {
+    size_t budget;      /* bytes per window; 0: no limit */
+    uint64_t window_ms; /* window length (> 0 when budget is set) */
+    uint64_t start_ms;  /* when the current window began */
+    size_t used;        /* bytes read in the current window */
+};
+
+#define BE_CONS_RATE_BYTES     (64u * 1024) /* default budget ... */
+#define BE_CONS_RATE_WINDOW_MS 100u         /* ... per 100 ms: 640 KiB/s */
+
+/* Bytes that may be read at now_ms (starting a new window when the
+ * current one has passed); SIZE_MAX without a limit. */
+size_t be_cons_rate_room(struct be_cons_rate *r, uint64_t now_ms);
+/* Counts n bytes read against the current window. */
+void be_cons_rate_charge(struct be_cons_rate *r, size_t n);
+/* When the next window opens. */
+uint64_t be_cons_rate_next(const struct be_cons_rate *r);
+
+/*
+ * "BYTES/MS" (BYTES may end in K or M; "0" alone: no limit) into budget
+ * and window. Returns 0 or -EINVAL.
+ */
+int be_cons_rate_parse(const char *s, size_t *budget, uint64_t *window_ms);
+
+/* "N", "NK" or "NM" (KiB, MiB) into *out. Returns 0 or -EINVAL. */
+int be_cons_parse_size(const char *s, uint64_t *out);
+
 /* ---- control protocol (see docs/split-drivers.md, "Console") ---- */
 
 #define BE_CONS_LINE_MAX 255 /* bytes before the '\n' */

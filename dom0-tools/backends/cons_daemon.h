@@ -41,12 +41,16 @@ struct cons_dom {
     int lport;      /* our bound dom0 port, 0 if none */
     void *page;     /* mapped ring page or NULL */
     struct be_cons_ring ring;
-    bool ring_seen;   /* some ring output was consumed */
-    bool ring_broken; /* disconnected for bad indices */
+    struct be_cons_rate rate; /* budget for ring output */
+    bool paused;              /* budget spent: port masked until the timer */
+    bool rate_warned;         /* "paused" was logged */
+    bool ring_seen;           /* some ring output was consumed */
+    bool ring_broken;         /* disconnected for bad indices */
     /* console_io, read from pvisor */
     uint64_t io_offset;
     /* sinks */
     int log_fd;
+    uint64_t log_size; /* bytes in NAME.log */
     struct be_cons_hist hist;
     struct cons_client *attachers;
     char inq[CONS_INQ_MAX]; /* input not yet in the ring */
@@ -67,7 +71,14 @@ struct consd {
     bool pvc_broken; /* reconnect (and drop all) at tick */
     struct cons_dom *doms;
     struct cons_client *clients;
+    /* limits (see docs/split-drivers.md, "Limits") */
+    size_t rate_budget;      /* ring bytes per window and domain; 0: none */
+    uint64_t rate_window_ms; /* the window */
+    uint64_t log_max;        /* NAME.log rotates to NAME.log.1 here; 0: never */
+    int rate_tfd;            /* timerfd: the next paused domain's window */
 };
+
+#define CONS_LOG_MAX_DEFAULT (8ull << 20)
 
 /* ---- cons_dom.c ---- */
 
@@ -97,6 +108,13 @@ void cons_dom_tick(struct consd *d);
 /* Queues input for dom's guest. Returns bytes accepted (maybe 0). */
 size_t cons_dom_input(struct consd *d, struct cons_dom *dom, const char *buf,
                       size_t len);
+
+/* Resumes reading the rings of paused domains whose window has passed,
+ * and arms the timer for those still paused. */
+void cons_dom_rate_timer(struct consd *d);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t cons_now_ms(void);
 
 /* Frees every domain (shutdown). */
 void cons_dom_fini(struct consd *d);

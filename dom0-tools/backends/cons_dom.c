@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "be_common.h"
@@ -77,21 +80,94 @@ struct cons_dom *cons_dom_find_name(struct consd *d, const char *name)
     return NULL;
 }
 
+uint64_t cons_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void log_path(struct consd *d, const struct cons_dom *dom,
+                     const char *suffix, char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s.log%s", d->cons_dir, dom->name, suffix);
+}
+
+static void log_open(struct consd *d, struct cons_dom *dom, int flags)
+{
+    char path[sizeof(d->cons_dir) + BE_CONS_NAME_MAX + 8];
+    struct stat st;
+
+    log_path(d, dom, "", path, sizeof(path));
+    dom->log_fd =
+        open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | flags, 0640);
+    if (dom->log_fd < 0) {
+        be_warn("d%u: cannot open %s: %s (history only)", dom->domid, path,
+                strerror(errno));
+        return;
+    }
+    dom->log_size = fstat(dom->log_fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* NAME.log is full: it becomes NAME.log.1 (replacing the one before) and
+ * a new NAME.log starts, so a domain holds at most twice log_max. */
+static void log_rotate(struct consd *d, struct cons_dom *dom)
+{
+    char cur[sizeof(d->cons_dir) + BE_CONS_NAME_MAX + 8];
+    char old[sizeof(cur) + 2];
+
+    log_path(d, dom, "", cur, sizeof(cur));
+    log_path(d, dom, ".1", old, sizeof(old));
+    close(dom->log_fd);
+    dom->log_fd = -1;
+    if (rename(cur, old) < 0)
+        be_warn("d%u: rotating %s: %s; starting it again", dom->domid, cur,
+                strerror(errno));
+    else
+        be_info("d%u: %s.log reached %llu bytes; rotated to %s.log.1",
+                dom->domid, dom->name, (unsigned long long)dom->log_size,
+                dom->name);
+    log_open(d, dom, O_TRUNC);
+}
+
+/* Appends to NAME.log, never letting it grow past log_max. */
+static void log_append(struct consd *d, struct cons_dom *dom, const char *buf,
+                       size_t len)
+{
+    if (d->log_max && dom->log_size && dom->log_size + len > d->log_max)
+        log_rotate(d, dom);
+    while (len && dom->log_fd >= 0) {
+        size_t n = len;
+        int e;
+
+        if (d->log_max && dom->log_size >= d->log_max)
+            log_rotate(d, dom);
+        if (dom->log_fd < 0)
+            return;
+        if (d->log_max && n > d->log_max - dom->log_size)
+            n = (size_t)(d->log_max - dom->log_size);
+        e = be_write_all(dom->log_fd, buf, n);
+        if (e) {
+            be_warn("d%u: writing %s.log: %s; log closed", dom->domid,
+                    dom->name, strerror(-e));
+            close(dom->log_fd);
+            dom->log_fd = -1;
+            return;
+        }
+        dom->log_size += n;
+        buf += n;
+        len -= n;
+    }
+}
+
 /* Output of the domain, from either channel: log, history, attachers. */
 static void emit(struct consd *d, struct cons_dom *dom, const char *buf,
                  size_t len)
 {
     if (!len)
         return;
-    if (dom->log_fd >= 0) {
-        int e = be_write_all(dom->log_fd, buf, len);
-        if (e) {
-            be_warn("d%u: writing %s.log: %s; log closed", dom->domid,
-                    dom->name, strerror(-e));
-            close(dom->log_fd);
-            dom->log_fd = -1;
-        }
-    }
+    log_append(d, dom, buf, len);
     be_cons_hist_append(&dom->hist, buf, len);
     for (struct cons_client *c = dom->attachers; c; c = c->dnext)
         cons_client_send(d, c, buf, len);
@@ -160,25 +236,85 @@ static void ring_disconnect(struct consd *d, struct cons_dom *dom)
         munmap(dom->page, PAGE_SIZE);
     dom->page = NULL;
     dom->inq_len = 0;
+    dom->paused = false;
 }
 
-/* Moves guest output from the ring; false when the ring was bad. */
+/* Arms the timer for the earliest window a paused domain waits for. */
+static void rate_arm(struct consd *d)
+{
+    struct itimerspec its = { 0 };
+    uint64_t next = 0;
+
+    for (struct cons_dom *dom = d->doms; dom; dom = dom->next)
+        if (dom->paused && (!next || be_cons_rate_next(&dom->rate) < next))
+            next = be_cons_rate_next(&dom->rate);
+    if (next) {
+        its.it_value.tv_sec = (time_t)(next / 1000);
+        its.it_value.tv_nsec = (long)(next % 1000) * 1000000;
+    }
+    if (d->rate_tfd >= 0 &&
+        timerfd_settime(d->rate_tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+        be_warn("timerfd_settime: %s", strerror(errno));
+}
+
+/* The guest produces faster than its budget: leave its port masked and
+ * its ring unread until the next window (the guest's writer then waits
+ * for ring space, as on a slow serial line). */
+static void rate_pause(struct consd *d, struct cons_dom *dom)
+{
+    dom->paused = true;
+    if (!dom->rate_warned)
+        be_warn("d%u (%s): console output over %zu bytes in %llu ms; "
+                "reading paused until the next window (logged once)",
+                dom->domid, dom->name, dom->rate.budget,
+                (unsigned long long)dom->rate.window_ms);
+    dom->rate_warned = true;
+    rate_arm(d);
+}
+
+/* Moves guest output from the ring, within the domain's budget; false
+ * when the ring was bad. */
 static bool drain_ring(struct consd *d, struct cons_dom *dom)
 {
     char buf[2048];
+    bool full;
     ssize_t n;
 
-    if (!dom->page)
+    if (!dom->page || dom->paused)
         return true;
     /* Output a guest wrote with console_io before its ring came up
      * precedes everything on the ring. */
     if (!dom->ring_seen && dom->ring.intf->out_prod != dom->ring.out_cons)
         pull_console_io(d, dom, true);
-    while ((n = be_cons_ring_read(&dom->ring, buf, sizeof(buf))) > 0) {
+    /* A writer facing a full ring waits for our signal (or its own
+     * timeout): give it one once there is room. */
+    full = __atomic_load_n(&dom->ring.intf->out_prod, __ATOMIC_RELAXED) -
+               dom->ring.out_cons >=
+           sizeof(dom->ring.intf->out);
+    for (;;) {
+        size_t room = be_cons_rate_room(&dom->rate, cons_now_ms());
+
+        if (!room) {
+            if (__atomic_load_n(&dom->ring.intf->out_prod, __ATOMIC_RELAXED) !=
+                dom->ring.out_cons)
+                rate_pause(d, dom);
+            break;
+        }
+        n = be_cons_ring_read(&dom->ring, buf,
+                              room < sizeof(buf) ? room : sizeof(buf));
+        if (n < 0)
+            return false;
+        if (!n)
+            break;
+        be_cons_rate_charge(&dom->rate, (size_t)n);
         dom->ring_seen = true;
         emit(d, dom, buf, (size_t)n);
+        if (full && dom->page) {
+            pvevtchn_notify(d->evh, (pvevtchn_port_t)dom->lport);
+            full = false;
+        }
     }
-    return n == 0;
+    return true;
 }
 
 /* Writes queued input into the ring; false when the ring was bad. */
@@ -273,7 +409,6 @@ static struct cons_dom *dom_new(struct consd *d, uint32_t domid,
                                 const char *name)
 {
     struct cons_dom *dom = calloc(1, sizeof(*dom));
-    char path[sizeof(d->cons_dir) + BE_CONS_NAME_MAX + 8];
 
     if (!dom)
         return NULL;
@@ -283,11 +418,10 @@ static struct cons_dom *dom_new(struct consd *d, uint32_t domid,
     }
     dom->domid = domid;
     snprintf(dom->name, sizeof(dom->name), "%s", name);
-    snprintf(path, sizeof(path), "%s/%s.log", d->cons_dir, dom->name);
-    dom->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (dom->log_fd < 0)
-        be_warn("d%u: cannot open %s: %s (history only)", domid, path,
-                strerror(errno));
+    dom->rate.budget = d->rate_budget;
+    dom->rate.window_ms = d->rate_window_ms;
+    dom->rate.start_ms = cons_now_ms();
+    log_open(d, dom, 0);
     dom->next = d->doms;
     d->doms = dom;
     return dom;
@@ -338,6 +472,9 @@ void cons_dom_drop(struct consd *d, struct cons_dom *dom)
 {
     struct cons_dom **pp;
 
+    /* Last words: one more window's budget, even when paused. */
+    dom->paused = false;
+    dom->rate.used = 0;
     if (dom->page && !drain_ring(d, dom))
         ring_hostile(d, dom);
     pull_console_io(d, dom, false);
@@ -426,9 +563,27 @@ void cons_dom_events(struct consd *d)
             if (!ok && dom->page && !check_restart(d, dom))
                 ring_hostile(d, dom);
         }
-        if (d->evh && (!dom || dom->page))
+        /* A paused domain's port stays masked until its window. */
+        if (d->evh && (!dom || (dom->page && !dom->paused)))
             pvevtchn_unmask(d->evh, (pvevtchn_port_t)port);
     }
+}
+
+void cons_dom_rate_timer(struct consd *d)
+{
+    uint64_t now = cons_now_ms();
+
+    for (struct cons_dom *dom = d->doms; dom; dom = dom->next) {
+        if (!dom->paused || be_cons_rate_next(&dom->rate) > now)
+            continue;
+        dom->paused = false;
+        bool ok = drain_ring(d, dom) && flush_input(d, dom);
+        if (!ok && dom->page && !check_restart(d, dom))
+            ring_hostile(d, dom);
+        if (d->evh && dom->page && !dom->paused)
+            pvevtchn_unmask(d->evh, (pvevtchn_port_t)dom->lport);
+    }
+    rate_arm(d);
 }
 
 size_t cons_dom_input(struct consd *d, struct cons_dom *dom, const char *buf,

@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,10 +36,15 @@ static const char usage[] =
     "  -p, --pidfile FILE     write the daemon's pid to FILE\n"
     "  -l, --log-file FILE    append log lines to FILE (default: stderr)\n"
     "  -L, --log-level LEVEL  err, warn, info (default) or debug\n"
+    "      --rate BYTES/MS    read at most BYTES of a guest's console ring\n"
+    "                         per MS milliseconds (default 64K/100; 0: no\n"
+    "                         limit)\n"
+    "      --log-max SIZE     rotate NAME.log to NAME.log.1 at SIZE bytes\n"
+    "                         (K, M suffixes; default 8M; 0: never)\n"
     "  -h, --help             this text\n";
 
 /* epoll tags for the fds that are not clients. */
-static char tag_listen, tag_signal, tag_evtchn;
+static char tag_listen, tag_signal, tag_evtchn, tag_rate;
 
 int cons_watch_evtchn(struct consd *d, int fd)
 {
@@ -367,14 +373,6 @@ static void reap_clients(struct consd *d)
     }
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void run(struct consd *d, int lfd, int sfd)
 {
     struct epoll_event evs[64];
@@ -385,13 +383,13 @@ static void run(struct consd *d, int lfd, int sfd)
         for (struct cons_client *c = d->clients; c; c = c->next)
             attached |= c->dom != NULL;
         uint64_t period = attached ? TICK_ATTACHED_MS : TICK_MS;
-        uint64_t now = now_ms();
+        uint64_t now = cons_now_ms();
         if (now - last_tick >= period) {
             cons_dom_tick(d);
             reap_clients(d);
             last_tick = now;
         }
-        int timeout = (int)(last_tick + period - now_ms());
+        int timeout = (int)(last_tick + period - cons_now_ms());
         int n = epoll_wait(d->ep, evs, 64, timeout < 0 ? 0 : timeout);
 
         if (n < 0 && errno != EINTR) {
@@ -410,6 +408,12 @@ static void run(struct consd *d, int lfd, int sfd)
                 }
             } else if (p == &tag_evtchn) {
                 cons_dom_events(d);
+            } else if (p == &tag_rate) {
+                uint64_t expirations;
+                if (read(d->rate_tfd, &expirations, sizeof(expirations)) < 0 &&
+                    errno != EAGAIN)
+                    be_warn("timerfd: %s", strerror(errno));
+                cons_dom_rate_timer(d);
             } else {
                 struct cons_client *c = p;
                 if (c->dead)
@@ -434,11 +438,19 @@ int main(int argc, char **argv)
         { "pidfile", required_argument, NULL, 'p' },
         { "log-file", required_argument, NULL, 'l' },
         { "log-level", required_argument, NULL, 'L' },
+        { "rate", required_argument, NULL, 'R' },
+        { "log-max", required_argument, NULL, 'M' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *pidfile = NULL, *logfile = NULL;
-    struct consd d = { .ep = -1 };
+    struct consd d = {
+        .ep = -1,
+        .rate_tfd = -1,
+        .rate_budget = BE_CONS_RATE_BYTES,
+        .rate_window_ms = BE_CONS_RATE_WINDOW_MS,
+        .log_max = CONS_LOG_MAX_DEFAULT,
+    };
     char sock[512];
     bool daemon_mode = false;
     int opt, lfd, sfd, e, log_fd = 2, rc = 1;
@@ -463,6 +475,25 @@ int main(int argc, char **argv)
             be_log_level = be_log_parse_level(optarg);
             if (be_log_level < 0) {
                 fprintf(stderr, "pv-consoled: unknown log level '%s'\n",
+                        optarg);
+                return 1;
+            }
+            break;
+        case 'R':
+            if (be_cons_rate_parse(optarg, &d.rate_budget, &d.rate_window_ms)) {
+                fprintf(stderr,
+                        "pv-consoled: --rate '%s': expected BYTES/MS "
+                        "(e.g. 64K/100) or 0\n",
+                        optarg);
+                return 1;
+            }
+            break;
+        case 'M':
+            if (be_cons_parse_size(optarg, &d.log_max) ||
+                (d.log_max && d.log_max < 4096)) {
+                fprintf(stderr,
+                        "pv-consoled: --log-max '%s': expected a size of at "
+                        "least 4K (K, M suffixes) or 0\n",
                         optarg);
                 return 1;
             }
@@ -516,16 +547,24 @@ int main(int argc, char **argv)
     }
     sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     d.ep = epoll_create1(EPOLL_CLOEXEC);
+    d.rate_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     struct epoll_event el = { .events = EPOLLIN, .data.ptr = &tag_listen };
     struct epoll_event es = { .events = EPOLLIN, .data.ptr = &tag_signal };
-    if (sfd < 0 || d.ep < 0 || epoll_ctl(d.ep, EPOLL_CTL_ADD, lfd, &el) < 0 ||
-        epoll_ctl(d.ep, EPOLL_CTL_ADD, sfd, &es) < 0) {
+    struct epoll_event et = { .events = EPOLLIN, .data.ptr = &tag_rate };
+    if (sfd < 0 || d.ep < 0 || d.rate_tfd < 0 ||
+        epoll_ctl(d.ep, EPOLL_CTL_ADD, lfd, &el) < 0 ||
+        epoll_ctl(d.ep, EPOLL_CTL_ADD, sfd, &es) < 0 ||
+        epoll_ctl(d.ep, EPOLL_CTL_ADD, d.rate_tfd, &et) < 0) {
         be_err("start-up failed: %s", strerror(errno));
         goto out;
     }
     if (pidfile && (e = be_write_pidfile(pidfile)))
         be_warn("pidfile %s: %s", pidfile, strerror(-e));
-    be_info("listening on %s, logs in %s", sock, d.cons_dir);
+    be_info("listening on %s, logs in %s; console rate %zu bytes per %llu "
+            "ms, logs rotated at %llu bytes (0: no limit)",
+            sock, d.cons_dir, d.rate_budget,
+            (unsigned long long)d.rate_window_ms,
+            (unsigned long long)d.log_max);
     if (be_sandbox(&pvd_sandbox_consoled) < 0)
         goto out;
     be_daemon_ready();
@@ -546,6 +585,8 @@ out:
         close(sfd);
     if (d.ep >= 0)
         close(d.ep);
+    if (d.rate_tfd >= 0)
+        close(d.rate_tfd);
     if (log_fd != 2)
         close(log_fd);
     return rc;

@@ -56,7 +56,9 @@ static const int pvstored_calls[] = { -1 };
 const struct pvd_sandbox pvd_sandbox_pvstored = { "pvstored", pvstored_calls,
                                                   0 };
 
-static const int consoled_calls[] = { -1 };
+/* Log rotation: NAME.log becomes NAME.log.1. */
+static const int consoled_calls[] = { SYS_rename, SYS_renameat, SYS_renameat2,
+                                      -1 };
 const struct pvd_sandbox pvd_sandbox_consoled = { "pv-consoled", consoled_calls,
                                                   0 };
 

@@ -264,9 +264,13 @@ int store_perm_format(const struct store_perm *p, char *buf, size_t len);
 /* ---- store_watch.c ---- */
 
 /* Adds a watch on abs_path reported as path (relative or absolute) with
- * token. 0 or -EEXIST/-E2BIG/-ENOMEM. */
+ * token. 0 or -EEXIST/-E2BIG/-ENOMEM; -E2BIG also when the token is too
+ * long for the watch's longest event to fit one message. */
 int store_watch_add(struct store_conn *c, const char *abs_path,
                     const char *path, const char *token);
+/* The longest token a watch on abs_path (reported as path) may have:
+ * XENSTORE_PAYLOAD_MAX less the longest event path and two NULs. */
+size_t store_watch_token_max(const char *abs_path, const char *path);
 /* Removes it: 0 or -ENOENT. */
 int store_watch_remove(struct store_conn *c, const char *abs_path,
                        const char *token);

@@ -25,9 +25,26 @@ void store_watch_event(struct store_conn *c, const char *path,
                        c->domid);
         return;
     }
-    if (store_conn_send(c, XS_WATCH_EVENT, 0, 0, path, strlen(path) + 1, token,
-                        strlen(token) + 1))
+    int e = store_conn_send(c, XS_WATCH_EVENT, 0, 0, path, strlen(path) + 1,
+                            token, strlen(token) + 1);
+    if (e == -E2BIG) /* store_watch_add keeps this from happening */
+        store_warn("d%u: a watch event of %zu bytes is over the %u-byte "
+                   "payload; dropped",
+                   c->domid, strlen(path) + strlen(token) + 2,
+                   XENSTORE_PAYLOAD_MAX);
+    else if (e)
         store_warn("d%u: out of memory queueing a watch event", c->domid);
+}
+
+size_t store_watch_token_max(const char *abs_path, const char *path)
+{
+    /* The longest event path: the special path itself, else any node
+     * below the watch, relative ones without the prefix they dropped. */
+    size_t ev = abs_path[0] == '@'
+                    ? strlen(abs_path)
+                    : XENSTORE_ABS_PATH_MAX - (strlen(abs_path) - strlen(path));
+
+    return XENSTORE_PAYLOAD_MAX - 2 - ev;
 }
 
 int store_watch_add(struct store_conn *c, const char *abs_path,
@@ -35,6 +52,9 @@ int store_watch_add(struct store_conn *c, const char *abs_path,
 {
     struct store_watch *w;
 
+    /* Every event the watch can fire must fit one message. */
+    if (strlen(token) > store_watch_token_max(abs_path, path))
+        return -E2BIG;
     for (w = c->watches; w; w = w->next)
         if (strcmp(w->path, abs_path) == 0 && strcmp(w->token, token) == 0)
             return -EEXIST;

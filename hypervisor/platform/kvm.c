@@ -863,6 +863,14 @@ static int kvm_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
     int rc, e;
 
     ex->kind = HV_EXIT_NONE;
+    /* Never run on an L4 whose slot 255 (GDT, IDT, TSS) the guest
+     * replaced: its page tables are writable to it. */
+    if (!hv_mmu_priv_slot_ok(v)) {
+        crash_msg(ex, "the guest changed L4 slot 255 of its page table "
+                      "(pvisor's GDT, IDT and TSS; mmu_update refuses it, "
+                      "a direct write is caught here)");
+        return 0;
+    }
     if (v->regs_dirty && hv_kvm_sync_regs) {
         memcpy(&r->s.regs.regs, &v->regs, sizeof(v->regs));
         r->kvm_dirty_regs |= KVM_SYNC_X86_REGS;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* test_console.c: console ring input and output through pv-consoled. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 #include "hx_extra.h"
@@ -201,11 +203,165 @@ static void test_socket_errors(void)
     HX_CHECK(!strcmp(out, "OK pv-consoled\n"), "PING again: '%s'", out);
 }
 
+/* Size of $RUN/console/FILE, -1 when it does not exist; *ino its inode. */
+static long long file_size_ino(const char *file, unsigned long long *ino)
+{
+    struct stat st;
+
+    if (stat(hx_fmt("%s/console/%s", hx.dir, file), &st) < 0)
+        return -1;
+    if (ino)
+        *ino = (unsigned long long)st.st_ino;
+    return (long long)st.st_size;
+}
+
+static long long file_size(const char *file)
+{
+    return file_size_ino(file, NULL);
+}
+
+/* Polls $RUN/FILE until it contains needle. */
+static bool run_file_has(const char *file, const char *needle,
+                         unsigned timeout_ms)
+{
+    unsigned long long deadline = hxe_now_ms() + timeout_ms;
+    char buf[65536];
+
+    for (;;) {
+        FILE *f = fopen(hx_fmt("%s/%s", hx.dir, file), "r");
+        size_t n = 0;
+
+        if (f) {
+            n = fread(buf, 1, sizeof(buf) - 1, f);
+            fclose(f);
+        }
+        buf[n] = '\0';
+        if (strstr(buf, needle))
+            return true;
+        if (hxe_now_ms() >= deadline)
+            return false;
+        hx_sleep_ms(50);
+    }
+}
+
+/* The bytes column of `LIST` for domain name, -1 if not listed. */
+static long long listed_bytes(const char *sock, const char *name)
+{
+    const char *out = hxe_unix_chat(sock, "LIST\n", 3, 5000);
+    const char *p = strstr(out, hx_fmt(" %s ", name));
+    unsigned long long bytes;
+
+    if (!p || sscanf(p, " %*s %*s %*s %llu", &bytes) != 1)
+        return -1;
+    return (long long)bytes;
+}
+
+#define FLOOD_BUDGET    (16 * 1024) /* --rate 16K/100 */
+#define FLOOD_WINDOW_MS 100
+#define FLOOD_LOG_MAX   (64 * 1024) /* --log-max 64K */
+
+/*
+ * A guest that writes as fast as its console takes it: pv-consoled reads
+ * it within its budget, the log rotates and never grows past the cap,
+ * and another domain's console and the control socket keep working.
+ */
+static void test_flood_limits(void)
+{
+    const char *sock = hx_fmt("%s/pv-consoled.sock", hx.dir);
+    const char *args =
+        hx_fmt("--rate %uK/%u --log-max %uK", FLOOD_BUDGET / 1024,
+               FLOOD_WINDOW_MS, FLOOD_LOG_MAX / 1024);
+    unsigned long long t0, t1, deadline;
+    long long b0, b1, bound;
+    struct hx_run r;
+    unsigned long long last_ino = 0;
+    int id, rotations = 0;
+
+    setenv("PVHOST_CONSOLED_ARGS", args, 1);
+    id = hx_host_restart(NULL);
+    unsetenv("PVHOST_CONSOLED_ARGS");
+    HX_REQUIRE(id == 0, "restart with %s: %s", args, hx.setup_error);
+
+    t0 = hxe_now_ms();
+    id = hxe_create(&r, hxe_test_cfg("flood"), "flood", "it-flood", NULL);
+    HX_REQUIRE(id > 0, "create flood: %s", r.err);
+
+    /* The log reaches the cap and rotates (NAME.log.1 is a new file
+     * each time); neither file ever passes it. */
+    deadline = hxe_now_ms() + 60000;
+    while (hxe_now_ms() < deadline && rotations < 3) {
+        unsigned long long ino = 0;
+        long long cur = file_size("it-flood.log");
+        long long old = file_size_ino("it-flood.log.1", &ino);
+
+        HX_CHECK(cur <= FLOOD_LOG_MAX && old <= FLOOD_LOG_MAX,
+                 "log sizes %lld and %lld within %d", cur, old, FLOOD_LOG_MAX);
+        if (cur > FLOOD_LOG_MAX || old > FLOOD_LOG_MAX)
+            break;
+        if (old >= 0 && ino != last_ino) {
+            rotations++;
+            last_ino = ino;
+        }
+        hx_sleep_ms(20);
+    }
+    HX_CHECK(rotations >= 3, "the log rotated %d times in 60 s", rotations);
+    HX_CHECK(file_size("it-flood.log.1") > FLOOD_LOG_MAX / 2,
+             "the log rotated: it-flood.log.1 has %lld bytes",
+             file_size("it-flood.log.1"));
+    HX_CHECK(file_size("it-flood.log.2") < 0, "one old log only");
+
+    /* Over a second of flooding, pv-consoled reads at most the budget
+     * per window (plus one window), and keeps reading. */
+    b0 = listed_bytes(sock, "it-flood");
+    t0 = hxe_now_ms();
+    hx_sleep_ms(1000); /* the interval measured, not a wait for an event */
+    b1 = listed_bytes(sock, "it-flood");
+    t1 = hxe_now_ms();
+    bound =
+        (long long)FLOOD_BUDGET * (long long)((t1 - t0) / FLOOD_WINDOW_MS + 2);
+    HX_CHECK(b0 > 0 && b1 > b0,
+             "LIST shows it-flood's output growing: "
+             "%lld, then %lld",
+             b0, b1);
+    HX_CHECK(b1 - b0 <= bound,
+             "%lld bytes read in %llu ms, more than the budget allows (%lld)",
+             b1 - b0, t1 - t0, bound);
+    HX_CHECK(run_file_has("pv-consoled.log", "reading paused", 5000),
+             "pv-consoled logs the pause");
+
+    /* The daemon answers, and another guest's console works, meanwhile. */
+    HX_CHECK(strstr(hxe_unix_chat(sock, "PING\n", 1, 5000), "OK pv-consoled") !=
+                 NULL,
+             "PING answered during the flood");
+    {
+        const char *cmd = hx_fmt("printf 'hello\\nquit\\n' | pvctl create -c "
+                                 "'%s' 'kernel=\"%s\"' 'name=\"it-echo\"'",
+                                 hx_example_cfg("echo"), hx_guest_elf("echo"));
+
+        HX_REQUIRE(hxe_sh(&r, HX_GUEST_MS, NULL, NULL, cmd) == 0, "run");
+        HX_CHECK(!r.timed_out && r.exit_code == 0,
+                 "echo session during the flood: exit %d: '%s' '%s'",
+                 r.exit_code, r.out, r.err);
+        HX_CHECK(strstr(r.out, "\nHELLO\n") != NULL,
+                 "echo answered during the flood: '%s'", r.out);
+    }
+    /* Still flooding, still capped. */
+    HX_CHECK(hx_wait_state("it-flood", "running", 100) ||
+                 hx_wait_state("it-flood", "blocked", 100),
+             "it-flood still runs");
+    HX_CHECK(file_size("it-flood.log") <= FLOOD_LOG_MAX &&
+                 file_size("it-flood.log.1") <= FLOOD_LOG_MAX,
+             "logs within the cap at the end: %lld %lld",
+             file_size("it-flood.log"), file_size("it-flood.log.1"));
+    hxe_destroy("it-flood");
+}
+
 static const struct integ_test tests[] = {
     { "echo_piped", test_echo_piped },
     { "reattach_history", test_reattach_history },
     { "crash_log_order", test_crash_log_order },
     { "socket_errors", test_socket_errors },
+    { "flood_limits", test_flood_limits },
     { NULL, NULL },
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "hx_extra.h"
 
 /* After any crash, pvisor still boots a healthy guest. */
 static void hello_still_boots(void)
@@ -145,6 +146,53 @@ static void test_bad_ptr(void)
     hello_still_boots();
 }
 
+/*
+ * A guest that points L4 slot 255 (pvisor's GDT, IDT, TSS) at a copy of
+ * its own by writing its page table directly: pvisor ends it at the next
+ * exit instead of running it on tables it could then edit.
+ */
+static void test_priv_slot_write(void)
+{
+    struct hx_dominfo w, l;
+    struct hx_run r = { 0 };
+    const char *out;
+
+    /* Kept after a poweroff too: on proc the guest ends by itself. */
+    const char *keep[] = { "on_poweroff=\"preserve\"", NULL };
+
+    HX_REQUIRE(hxe_create(&r, hxe_test_cfg("slot255"), "slot255", "it-slot255",
+                          keep) > 0,
+               "create slot255: %s", r.err ? r.err : "");
+    out = hx_console("it-slot255", HX_GUEST_MS, NULL, NULL);
+    if (!strcmp(hx.platform, "proc")) {
+        /* On proc nothing of pvisor's is in the guest's tables: slot 255
+         * of its L4 is empty (the host process keeps the stub there, which
+         * pvisor never maps from guest page tables), so there is nothing
+         * to replace. */
+        HX_CHECK(strstr(out, "slot255: cannot set up (slot 0x0)") != NULL,
+                 "slot 255 of a proc guest's L4 is empty: '%s'", out);
+        w = hx_wait("it-slot255", 10);
+        HX_CHECK(!strcmp(w.state, "shutdown") && w.code == 2,
+                 "the guest stopped by itself: '%s'", w.text);
+        hx_pvctl(&r, HX_CMD_MS, "destroy", "it-slot255", NULL);
+        hello_still_boots();
+        return;
+    }
+    HX_CHECK(strstr(out, "slot255: replaced slot 255") != NULL,
+             "the guest wrote the entry: '%s'", out);
+    HX_CHECK(!strstr(out, "still running on its own slot 255"),
+             "pvisor ran the guest on its own slot 255: '%s'", out);
+    w = hx_wait("it-slot255", 10);
+    HX_CHECK(!strcmp(w.state, "crashed"), "pvctl wait says crashed: '%s'",
+             w.text);
+    l = hx_dominfo("it-slot255");
+    HX_CHECK(strstr(l.text, "L4 slot 255") != NULL,
+             "the crash report names slot 255: '%s'", l.text);
+    HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "destroy", "it-slot255", NULL) == 0,
+               "run");
+    hello_still_boots();
+}
+
 /* The fuzz guest (tests/guests) with cmdline `extra`; its console. */
 static const char *fuzz_guest(const char *name, const char *extra)
 {
@@ -196,6 +244,7 @@ static const struct integ_test tests[] = {
     { "bad_insn_invlpg", test_bad_insn_invlpg },
     { "bad_insn_guest_trap", test_bad_insn_guest_trap },
     { "bad_ptr", test_bad_ptr },
+    { "priv_slot_write", test_priv_slot_write },
     { "syscall_port", test_syscall_port },
     { "syscall_stub_jump", test_syscall_stub_jump },
     { NULL, NULL },

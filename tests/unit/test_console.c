@@ -241,6 +241,79 @@ static void test_parse_binary(void)
     }
 }
 
+/* The byte budget per window: spent, then refilled by the next window. */
+static void test_rate(void)
+{
+    struct be_cons_rate r = { .budget = 1000,
+                              .window_ms = 100,
+                              .start_ms = 5000 };
+    struct be_cons_rate none = { 0 };
+
+    CU_ASSERT_EQUAL(be_cons_rate_room(&r, 5000), 1000);
+    be_cons_rate_charge(&r, 600);
+    CU_ASSERT_EQUAL(be_cons_rate_room(&r, 5050), 400);
+    be_cons_rate_charge(&r, 400);
+    CU_ASSERT_EQUAL(be_cons_rate_room(&r, 5099), 0);
+    CU_ASSERT_EQUAL(be_cons_rate_next(&r), 5100);
+    /* Overdrawn charges (a last drain) never wrap. */
+    be_cons_rate_charge(&r, SIZE_MAX);
+    CU_ASSERT_EQUAL(be_cons_rate_room(&r, 5099), 0);
+    /* The next window starts when it is asked for, not at 5100. */
+    CU_ASSERT_EQUAL(be_cons_rate_room(&r, 5230), 1000);
+    CU_ASSERT_EQUAL(be_cons_rate_next(&r), 5330);
+    /* A clock that goes back starts a window too. */
+    be_cons_rate_charge(&r, 1000);
+    CU_ASSERT_EQUAL(be_cons_rate_room(&r, 10), 1000);
+    CU_ASSERT_EQUAL(be_cons_rate_room(&none, 0), SIZE_MAX);
+    be_cons_rate_charge(&none, 1u << 30);
+    CU_ASSERT_EQUAL(be_cons_rate_room(&none, 0), SIZE_MAX);
+}
+
+static void test_rate_options(void)
+{
+    static const char *const bad[] = {
+        "",
+        "64K",
+        "/100",
+        "64K/",
+        "64K/0",
+        "0/100",
+        "-1/100",
+        "64X/100",
+        "64K/100ms",
+        "64K/1K",
+        "1/3600001",
+        "99999999999999999999/1",
+        "18014398509481984M/1",
+        "0/0",
+        "00",
+    };
+    size_t b;
+    uint64_t w, v;
+
+    CU_ASSERT_EQUAL(be_cons_rate_parse("64K/100", &b, &w), 0);
+    CU_ASSERT_EQUAL(b, 65536);
+    CU_ASSERT_EQUAL(w, 100);
+    CU_ASSERT_EQUAL(be_cons_rate_parse("1M/1000", &b, &w), 0);
+    CU_ASSERT_EQUAL(b, 1u << 20);
+    CU_ASSERT_EQUAL(w, 1000);
+    CU_ASSERT_EQUAL(be_cons_rate_parse("0", &b, &w), 0);
+    CU_ASSERT_EQUAL(b, 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int e = be_cons_rate_parse(bad[i], &b, &w);
+        CU_ASSERT_EQUAL(e, -EINVAL);
+        if (e != -EINVAL)
+            fprintf(stderr, "accepted: '%s'\n", bad[i]);
+    }
+    CU_ASSERT_EQUAL(be_cons_parse_size("8M", &v), 0);
+    CU_ASSERT_EQUAL(v, 8u << 20);
+    CU_ASSERT_EQUAL(be_cons_parse_size("4096", &v), 0);
+    CU_ASSERT_EQUAL(v, 4096);
+    CU_ASSERT_EQUAL(be_cons_parse_size("1G", &v), -EINVAL);
+    CU_ASSERT_EQUAL(be_cons_parse_size("", &v), -EINVAL);
+    CU_ASSERT_EQUAL(be_cons_parse_size("17592186044416M", &v), -EINVAL);
+}
+
 static const struct unit_test tests[] = {
     { "ring read", test_ring_read_basic },
     { "ring read across the wrap", test_ring_read_wrap },
@@ -251,6 +324,8 @@ static const struct unit_test tests[] = {
     { "protocol: good requests", test_parse_good },
     { "protocol: bad requests", test_parse_bad },
     { "protocol: binary input", test_parse_binary },
+    { "rate limit", test_rate },
+    { "rate and size options", test_rate_options },
     { NULL, NULL },
 };
 

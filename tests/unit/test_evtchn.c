@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* test_evtchn.c: event channels in a domain and between domains. */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include <pvabi/errno.h>
 #include <pvabi/event_channel.h>
@@ -509,6 +512,41 @@ static long xsend(struct hv_domain *d, uint32_t port)
 }
 
 /*
+ * dom0 event channels with one domain are limited, so that one domain's
+ * devices cannot take the whole dom0 table: the refusal names the limit,
+ * and other domains still get ports.
+ */
+static void test_dom0_ports_per_domain(void)
+{
+    struct hv_domain *a = xdom_new(21), *b = xdom_new(22);
+    int saved_ep = hv_epoll_fd, fds[2], rc = 0;
+    uint32_t port;
+    char err[256] = "";
+    unsigned n = 0;
+
+    hv_epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    CU_ASSERT_FATAL(hv_epoll_fd >= 0);
+    while (n <= HV_DOM0_PORTS_PER_DOM &&
+           !(rc = hv_dom0_evtchn_bind(900, a->domid, 0, &port, fds, err,
+                                      sizeof(err))))
+        n++;
+    CU_ASSERT_EQUAL(n, HV_DOM0_PORTS_PER_DOM);
+    CU_ASSERT_EQUAL(rc, -EDQUOT);
+    CU_ASSERT(strstr(err, "d21 already has 256 event channels") != NULL);
+    CU_ASSERT_EQUAL(
+        hv_dom0_evtchn_bind(901, b->domid, 0, &port, fds, err, sizeof(err)), 0);
+    hv_dom0_release_owner(900);
+    hv_dom0_release_owner(901);
+    CU_ASSERT_EQUAL(
+        hv_dom0_evtchn_bind(900, a->domid, 0, &port, fds, err, sizeof(err)), 0);
+    hv_dom0_release_owner(900);
+    close(hv_epoll_fd);
+    hv_epoll_fd = saved_ep;
+    xdom_free(a);
+    xdom_free(b);
+}
+
+/*
  * A resets its channels and reuses the port it had with B for a channel
  * with C: B's old port must be unbound by the reset, and an event B sends
  * on it, or on a stale binding, must never reach the reused port.
@@ -547,6 +585,7 @@ static void test_reset_unlinks_peer(void)
 }
 
 static const struct unit_test tests[] = {
+    { "dom0 ports per domain", test_dom0_ports_per_domain },
     { "loopback send", test_loopback_send },
     { "bind errors", test_bind_errors },
     { "masked port", test_masked },

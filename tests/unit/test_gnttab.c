@@ -185,6 +185,32 @@ static void test_batch_and_pins(void)
     teardown();
 }
 
+/* A ref mapped 65535 times is refused, precisely, instead of wrapping its
+ * pin count (which would let the guest end access while it is mapped). */
+static void test_pin_saturates(void)
+{
+    uint32_t ref = 8;
+    uint64_t frame;
+    char err[256] = "";
+
+    setup();
+    grant(ref, 0, DATA_PFN, GTF_permit_access);
+    for (unsigned i = 0; i < UINT16_MAX; i++)
+        if (hv_gnttab_dom0_map(dom, &ref, 1, true, &frame, err, sizeof(err)))
+            break;
+    CU_ASSERT_EQUAL(
+        hv_gnttab_dom0_map(dom, &ref, 1, false, &frame, err, sizeof(err)),
+        -EBUSY);
+    CU_ASSERT(strstr(err, "65535") != NULL);
+    /* Still mapped 65535 times: the bits stay until the last unmap. */
+    for (unsigned i = 0; i < UINT16_MAX - 1; i++)
+        hv_gnttab_dom0_unmap(dom, &ref, 1, true);
+    CU_ASSERT(gent(ref)->flags & GTF_writing);
+    hv_gnttab_dom0_unmap(dom, &ref, 1, true);
+    CU_ASSERT_FALSE(gent(ref)->flags & (GTF_reading | GTF_writing));
+    teardown();
+}
+
 /* One GNTTABOP_copy segment through the hypercall; returns its status. */
 static int16_t copy1(struct gnttab_copy *c)
 {
@@ -324,6 +350,7 @@ static const struct unit_test tests[] = {
     { "setup_table frames", test_setup_table },
     { "dom0 map validation", test_dom0_map_rules },
     { "batches, pins and end access", test_batch_and_pins },
+    { "pin counts saturate", test_pin_saturates },
     { "GNTTABOP_copy", test_copy },
     { "query_size, versions, add_to_physmap", test_query_and_version },
     { "dump_table", test_dump_table },

@@ -376,6 +376,50 @@ static void test_watch(void)
     EQ(pop_ev(&g5), "");
 }
 
+/* Every event a watch can fire fits one message: a token too long for
+ * the longest path below the watch is refused at WATCH; the longest
+ * allowed token with the longest path is delivered whole. */
+static void test_watch_event_size(void)
+{
+    static char tok[2048], path[XENSTORE_ABS_PATH_MAX + 1];
+    struct tc d0, g5;
+    size_t max_abs = XENSTORE_PAYLOAD_MAX - 2 - XENSTORE_ABS_PATH_MAX;
+    size_t max_rel = XENSTORE_PAYLOAD_MAX - 2 -
+                     (XENSTORE_ABS_PATH_MAX - strlen("/local/domain/5/"));
+
+    reset();
+    tc_init(&d0, 0);
+    tc_init(&g5, 5);
+    memset(tok, 't', max_abs + 1);
+    EQ(op(&d0, XS_WATCH, 0, "/a", tok, NULL), "!E2BIG");
+    tok[max_abs] = '\0';
+    EQ(op(&d0, XS_WATCH, 0, "/a", tok, NULL), "OK|");
+    CU_ASSERT_EQUAL(d0.nev, 1); /* the initial event */
+    d0.nev = 0;
+    /* A node path of XENSTORE_ABS_PATH_MAX bytes below /a. */
+    memset(path, 'p', sizeof(path) - 1);
+    path[XENSTORE_ABS_PATH_MAX] = '\0';
+    memcpy(path, "/a/", 3);
+    for (size_t i = 200; i < XENSTORE_ABS_PATH_MAX; i += 200)
+        path[i] = '/';
+    EQ(wr(&d0, 0, path, "v"), "OK|");
+    CU_ASSERT_EQUAL(d0.nev, 1);
+    CU_ASSERT(strncmp(d0.ev[0], "/a/ppp", 6) == 0);
+
+    /* Relative watches: their events are shorter by the prefix. */
+    EQ(op(&d0, XS_MKDIR, 0, "/local/domain/5", NULL), "OK|");
+    EQ(op(&d0, XS_SET_PERMS, 0, "/local/domain/5", "n5", NULL), "OK|");
+    memset(tok, 'u', sizeof(tok) - 1);
+    tok[max_rel + 1] = '\0';
+    EQ(op(&g5, XS_WATCH, 0, "data", tok, NULL), "!E2BIG");
+    tok[max_rel] = '\0';
+    EQ(op(&g5, XS_WATCH, 0, "data", tok, NULL), "OK|");
+    CU_ASSERT_EQUAL(g5.nev, 1);
+    /* Special paths are short: a long token fits. */
+    tok[2000] = '\0';
+    EQ(op(&d0, XS_WATCH, 0, "@releaseDomain", tok, NULL), "OK|");
+}
+
 static void test_txn(void)
 {
     struct tc a, b;
@@ -947,6 +991,7 @@ static const struct unit_test tests[] = {
     { "basic operations", test_basic },
     { "permissions", test_perms },
     { "watches", test_watch },
+    { "watch events fit one message", test_watch_event_size },
     { "transactions", test_txn },
     { "transaction log bound", test_txn_log_bound },
     { "quotas", test_quota },

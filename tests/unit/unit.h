@@ -35,6 +35,8 @@ extern const struct unit_suite unit_suite_evtchn;
 extern const struct unit_suite unit_suite_gnttab;
 extern const struct unit_suite unit_suite_insn;
 extern const struct unit_suite unit_suite_mgmt;
+extern const struct unit_suite unit_suite_mgmt_server;
+extern const struct unit_suite unit_suite_domain;
 extern const struct unit_suite unit_suite_netback;
 extern const struct unit_suite unit_suite_console;
 extern const struct unit_suite unit_suite_store;
