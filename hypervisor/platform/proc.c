@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -175,15 +176,32 @@ static int spawn_child(void *arg)
     /* Run as root, pvisor gives the guest's process IPC and UTS
      * namespaces of its own (where the host allows them; network and
      * mount namespaces measured too slow to make at 1000 domains, see
-     * docs/architecture.md) and no privilege: nobody, no groups, and with
-     * that no capabilities. */
+     * docs/architecture.md) and no privilege: nobody, no groups, and of
+     * the capabilities only CAP_SYS_RAWIO, which the host kernel asks for
+     * to map below vm.mmap_min_addr (guests linked at address 0, like
+     * GRUB's Xen image; pvisor's mmap at the gadget needs it, the guest
+     * can make no system call to use it). It is kept across setresuid
+     * and the exec as an ambient capability, and is all the bounding set
+     * holds. */
     if (syscall(SYS_geteuid) == 0)
         (void)syscall(SYS_unshare, CLONE_NEWIPC | CLONE_NEWUTS);
-    if (syscall(SYS_geteuid) == 0 &&
-        (syscall(SYS_setgroups, 0, NULL) < 0 ||
-         syscall(SYS_setresgid, 65534, 65534, 65534) < 0 ||
-         syscall(SYS_setresuid, 65534, 65534, 65534) < 0))
-        syscall(SYS_exit_group, 125);
+    if (syscall(SYS_geteuid) == 0) {
+        struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct c[2] = { 0 };
+        c[0].effective = c[0].permitted = c[0].inheritable = 1U
+                                                             << CAP_SYS_RAWIO;
+        for (long cap = 0; cap < 64; cap++)
+            if (cap != CAP_SYS_RAWIO)
+                (void)syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+        if (syscall(SYS_setgroups, 0, NULL) < 0 ||
+            syscall(SYS_setresgid, 65534, 65534, 65534) < 0 ||
+            syscall(SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+            syscall(SYS_setresuid, 65534, 65534, 65534) < 0 ||
+            syscall(SYS_capset, &h, c) < 0 ||
+            syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+                    CAP_SYS_RAWIO, 0, 0) < 0)
+            syscall(SYS_exit_group, 125);
+    }
     syscall(SYS_execveat, 6, "", a->argv, envp, AT_EMPTY_PATH);
     syscall(SYS_exit_group, 127);
     return 127;
@@ -520,6 +538,20 @@ static long inject(struct hv_vcpu *v, long nr, uint64_t a1, uint64_t a2,
 
 /* ---- the host mappings follow the guest's page tables ---- */
 
+/* The host's lowest mappable address for an unprivileged process. */
+static uint64_t mmap_min_addr(void)
+{
+    unsigned long long v = 65536;
+    FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "re");
+
+    if (f) {
+        if (fscanf(f, "%llu", &v) != 1)
+            v = 65536;
+        fclose(f);
+    }
+    return v;
+}
+
 struct runs {
     struct proc_run *r;
     size_t n, cap;
@@ -771,9 +803,13 @@ static int sync_maps(struct hv_vcpu *v, struct proc_dom *p)
             inject(v, SYS_mmap, n->va, n->len, n->prot, MAP_SHARED | MAP_FIXED,
                    n->fd ? PROC_FD_PRIV : PROC_FD_RAM, n->off);
         if (r < 0 && r > -4096) {
-            log_warn("d%uv%u: host mapping of 0x%llx (+0x%llx) failed: %s",
+            log_warn("d%uv%u: host mapping of 0x%llx (+0x%llx) failed: %s%s",
                      v->d->domid, v->id, (unsigned long long)n->va,
-                     (unsigned long long)n->len, strerror((int)-r));
+                     (unsigned long long)n->len, strerror((int)-r),
+                     r == -EPERM && n->va < mmap_min_addr()
+                         ? " (below vm.mmap_min_addr: pvisor must run as "
+                           "root, or the sysctl be lowered)"
+                         : "");
             /* Leave it out: the guest gets a page fault there. */
             memmove(&rs.r[i], &rs.r[i + 1], (rs.n - i - 1) * sizeof(rs.r[0]));
             rs.n--;
