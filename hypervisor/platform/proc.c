@@ -1208,11 +1208,23 @@ static void proc_thread_stop(struct hv_vcpu *v)
     c->force_regs = true;
 }
 
+/*
+ * A segment base the host's PTRACE_SETREGS takes: the host refuses (EIO)
+ * a base at or above its user address space's top, so the guest's upper
+ * half, which proc cannot map anyway, is refused with EINVAL here.
+ */
+static bool base_ok(uint64_t base)
+{
+    return base < (1ULL << 47) - HV_PAGE_SIZE;
+}
+
 static int proc_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
                            uint64_t rsp, uint64_t rsi)
 {
     struct proc_vcpu *c = pvc(v);
 
+    if (!base_ok(v->fs_base) || !base_ok(v->gs_base_kernel))
+        return -EINVAL;
     memset(&v->regs, 0, sizeof(v->regs));
     v->regs.rip = rip;
     v->regs.rsp = rsp;
@@ -1274,6 +1286,8 @@ static int proc_set_segbase(struct hv_vcpu *v, int which, uint64_t base)
 {
     struct proc_vcpu *c = pvc(v);
 
+    if (!base_ok(base))
+        return -EINVAL;
     if (which == 0)
         c->fs_base = base;
     else
