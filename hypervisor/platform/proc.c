@@ -987,6 +987,35 @@ static bool insn_writes(const uint8_t *b, size_t n)
     }
 }
 
+/*
+ * An `out` to the KVM platform's syscall ports (PV_PORT_SYSCALL..+3): as
+ * on KVM outside its LSTAR stub, the domain crashes with a report naming
+ * the port. proc has no such stub: `syscall` itself is the hypercall.
+ */
+static bool syscall_port(struct hv_vcpu *v, const uint8_t *b, size_t nb,
+                         struct hv_exit *ex)
+{
+    size_t i = nb && b[0] == 0x66 ? 1 : 0;
+    unsigned port;
+
+    if (i >= nb)
+        return false;
+    if ((b[i] == 0xe6 || b[i] == 0xe7) && i + 1 < nb)
+        port = b[i + 1];
+    else if (b[i] == 0xee || b[i] == 0xef)
+        port = (uint16_t)v->regs.rdx;
+    else
+        return false;
+    if (port < PV_PORT_SYSCALL || port > PV_PORT_SYSCALL + 3)
+        return false;
+    crash_msg(ex,
+              "out to port 0x%x at rip 0x%llx: pvisor's syscall port, which "
+              "the proc platform does not use (its hypercall is `syscall` "
+              "itself)",
+              port, (unsigned long long)v->regs.rip);
+    return true;
+}
+
 static void decode_segv(struct hv_vcpu *v, const siginfo_t *si,
                         struct hv_exit *ex)
 {
@@ -1010,6 +1039,8 @@ static void decode_segv(struct hv_vcpu *v, const siginfo_t *si,
             v->regs_dirty = true;
             return;
         }
+        if (syscall_port(v, b, nb, ex))
+            return;
         exception(ex, 13, 0, 0);
         return;
     }
