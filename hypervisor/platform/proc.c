@@ -83,6 +83,7 @@ struct proc_vcpu {
     bool force_regs; /* the stub thread's registers are not v->regs */
     uint64_t fs_base, gs_base;
     uint64_t cr2;
+    _Atomic uint64_t cpu_ns; /* the stub thread's CPU time, last read */
 };
 
 static struct proc_dom *pdom(struct hv_domain *d)
@@ -1348,6 +1349,62 @@ static int proc_notify_fd(struct hv_domain *d, uint32_t gport, int fd,
     return -EOPNOTSUPP;
 }
 
+/*
+ * The CPU time of the stub thread that runs v's guest code: the host
+ * allows no CPU clock of another process's thread, so it comes from
+ * /proc: schedstat's run time in ns, else stat's utime + stime in ticks.
+ */
+static uint64_t read_thread_cpu_ns(pid_t pid, pid_t tid)
+{
+    char path[64];
+    unsigned long long ns, ut, st;
+    FILE *f;
+    bool ok;
+
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid,
+             (int)tid);
+    f = fopen(path, "re");
+    if (f) {
+        ok = fscanf(f, "%llu", &ns) == 1;
+        fclose(f);
+        if (ok)
+            return ns;
+    }
+    char line[1024], *q;
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    f = fopen(path, "re");
+    if (!f)
+        return 0;
+    ok = fgets(line, sizeof(line), f) != NULL;
+    fclose(f);
+    /* Fields 14 and 15, counted after the command's closing ')'. */
+    q = ok ? strrchr(line, ')') : NULL;
+    if (!q ||
+        sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+               &ut, &st) != 2)
+        return 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    return (ut + st) * (1000000000ULL / (uint64_t)(hz > 0 ? hz : 100));
+}
+
+static uint64_t proc_guest_cpu_ns(struct hv_vcpu *v)
+{
+    struct proc_dom *p = pdom(v->d);
+    struct proc_vcpu *c = pvc(v);
+    uint64_t now, last;
+
+    if (!p || !c)
+        return 0;
+    last = atomic_load(&c->cpu_ns);
+    if (p->pid <= 0 || c->tid <= 0)
+        return last;
+    now = read_thread_cpu_ns(p->pid, c->tid);
+    /* Never fall (the thread gone, or a coarser fallback read). */
+    while (now > last && !atomic_compare_exchange_weak(&c->cpu_ns, &last, now))
+        ;
+    return now > last ? now : last;
+}
+
 struct hv_platform hv_platform_proc = {
     .name = "proc",
     .flavour = "ptrace",
@@ -1373,4 +1430,5 @@ struct hv_platform hv_platform_proc = {
     .guest_tsc = proc_guest_tsc,
     .fill_hypercall_page = hv_fill_hypercall_page_syscall,
     .notify_fd = proc_notify_fd,
+    .guest_cpu_ns = proc_guest_cpu_ns,
 };
