@@ -63,10 +63,19 @@ static pid_t guest_process(int domid)
     DIR *dir = opendir("/proc");
     struct dirent *de;
     pid_t found = 0;
+    int pv = -1;
+    FILE *pf = fopen(hx_fmt("%s/pvisor.pid", hx.dir), "r");
 
+    /* The child of this test's pvisor: another pvisor on the host may
+     * have a domain of the same id. */
+    if (!pf || fscanf(pf, "%d", &pv) != 1)
+        pv = -1;
+    if (pf)
+        fclose(pf);
     while (dir && (de = readdir(dir)) != NULL && !found) {
-        char path[300], comm[32] = "";
+        char path[300], comm[32] = "", line[256];
         FILE *f;
+        int ppid = 0;
 
         if (de->d_name[0] < '0' || de->d_name[0] > '9')
             continue;
@@ -74,9 +83,19 @@ static pid_t guest_process(int domid)
         f = fopen(path, "r");
         if (!f)
             continue;
-        if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want))
-            found = (pid_t)atoi(de->d_name);
+        bool named = fgets(comm, sizeof(comm), f) && !strcmp(comm, want);
         fclose(f);
+        if (!named)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+        f = fopen(path, "r");
+        while (f && fgets(line, sizeof(line), f))
+            if (sscanf(line, "PPid: %d", &ppid) == 1)
+                break;
+        if (f)
+            fclose(f);
+        if (ppid == pv)
+            found = (pid_t)atoi(de->d_name);
     }
     if (dir)
         closedir(dir);
