@@ -284,6 +284,9 @@ uint64_t hv_vcpu_cpu_ns(struct hv_vcpu *v)
     if (v->thread_started && pthread_getcpuclockid(v->thread, &cid) == 0 &&
         clock_gettime(cid, &ts) == 0)
         total += (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    /* Where guest code runs in a thread of its own (proc), add its time. */
+    if (v->d->plat->guest_cpu_ns)
+        total += v->d->plat->guest_cpu_ns(v);
     return total;
 }
 

@@ -91,6 +91,10 @@ struct hv_platform {
     /* Optional: whether v (registers fetched) is inside a transport stub
      * the platform completes at its next exit (an upcall waits for it). */
     bool (*in_transport_stub)(struct hv_vcpu *v);
+    /* Optional: CPU time (ns) v's guest code has used outside pvisor's
+     * vCPU thread, cumulative over the domain's life and never falling
+     * (any thread). NULL where guest code runs in that thread (KVM). */
+    uint64_t (*guest_cpu_ns)(struct hv_vcpu *v);
 };
 
 extern struct hv_platform hv_platform_kvm;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -82,6 +83,7 @@ struct proc_vcpu {
     bool force_regs; /* the stub thread's registers are not v->regs */
     uint64_t fs_base, gs_base;
     uint64_t cr2;
+    _Atomic uint64_t cpu_ns; /* the stub thread's CPU time, last read */
 };
 
 static struct proc_dom *pdom(struct hv_domain *d)
@@ -175,15 +177,32 @@ static int spawn_child(void *arg)
     /* Run as root, pvisor gives the guest's process IPC and UTS
      * namespaces of its own (where the host allows them; network and
      * mount namespaces measured too slow to make at 1000 domains, see
-     * docs/architecture.md) and no privilege: nobody, no groups, and with
-     * that no capabilities. */
+     * docs/architecture.md) and no privilege: nobody, no groups, and of
+     * the capabilities only CAP_SYS_RAWIO, which the host kernel asks for
+     * to map below vm.mmap_min_addr (guests linked at address 0, like
+     * GRUB's Xen image; pvisor's mmap at the gadget needs it, the guest
+     * can make no system call to use it). It is kept across setresuid
+     * and the exec as an ambient capability, and is all the bounding set
+     * holds. */
     if (syscall(SYS_geteuid) == 0)
         (void)syscall(SYS_unshare, CLONE_NEWIPC | CLONE_NEWUTS);
-    if (syscall(SYS_geteuid) == 0 &&
-        (syscall(SYS_setgroups, 0, NULL) < 0 ||
-         syscall(SYS_setresgid, 65534, 65534, 65534) < 0 ||
-         syscall(SYS_setresuid, 65534, 65534, 65534) < 0))
-        syscall(SYS_exit_group, 125);
+    if (syscall(SYS_geteuid) == 0) {
+        struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct c[2] = { 0 };
+        c[0].effective = c[0].permitted = c[0].inheritable = 1U
+                                                             << CAP_SYS_RAWIO;
+        for (long cap = 0; cap < 64; cap++)
+            if (cap != CAP_SYS_RAWIO)
+                (void)syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+        if (syscall(SYS_setgroups, 0, NULL) < 0 ||
+            syscall(SYS_setresgid, 65534, 65534, 65534) < 0 ||
+            syscall(SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+            syscall(SYS_setresuid, 65534, 65534, 65534) < 0 ||
+            syscall(SYS_capset, &h, c) < 0 ||
+            syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+                    CAP_SYS_RAWIO, 0, 0) < 0)
+            syscall(SYS_exit_group, 125);
+    }
     syscall(SYS_execveat, 6, "", a->argv, envp, AT_EMPTY_PATH);
     syscall(SYS_exit_group, 127);
     return 127;
@@ -520,6 +539,20 @@ static long inject(struct hv_vcpu *v, long nr, uint64_t a1, uint64_t a2,
 
 /* ---- the host mappings follow the guest's page tables ---- */
 
+/* The host's lowest mappable address for an unprivileged process. */
+static uint64_t mmap_min_addr(void)
+{
+    unsigned long long v = 65536;
+    FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "re");
+
+    if (f) {
+        if (fscanf(f, "%llu", &v) != 1)
+            v = 65536;
+        fclose(f);
+    }
+    return v;
+}
+
 struct runs {
     struct proc_run *r;
     size_t n, cap;
@@ -771,9 +804,13 @@ static int sync_maps(struct hv_vcpu *v, struct proc_dom *p)
             inject(v, SYS_mmap, n->va, n->len, n->prot, MAP_SHARED | MAP_FIXED,
                    n->fd ? PROC_FD_PRIV : PROC_FD_RAM, n->off);
         if (r < 0 && r > -4096) {
-            log_warn("d%uv%u: host mapping of 0x%llx (+0x%llx) failed: %s",
+            log_warn("d%uv%u: host mapping of 0x%llx (+0x%llx) failed: %s%s",
                      v->d->domid, v->id, (unsigned long long)n->va,
-                     (unsigned long long)n->len, strerror((int)-r));
+                     (unsigned long long)n->len, strerror((int)-r),
+                     r == -EPERM && n->va < mmap_min_addr()
+                         ? " (below vm.mmap_min_addr: pvisor must run as "
+                           "root, or the sysctl be lowered)"
+                         : "");
             /* Leave it out: the guest gets a page fault there. */
             memmove(&rs.r[i], &rs.r[i + 1], (rs.n - i - 1) * sizeof(rs.r[0]));
             rs.n--;
@@ -951,6 +988,35 @@ static bool insn_writes(const uint8_t *b, size_t n)
     }
 }
 
+/*
+ * An `out` to the KVM platform's syscall ports (PV_PORT_SYSCALL..+3): as
+ * on KVM outside its LSTAR stub, the domain crashes with a report naming
+ * the port. proc has no such stub: `syscall` itself is the hypercall.
+ */
+static bool syscall_port(struct hv_vcpu *v, const uint8_t *b, size_t nb,
+                         struct hv_exit *ex)
+{
+    size_t i = nb && b[0] == 0x66 ? 1 : 0;
+    unsigned port;
+
+    if (i >= nb)
+        return false;
+    if ((b[i] == 0xe6 || b[i] == 0xe7) && i + 1 < nb)
+        port = b[i + 1];
+    else if (b[i] == 0xee || b[i] == 0xef)
+        port = (uint16_t)v->regs.rdx;
+    else
+        return false;
+    if (port < PV_PORT_SYSCALL || port > PV_PORT_SYSCALL + 3)
+        return false;
+    crash_msg(ex,
+              "out to port 0x%x at rip 0x%llx: pvisor's syscall port, which "
+              "the proc platform does not use (its hypercall is `syscall` "
+              "itself)",
+              port, (unsigned long long)v->regs.rip);
+    return true;
+}
+
 static void decode_segv(struct hv_vcpu *v, const siginfo_t *si,
                         struct hv_exit *ex)
 {
@@ -974,6 +1040,8 @@ static void decode_segv(struct hv_vcpu *v, const siginfo_t *si,
             v->regs_dirty = true;
             return;
         }
+        if (syscall_port(v, b, nb, ex))
+            return;
         exception(ex, 13, 0, 0);
         return;
     }
@@ -1172,11 +1240,23 @@ static void proc_thread_stop(struct hv_vcpu *v)
     c->force_regs = true;
 }
 
+/*
+ * A segment base the host's PTRACE_SETREGS takes: the host refuses (EIO)
+ * a base at or above its user address space's top, so the guest's upper
+ * half, which proc cannot map anyway, is refused with EINVAL here.
+ */
+static bool base_ok(uint64_t base)
+{
+    return base < (1ULL << 47) - HV_PAGE_SIZE;
+}
+
 static int proc_vcpu_reset(struct hv_vcpu *v, uint64_t cr3, uint64_t rip,
                            uint64_t rsp, uint64_t rsi)
 {
     struct proc_vcpu *c = pvc(v);
 
+    if (!base_ok(v->fs_base) || !base_ok(v->gs_base_kernel))
+        return -EINVAL;
     memset(&v->regs, 0, sizeof(v->regs));
     v->regs.rip = rip;
     v->regs.rsp = rsp;
@@ -1238,6 +1318,8 @@ static int proc_set_segbase(struct hv_vcpu *v, int which, uint64_t base)
 {
     struct proc_vcpu *c = pvc(v);
 
+    if (!base_ok(base))
+        return -EINVAL;
     if (which == 0)
         c->fs_base = base;
     else
@@ -1267,6 +1349,62 @@ static int proc_notify_fd(struct hv_domain *d, uint32_t gport, int fd,
     return -EOPNOTSUPP;
 }
 
+/*
+ * The CPU time of the stub thread that runs v's guest code: the host
+ * allows no CPU clock of another process's thread, so it comes from
+ * /proc: schedstat's run time in ns, else stat's utime + stime in ticks.
+ */
+static uint64_t read_thread_cpu_ns(pid_t pid, pid_t tid)
+{
+    char path[64];
+    unsigned long long ns, ut, st;
+    FILE *f;
+    bool ok;
+
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid,
+             (int)tid);
+    f = fopen(path, "re");
+    if (f) {
+        ok = fscanf(f, "%llu", &ns) == 1;
+        fclose(f);
+        if (ok)
+            return ns;
+    }
+    char line[1024], *q;
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    f = fopen(path, "re");
+    if (!f)
+        return 0;
+    ok = fgets(line, sizeof(line), f) != NULL;
+    fclose(f);
+    /* Fields 14 and 15, counted after the command's closing ')'. */
+    q = ok ? strrchr(line, ')') : NULL;
+    if (!q ||
+        sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+               &ut, &st) != 2)
+        return 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    return (ut + st) * (1000000000ULL / (uint64_t)(hz > 0 ? hz : 100));
+}
+
+static uint64_t proc_guest_cpu_ns(struct hv_vcpu *v)
+{
+    struct proc_dom *p = pdom(v->d);
+    struct proc_vcpu *c = pvc(v);
+    uint64_t now, last;
+
+    if (!p || !c)
+        return 0;
+    last = atomic_load(&c->cpu_ns);
+    if (p->pid <= 0 || c->tid <= 0)
+        return last;
+    now = read_thread_cpu_ns(p->pid, c->tid);
+    /* Never fall (the thread gone, or a coarser fallback read). */
+    while (now > last && !atomic_compare_exchange_weak(&c->cpu_ns, &last, now))
+        ;
+    return now > last ? now : last;
+}
+
 struct hv_platform hv_platform_proc = {
     .name = "proc",
     .flavour = "ptrace",
@@ -1292,4 +1430,5 @@ struct hv_platform hv_platform_proc = {
     .guest_tsc = proc_guest_tsc,
     .fill_hypercall_page = hv_fill_hypercall_page_syscall,
     .notify_fd = proc_notify_fd,
+    .guest_cpu_ns = proc_guest_cpu_ns,
 };

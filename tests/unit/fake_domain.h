@@ -35,6 +35,7 @@ struct fake_platform_calls {
     unsigned kick, mmu_resync, flush_tlb, set_trap, vcpu_reset;
     uint64_t trap[2][256]; /* last handler set, vCPUs 0 and 1 */
     uint64_t cr2;          /* what get_cr2 reports */
+    uint64_t guest_cpu_ns; /* what guest_cpu_ns reports */
 };
 extern struct fake_platform_calls fake_platform_calls;
 extern struct hv_platform fake_platform;

@@ -122,6 +122,11 @@ static int f_notify_fd(struct hv_domain *d, uint32_t gport, int fd, bool assign)
     return -EOPNOTSUPP;
 }
 
+static uint64_t f_guest_cpu_ns(struct hv_vcpu *v)
+{
+    return fake_platform_calls.guest_cpu_ns;
+}
+
 struct hv_platform fake_platform = {
     .name = "fake",
     .flavour = "fake",
@@ -148,4 +153,5 @@ struct hv_platform fake_platform = {
     .guest_tsc = f_guest_tsc,
     .fill_hypercall_page = f_fill_hypercall_page,
     .notify_fd = f_notify_fd,
+    .guest_cpu_ns = f_guest_cpu_ns,
 };

@@ -244,6 +244,24 @@ static void test_ring(void)
     fake_domain_free(d);
 }
 
+/* A vCPU's CPU time adds the platform's guest thread (proc) to what
+ * pvisor's vCPU thread used. */
+static void test_vcpu_cpu_time(void)
+{
+    struct hv_domain *d = fake_domain_new(1, 64);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct hv_vcpu *v = d->vcpus[0];
+    CU_ASSERT_FALSE(v->thread_started);
+    atomic_store(&v->st_cpu_ns, 2000);
+    fake_platform_calls.guest_cpu_ns = 0;
+    CU_ASSERT_EQUAL(hv_vcpu_cpu_ns(v), 2000);
+    fake_platform_calls.guest_cpu_ns = 3000000000ULL;
+    CU_ASSERT_EQUAL(hv_vcpu_cpu_ns(v), 3000002000ULL);
+    fake_platform_calls.guest_cpu_ns = 0;
+    fake_domain_free(d);
+}
+
 static const struct unit_test tests[] = {
     { "number ranges", test_range },
     { "CPU lists", test_cpulist },
@@ -252,6 +270,7 @@ static const struct unit_test tests[] = {
     { "trace filters", test_filter },
     { "trace line format", test_format },
     { "trace ring and hypercall counters", test_ring },
+    { "vCPU CPU time with the platform's guest thread", test_vcpu_cpu_time },
     { NULL, NULL },
 };
 
