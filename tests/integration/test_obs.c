@@ -629,7 +629,10 @@ static void test_balloon(void)
     HX_REQUIRE_OK(&r, "mem-set 24m");
     HX_REQUIRE(wait_current("it-bal", 24576, &host1),
                "the guest ballooned down to 24576 KiB");
-    HX_CHECK(host1 + 24 * 1024 <= host0,
+    /* What the host still pays is the 24 MiB the guest keeps, plus at
+     * most 4 MiB the guest touches besides (kernel, page tables, its
+     * heap), and at least 20 of the ~48 MiB it had dirtied came back. */
+    HX_CHECK(host1 <= (24 + 4) * 1024 && host0 >= host1 + 20 * 1024,
              "host memory of the RAM file fell from %llu to %llu KiB", host0,
              host1);
 
