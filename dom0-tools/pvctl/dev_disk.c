@@ -234,20 +234,12 @@ int disk_list_from_cfg(const struct cfg *c, struct disk_list *out, char *err,
     return 0;
 }
 
-struct disk_dirs {
-    uint32_t domid;
-    const struct disk_spec *d;
-    const char *fe, *be;
-};
-
-static bool write_dirs(struct xs_handle *xs, uint32_t t, void *arg)
+static bool disk_keys(struct xs_handle *xs, uint32_t t, const char *fe,
+                      const char *be, const void *arg)
 {
-    const struct disk_dirs *a = arg;
-    const struct disk_spec *d = a->d;
-    const char *fe = a->fe, *be = a->be;
+    const struct disk_spec *d = arg;
 
-    return pvctl_dev_create_dirs(xs, t, a->domid, fe, be) &&
-           xs_printf_key(xs, t, fe, "virtual-device", "%u", d->devid) &&
+    return xs_printf_key(xs, t, fe, "virtual-device", "%u", d->devid) &&
            xs_printf_key(xs, t, fe, "device-type", "disk") &&
            xs_printf_key(xs, t, be, "params", "%s", d->target) &&
            xs_printf_key(xs, t, be, "type", "phy") &&
@@ -262,9 +254,9 @@ static bool write_dirs(struct xs_handle *xs, uint32_t t, void *arg)
 int disk_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
                 const struct disk_spec *d)
 {
-    char fe[96], be[96];
+    char what[64];
     struct stat st;
-    int e = 0;
+    int e;
 
     if (stat(d->target, &st) < 0) {
         e = errno;
@@ -276,19 +268,10 @@ int disk_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
                   d->target);
         return -EINVAL;
     }
-    pvctl_dev_dirs("vbd", domid, d->devid, fe, be, sizeof(fe));
-    struct disk_dirs a = { domid, d, fe, be };
-    e = xs_transaction_run(xs, write_dirs, &a);
-    if (e == EEXIST) {
-        pvctl_err(cmd, "disk %s: domain %u already has device %u", d->vdev,
-                  domid, d->devid);
-        return -e;
-    }
-    if (e) {
-        pvctl_err(cmd, "disk %s: xenstore: writing %s: %s", d->vdev, be,
-                  strerror(e));
-        return -e;
-    }
+    snprintf(what, sizeof(what), "disk %s (device %u)", d->vdev, d->devid);
+    e = pvctl_dev_write(cmd, xs, "vbd", domid, d->devid, disk_keys, d, what);
+    if (e)
+        return e;
     if (pvctl_opts.verbose)
         fprintf(stderr, "pvctl: %s: disk %s (%u) -> %s%s\n", cmd, d->vdev,
                 d->devid, d->target, d->readonly ? " (read-only)" : "");
@@ -355,44 +338,23 @@ int pvctl_cmd_block_detach(int argc, char **argv)
     return rc;
 }
 
+static void block_row(struct xs_handle *xs, const char *dev, const char *fe,
+                      const char *be)
+{
+    printf("%-10s %-3ld %-6s %-5ld %-6ld %-8ld %-8ld %s\n", dev,
+           xs_read_key_long(xs, fe, "backend-id", -1), dev,
+           xs_read_key_long(xs, fe, "state", -1),
+           xs_read_key_long(xs, fe, "event-channel", -1),
+           xs_read_key_long(xs, fe, "ring-ref", -1),
+           be ? xs_read_key_long(xs, be, "state", -1) : -1, be ? be : "-");
+}
+
 int pvctl_cmd_block_list(int argc, char **argv)
 {
-    static const char *const CMD = "block-list";
-    struct pvc_handle *h = NULL;
-    struct xs_handle *xs = NULL;
-    char dir[96], fe[128], *be;
-    unsigned int n = 0;
-    char **devs = NULL;
-    uint32_t domid;
-    int rc = PVCTL_ERR;
+    char header[128];
 
-    if (pvctl_help_requested(argc, argv))
-        return PVCTL_OK;
-    if (argc < 2)
-        return pvctl_usage(CMD);
-    if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid))
-        goto out;
-    snprintf(dir, sizeof(dir), "/local/domain/%u/device/vbd", domid);
-    devs = xs_directory(xs, XBT_NULL, dir, &n);
-    printf("%-10s %-3s %-6s %-5s %-6s %-8s %-8s %s\n", "Vdev", "BE", "handle",
-           "state", "evt-ch", "ring-ref", "BE-state", "BE-path");
-    for (unsigned int i = 0; devs && i < n; i++) {
-        snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
-        char key[160];
-        snprintf(key, sizeof(key), "%s/backend", fe);
-        be = xs_read(xs, XBT_NULL, key, NULL);
-        printf("%-10s %-3ld %-6s %-5ld %-6ld %-8ld %-8ld %s\n", devs[i],
-               xs_read_key_long(xs, fe, "backend-id", -1), devs[i],
-               xs_read_key_long(xs, fe, "state", -1),
-               xs_read_key_long(xs, fe, "event-channel", -1),
-               xs_read_key_long(xs, fe, "ring-ref", -1),
-               be ? xs_read_key_long(xs, be, "state", -1) : -1, be ? be : "-");
-        free(be);
-    }
-    rc = PVCTL_OK;
-out:
-    free(devs);
-    xs_close(xs);
-    pvc_close(h);
-    return rc;
+    snprintf(header, sizeof(header), "%-10s %-3s %-6s %-5s %-6s %-8s %-8s %s\n",
+             "Vdev", "BE", "handle", "state", "evt-ch", "ring-ref", "BE-state",
+             "BE-path");
+    return pvctl_dev_list("block-list", argc, argv, "vbd", header, block_row);
 }

@@ -200,19 +200,11 @@ int vif_cmdline_add_ip(char **cmdline, const struct vif_list *l)
     return 0;
 }
 
-struct vif_dirs {
-    uint32_t domid;
-    const struct vif_spec *v;
-    const char *fe, *be;
-};
-
-static bool write_dirs(struct xs_handle *xs, uint32_t t, void *arg)
+static bool vif_keys(struct xs_handle *xs, uint32_t t, const char *fe,
+                     const char *be, const void *arg)
 {
-    const struct vif_dirs *a = arg;
-    const struct vif_spec *v = a->v;
-    const char *fe = a->fe, *be = a->be;
-    bool ok = pvctl_dev_create_dirs(xs, t, a->domid, fe, be) &&
-              xs_printf_key(xs, t, fe, "handle", "%u", v->devid) &&
+    const struct vif_spec *v = arg;
+    bool ok = xs_printf_key(xs, t, fe, "handle", "%u", v->devid) &&
               xs_printf_key(xs, t, fe, "mac", "%s", v->mac) &&
               xs_printf_key(xs, t, be, "handle", "%u", v->devid) &&
               xs_printf_key(xs, t, be, "mac", "%s", v->mac) &&
@@ -268,25 +260,17 @@ static uint32_t free_devid(struct xs_handle *xs, uint32_t domid)
 int vif_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
                struct vif_spec *v)
 {
-    char fe[96], be[96];
-    int e = 0;
+    char what[32];
+    int e;
 
     if (v->devid == VIF_DEVID_AUTO)
         v->devid = free_devid(xs, domid);
     if (!v->mac[0])
         random_mac(v->mac, sizeof(v->mac));
-    pvctl_dev_dirs("vif", domid, v->devid, fe, be, sizeof(fe));
-    struct vif_dirs a = { domid, v, fe, be };
-    e = xs_transaction_run(xs, write_dirs, &a);
-    if (e == EEXIST) {
-        pvctl_err(cmd, "vif %u: domain %u already has it", v->devid, domid);
-        return -e;
-    }
-    if (e) {
-        pvctl_err(cmd, "vif %u: xenstore: writing %s: %s", v->devid, be,
-                  strerror(e));
-        return -e;
-    }
+    snprintf(what, sizeof(what), "vif %u", v->devid);
+    e = pvctl_dev_write(cmd, xs, "vif", domid, v->devid, vif_keys, v, what);
+    if (e)
+        return e;
     if (pvctl_opts.verbose)
         fprintf(stderr, "pvctl: %s: vif %u mac %s bridge %s ip %s\n", cmd,
                 v->devid, v->mac, v->bridge[0] ? v->bridge : "-",
@@ -379,55 +363,34 @@ out:
     return rc;
 }
 
+static void network_row(struct xs_handle *xs, const char *dev, const char *fe,
+                        const char *be)
+{
+    char *mac = xs_read_key(xs, fe, "mac");
+    char *ifn = be ? xs_read_key(xs, be, "vifname") : NULL;
+    char *ip = be ? xs_read_key(xs, be, "ip") : NULL;
+
+    printf("%-3s %-3ld %-17s %-5ld %-6ld %-5ld %-5ld %-8ld %-10s %s %s\n", dev,
+           xs_read_key_long(xs, fe, "backend-id", -1), mac ? mac : "-",
+           xs_read_key_long(xs, fe, "state", -1),
+           xs_read_key_long(xs, fe, "event-channel", -1),
+           xs_read_key_long(xs, fe, "tx-ring-ref", -1),
+           xs_read_key_long(xs, fe, "rx-ring-ref", -1),
+           be ? xs_read_key_long(xs, be, "state", -1) : -1, ifn ? ifn : "-",
+           ip ? ip : "-", be ? be : "-");
+    free(mac);
+    free(ifn);
+    free(ip);
+}
+
 int pvctl_cmd_network_list(int argc, char **argv)
 {
-    static const char *const CMD = "network-list";
-    struct pvc_handle *h = NULL;
-    struct xs_handle *xs = NULL;
-    char dir[96], fe[128], key[160];
-    unsigned int n = 0;
-    char **devs = NULL;
-    uint32_t domid;
-    int rc = PVCTL_ERR;
+    char header[160];
 
-    if (pvctl_help_requested(argc, argv))
-        return PVCTL_OK;
-    if (argc < 2)
-        return pvctl_usage(CMD);
-    if (pvctl_open_dom_store(CMD, argv[1], &h, &xs, &domid))
-        goto out;
-    snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif", domid);
-    devs = xs_directory(xs, XBT_NULL, dir, &n);
-    printf("%-3s %-3s %-17s %-5s %-6s %-5s %-5s %-8s %-10s %s %s\n", "Idx",
-           "BE", "Mac Addr.", "state", "evt-ch", "tx-rr", "rx-rr", "BE-state",
-           "vifname", "ip", "BE-path");
-    for (unsigned int i = 0; devs && i < n; i++) {
-        char *be, *mac, *ifn = NULL, *ip = NULL;
-        snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
-        snprintf(key, sizeof(key), "%s/backend", fe);
-        be = xs_read(xs, XBT_NULL, key, NULL);
-        mac = xs_read_key(xs, fe, "mac");
-        if (be) {
-            ifn = xs_read_key(xs, be, "vifname");
-            ip = xs_read_key(xs, be, "ip");
-        }
-        printf("%-3s %-3ld %-17s %-5ld %-6ld %-5ld %-5ld %-8ld %-10s %s %s\n",
-               devs[i], xs_read_key_long(xs, fe, "backend-id", -1),
-               mac ? mac : "-", xs_read_key_long(xs, fe, "state", -1),
-               xs_read_key_long(xs, fe, "event-channel", -1),
-               xs_read_key_long(xs, fe, "tx-ring-ref", -1),
-               xs_read_key_long(xs, fe, "rx-ring-ref", -1),
-               be ? xs_read_key_long(xs, be, "state", -1) : -1, ifn ? ifn : "-",
-               ip ? ip : "-", be ? be : "-");
-        free(be);
-        free(mac);
-        free(ifn);
-        free(ip);
-    }
-    rc = PVCTL_OK;
-out:
-    free(devs);
-    xs_close(xs);
-    pvc_close(h);
-    return rc;
+    snprintf(header, sizeof(header),
+             "%-3s %-3s %-17s %-5s %-6s %-5s %-5s %-8s %-10s %s %s\n", "Idx",
+             "BE", "Mac Addr.", "state", "evt-ch", "tx-rr", "rx-rr", "BE-state",
+             "vifname", "ip", "BE-path");
+    return pvctl_dev_list("network-list", argc, argv, "vif", header,
+                          network_row);
 }

@@ -118,6 +118,37 @@ int pvctl_dev_detach(const char *cmd, struct xs_handle *xs, uint32_t domid,
 bool pvctl_dev_create_dirs(struct xs_handle *xs, uint32_t t, uint32_t domid,
                            const char *fe, const char *be);
 
+/*
+ * The keys one device class writes next to the common ones, in the same
+ * transaction t; false with errno on a failed write.
+ */
+typedef bool pvctl_dev_keys_fn(struct xs_handle *xs, uint32_t t, const char *fe,
+                               const char *be, const void *arg);
+
+/*
+ * Creates device DEVID of TYPE for a domain in one xenstore transaction:
+ * both directories (pvctl_dev_create_dirs) and the class's keys. 0, or
+ * -errno after printing why, naming `what` ("vif 2", "disk xvda").
+ */
+int pvctl_dev_write(const char *cmd, struct xs_handle *xs, const char *type,
+                    uint32_t domid, uint32_t devid, pvctl_dev_keys_fn *keys,
+                    const void *arg, const char *what);
+
+/*
+ * One row of a TYPE-list command: dev is the device's directory name,
+ * fe its frontend directory, be its backend directory (NULL when the
+ * frontend names none).
+ */
+typedef void pvctl_dev_row_fn(struct xs_handle *xs, const char *dev,
+                              const char *fe, const char *be);
+
+/*
+ * The body of block-list / network-list: `CMD DOM`, the header line, then
+ * one row per TYPE device of DOM. A pvctl exit status.
+ */
+int pvctl_dev_list(const char *cmd, int argc, char **argv, const char *type,
+                   const char *header, pvctl_dev_row_fn *row);
+
 /* Removes every TYPE device directory of a domain (both sides). */
 void pvctl_dev_forget_all(struct xs_handle *xs, uint32_t domid,
                           const char *type);

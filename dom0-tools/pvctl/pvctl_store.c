@@ -229,6 +229,73 @@ void pvctl_dev_dirs(const char *type, uint32_t domid, uint32_t devid, char *fe,
     snprintf(be, len, "/local/domain/0/backend/%s/%u/%u", type, domid, devid);
 }
 
+struct dev_write {
+    uint32_t domid;
+    const char *fe, *be;
+    pvctl_dev_keys_fn *keys;
+    const void *arg;
+};
+
+static bool dev_write_txn(struct xs_handle *xs, uint32_t t, void *arg)
+{
+    const struct dev_write *w = arg;
+
+    return pvctl_dev_create_dirs(xs, t, w->domid, w->fe, w->be) &&
+           w->keys(xs, t, w->fe, w->be, w->arg);
+}
+
+int pvctl_dev_write(const char *cmd, struct xs_handle *xs, const char *type,
+                    uint32_t domid, uint32_t devid, pvctl_dev_keys_fn *keys,
+                    const void *arg, const char *what)
+{
+    char fe[96], be[96];
+    struct dev_write w = { domid, fe, be, keys, arg };
+    int e;
+
+    pvctl_dev_dirs(type, domid, devid, fe, be, sizeof(fe));
+    e = xs_transaction_run(xs, dev_write_txn, &w);
+    if (e == EEXIST)
+        pvctl_err(cmd, "%s: domain %u already has it (%s)", what, domid, be);
+    else if (e)
+        pvctl_err(cmd, "%s: xenstore: writing %s: %s", what, be, strerror(e));
+    return -e;
+}
+
+int pvctl_dev_list(const char *cmd, int argc, char **argv, const char *type,
+                   const char *header, pvctl_dev_row_fn *row)
+{
+    struct pvc_handle *h = NULL;
+    struct xs_handle *xs = NULL;
+    char dir[96], fe[128], key[160];
+    unsigned int n = 0;
+    char **devs = NULL;
+    uint32_t domid;
+    int rc = PVCTL_ERR;
+
+    if (pvctl_help_requested(argc, argv))
+        return PVCTL_OK;
+    if (argc < 2)
+        return pvctl_usage(cmd);
+    if (pvctl_open_dom_store(cmd, argv[1], &h, &xs, &domid))
+        goto out;
+    snprintf(dir, sizeof(dir), "/local/domain/%u/device/%s", domid, type);
+    devs = xs_directory(xs, XBT_NULL, dir, &n);
+    fputs(header, stdout);
+    for (unsigned int i = 0; devs && i < n; i++) {
+        snprintf(fe, sizeof(fe), "%s/%s", dir, devs[i]);
+        snprintf(key, sizeof(key), "%s/backend", fe);
+        char *be = xs_read(xs, XBT_NULL, key, NULL);
+        row(xs, devs[i], fe, be);
+        free(be);
+    }
+    rc = PVCTL_OK;
+out:
+    free(devs);
+    xs_close(xs);
+    pvc_close(h);
+    return rc;
+}
+
 #define DETACH_TIMEOUT_MS 10000
 
 int pvctl_dev_detach(const char *cmd, struct xs_handle *xs, uint32_t domid,
