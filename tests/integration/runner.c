@@ -12,6 +12,7 @@
 #include <CUnit/Basic.h>
 
 #include "harness.h"
+#include "run_util.h"
 
 static const struct integ_suite *const suites[] = {
     /* One a line, so that adding a suite touches one line. */
@@ -61,31 +62,6 @@ static const struct integ_hooks *current_hooks(void)
 
 static unsigned test_timeout_s = TEST_TIMEOUT_S;
 static unsigned skipped;
-
-/* Kills this process's children. Async-signal-safe. */
-static void kill_children(void)
-{
-    char path[64], buf[4096];
-    long pid = 0;
-    ssize_t n;
-    int fd;
-
-    snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-    fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    for (ssize_t i = 0; i < n; i++) {
-        if (buf[i] >= '0' && buf[i] <= '9') {
-            pid = pid * 10 + (buf[i] - '0');
-        } else {
-            if (pid > 0)
-                kill((pid_t)pid, SIGKILL);
-            pid = 0;
-        }
-    }
-}
 
 static void say(const char *msg, int n)
 {
@@ -167,7 +143,7 @@ static void on_timeout(int sig)
         log_tail();
     if (hx.host_up && hx.dir[0])
         run_briefly(hx.pvhost, "stop", "-r", hx.dir);
-    kill_children();
+    run_kill_children();
     if (hx.dir[0])
         run_briefly("/bin/rm", "-rf", "--", hx.dir);
     n = snprintf(msg, sizeof(msg),

@@ -10,6 +10,7 @@
 #include <CUnit/Basic.h>
 
 #include "unit.h"
+#include "run_util.h"
 
 static const struct unit_suite *const suites[] = {
     /* One a line, so that adding a suite touches one line. */
@@ -50,34 +51,6 @@ void unit_skip(const char *test, const char *why)
 static unsigned timeout_s = UNIT_TIMEOUT_S;
 
 /*
- * Kills this process's children (a daemon a test started would otherwise
- * outlive the runner and hold its output pipe open). Async-signal-safe.
- */
-static void kill_children(void)
-{
-    char path[64], buf[4096];
-    long pid = 0;
-    ssize_t n;
-    int fd;
-
-    snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-    fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    for (ssize_t i = 0; i < n; i++) {
-        if (buf[i] >= '0' && buf[i] <= '9') {
-            pid = pid * 10 + (buf[i] - '0');
-        } else {
-            if (pid > 0)
-                kill((pid_t)pid, SIGKILL);
-            pid = 0;
-        }
-    }
-}
-
-/*
  * SIGALRM: the run hung (a daemon that never exits, a read that never
  * returns). Name the test, count it and every test not run as failed, and
  * end the process: CI gets a failure instead of a stall.
@@ -94,7 +67,7 @@ static void on_timeout(int sig)
     int n;
 
     (void)sig;
-    kill_children();
+    run_kill_children();
     n = snprintf(msg, sizeof(msg),
                  "\nFAILED unit/%s/%s: TIMEOUT, still running after %u s "
                  "(all unit tests together may take %u s); %u tests not "
