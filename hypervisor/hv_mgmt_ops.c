@@ -281,7 +281,8 @@ static void op_host_info(struct client *c, uint64_t id)
     h.run_dir = (char *)hv_mgmt_run_dir;
     h.xen_major = HV_XEN_MAJOR;
     h.xen_minor = HV_XEN_MINOR;
-    h.platform = (char *)hv_platform_default->name;
+    h.platform =
+        (char *)(hv_platform_default ? hv_platform_default->name : "none");
     char *usable[2];
     h.platforms = usable;
     if (hv_platform_kvm.available)

@@ -70,18 +70,8 @@ static void reset(struct hv_domain *d)
     memset(d->gnt_frame_gpa, 0, sizeof(d->gnt_frame_gpa));
     if (hv_evtchn_init(d, 64))
         abort();
-    for (unsigned i = 0; i < d->nr_vcpus; i++) {
-        struct hv_vcpu *v = d->vcpus[i];
-        struct hv_domain *keep = v->d;
-
-        memset(v, 0, sizeof(*v));
-        v->d = keep;
-        v->id = i;
-        v->fd = v->timer_fd = -1;
-        v->cr3 = FAKE_L4_GPA;
-        v->regs_valid = true;
-        v->online = v->initialised = i == 0;
-    }
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        fake_vcpu_reset(d->vcpus[i], d, i);
     free(d->crash_report);
     d->crash_report = NULL;
     d->state = HV_DOM_RUNNING;

@@ -28,18 +28,23 @@ static void build_tables(struct hv_domain *d)
         table(d, FAKE_L1_GPA)[pfn] = (pfn << HV_PAGE_SHIFT) | PT_FLAGS;
 }
 
-static struct hv_vcpu *vcpu_new(struct hv_domain *d, unsigned id)
+void fake_vcpu_reset(struct hv_vcpu *v, struct hv_domain *d, unsigned id)
 {
-    struct hv_vcpu *v = calloc(1, sizeof(*v));
-
-    if (!v)
-        return NULL;
+    memset(v, 0, sizeof(*v));
     v->d = d;
     v->id = id;
     v->timer_fd = -1;
     v->cr3 = FAKE_L4_GPA;
     v->regs_valid = true;
     v->online = v->initialised = id == 0;
+}
+
+static struct hv_vcpu *vcpu_new(struct hv_domain *d, unsigned id)
+{
+    struct hv_vcpu *v = malloc(sizeof(*v));
+
+    if (v)
+        fake_vcpu_reset(v, d, id);
     return v;
 }
 

@@ -46,6 +46,9 @@ extern struct hv_platform fake_platform;
 struct hv_domain *fake_domain_new(unsigned nr_vcpus, unsigned max_evtchn);
 void fake_domain_free(struct hv_domain *d);
 
+/* vCPU id of d back to the state fake_domain_new gives it. */
+void fake_vcpu_reset(struct hv_vcpu *v, struct hv_domain *d, unsigned id);
+
 /* Host pointer to guest-physical gpa. */
 void *fake_gpa(struct hv_domain *d, uint64_t gpa);
 struct shared_info *fake_shared(struct hv_domain *d);
