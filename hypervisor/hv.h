@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <pvabi/pvisor.h>
+#include <pvabi/xen.h>
 
 #include "hv_log.h"
 #include "platform/platform.h"
@@ -211,6 +212,18 @@ struct hv_domain {
 struct hv_gnt_active {
     uint16_t rd, wr;
 };
+
+/* The domain's shared_info page (guest RAM; valid once d->built). */
+static inline struct shared_info *hv_shared_info(struct hv_domain *d)
+{
+    return (struct shared_info *)(d->mem + d->shared_info_gpa);
+}
+
+/* v's vcpu_info, inside shared_info (no VCPUOP_register_vcpu_info). */
+static inline struct vcpu_info *hv_vcpu_info(struct hv_vcpu *v)
+{
+    return &hv_shared_info(v->d)->vcpu_info[v->id];
+}
 
 /* hv_domain.c */
 int hv_domains_init(void);

@@ -3,7 +3,10 @@
 #ifndef PVISOR_HYPERVISOR_HV_ARCH_H
 #define PVISOR_HYPERVISOR_HV_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <pvabi/pvisor.h>
 
 #define HV_PTE_P    (1ULL << 0)
 #define HV_PTE_RW   (1ULL << 1)
@@ -13,6 +16,20 @@
 #define HV_PTE_PS   (1ULL << 7)
 #define HV_PTE_NX   (1ULL << 63)
 #define HV_PTE_ADDR 0x000ffffffffff000ULL
+
+/* A canonical x86_64 address (48-bit: bits 63..47 all equal). */
+static inline bool hv_canonical(uint64_t va)
+{
+    uint64_t top = va >> 47;
+
+    return top == 0 || top == 0x1ffff;
+}
+
+/* Canonical and outside pvisor's L4 slot: an address a guest may own. */
+static inline bool hv_guest_va_ok(uint64_t va)
+{
+    return hv_canonical(va) && ((va >> 39) & 511) != PV_PRIV_L4_SLOT;
+}
 
 /* Xen's flat x86_64 PV selectors. */
 #define HV_SEL_CS32 0xe023
@@ -30,7 +47,7 @@
 
 /*
  * The private area is guest-physical memory outside guest RAM, mapped by
- * pvisor's L4 slot 256 at PV_PRIV_VA. Page numbers inside it:
+ * pvisor's L4 slot 255 (PV_PRIV_L4_SLOT) at PV_PRIV_VA. Page numbers inside it:
  */
 #define HV_PRIV_GPA       (1ULL << 38)
 #define HV_PRIV_L3        0

@@ -531,16 +531,10 @@ static bool page_ok(struct hv_domain *d, uint64_t gpa)
            gpa < d->mem_size;
 }
 
-static bool canonical(uint64_t va)
-{
-    return (va >> 47) == 0 || (va >> 47) == 0x1ffff;
-}
-
 /* Shared parts of first boot and restart (d->lock not held, vCPUs parked). */
 static int domain_boot_state(struct hv_domain *d, char *err, size_t errlen)
 {
-    struct shared_info *sh =
-        (struct shared_info *)(d->mem + d->shared_info_gpa);
+    struct shared_info *sh = hv_shared_info(d);
     int rc;
 
     memset(sh, 0, HV_PAGE_SIZE);
@@ -608,7 +602,7 @@ int hv_domain_setup(struct hv_domain *d, uint64_t hypercall_page_gpa,
                  "pt_base must be distinct pages");
         return -EINVAL;
     }
-    if (!canonical(rip) || !canonical(rsp) || !canonical(rsi)) {
+    if (!hv_canonical(rip) || !hv_canonical(rsp) || !hv_canonical(rsi)) {
         snprintf(err, errlen,
                  "setup: entry/stack/start_info address not "
                  "canonical");

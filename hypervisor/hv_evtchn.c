@@ -63,23 +63,18 @@ void hv_evtchn_reset(struct hv_domain *d)
     pthread_mutex_unlock(&d->lock);
 }
 
-static struct shared_info *shared(struct hv_domain *d)
-{
-    return (struct shared_info *)(d->mem + d->shared_info_gpa);
-}
-
 bool hv_evtchn_is_pending(struct hv_domain *d, uint32_t port)
 {
     if (port >= d->max_evtchn || !d->built)
         return false;
-    uint64_t w = __atomic_load_n(&shared(d)->evtchn_pending[port / 64],
+    uint64_t w = __atomic_load_n(&hv_shared_info(d)->evtchn_pending[port / 64],
                                  __ATOMIC_ACQUIRE);
     return w & (1ULL << (port % 64));
 }
 
 static void mark_vcpu_pending(struct hv_vcpu *v)
 {
-    struct vcpu_info *vi = &shared(v->d)->vcpu_info[v->id];
+    struct vcpu_info *vi = &hv_shared_info(v->d)->vcpu_info[v->id];
 
     if (__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_ACQ_REL))
         return;
@@ -95,7 +90,7 @@ void hv_evtchn_set_pending_locked(struct hv_domain *d, uint32_t port)
 
     if (port >= d->max_evtchn || !d->built)
         return;
-    sh = shared(d);
+    sh = hv_shared_info(d);
     v = d->vcpus[d->evtchn[port].notify_vcpu];
     if (__atomic_fetch_or(&sh->evtchn_pending[word], bit, __ATOMIC_ACQ_REL) &
         bit) {
@@ -247,7 +242,7 @@ static long op_bind_ipi(struct hv_domain *d, struct evtchn_bind_ipi *a)
 static void clear_pending(struct hv_domain *d, uint32_t port)
 {
     if (d->built)
-        __atomic_fetch_and(&shared(d)->evtchn_pending[port / 64],
+        __atomic_fetch_and(&hv_shared_info(d)->evtchn_pending[port / 64],
                            ~(1ULL << (port % 64)), __ATOMIC_ACQ_REL);
 }
 
@@ -385,7 +380,7 @@ static long op_bind_vcpu(struct hv_domain *d, struct evtchn_bind_vcpu *a)
 
 static long op_unmask(struct hv_domain *d, uint32_t port)
 {
-    struct shared_info *sh = shared(d);
+    struct shared_info *sh = hv_shared_info(d);
     uint64_t bit = 1ULL << (port % 64), word = port / 64;
     struct hv_vcpu *v;
 

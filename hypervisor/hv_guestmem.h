@@ -22,6 +22,27 @@ struct hv_aspace {
 /* Largest single guest copy a hypercall may ask for. */
 #define HV_COPY_MAX (1u << 20)
 
+/* What hv_pt_walk read last: the entry that ended the walk. */
+struct hv_walk {
+    int level;          /* 4 (L4) .. 1 (L1) */
+    uint64_t entry_gpa; /* where that entry is in guest RAM */
+    uint64_t entry;     /* its value, read once */
+};
+
+/*
+ * The one page walker: reads gva's entries from the L4 down, each once,
+ * until it has read the entry of level `stop` (1..4) or a leaf (an L1
+ * entry, or PS at L3/L2), checking on the way: gva canonical and outside
+ * pvisor's L4 slot, every table inside guest RAM, every entry present,
+ * U and RW where acc asks. 0 with *w the last entry read; -XEN_EFAULT
+ * otherwise (*w then holds the entry that failed, if one was read).
+ */
+int hv_pt_walk(const struct hv_aspace *as, uint64_t gva, unsigned acc, int stop,
+               struct hv_walk *w);
+
+/* v's address space: its domain's RAM and its current cr3. */
+struct hv_aspace hv_vcpu_aspace(struct hv_vcpu *v);
+
 /*
  * Translate gva as the guest's CPU would for an access of kind 'acc':
  * canonical address outside pvisor's L4 slot, present at every level, U

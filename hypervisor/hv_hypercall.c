@@ -10,6 +10,7 @@
 #include <pvabi/xen.h>
 
 #include "hv.h"
+#include "hv_arch.h"
 #include "hv_guestmem.h"
 #include "hv_hypercall.h"
 #include "hv_obs.h"
@@ -170,8 +171,7 @@ static long do_set_callbacks(struct hv_vcpu *v, uint64_t event,
                              uint64_t failsafe, uint64_t syscall, uint64_t a4,
                              uint64_t a5)
 {
-    if (!hv_guest_code_addr_ok(event) ||
-        (failsafe && !hv_guest_code_addr_ok(failsafe)))
+    if (!hv_guest_va_ok(event) || (failsafe && !hv_guest_va_ok(failsafe)))
         return -XEN_EINVAL;
     v->event_callback = event;
     v->failsafe_callback = failsafe;
@@ -190,7 +190,7 @@ static long do_callback_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg,
         rc = hv_copy_from_guest(v, &reg, arg, sizeof(reg));
         if (rc)
             return rc;
-        if (!hv_guest_code_addr_ok(reg.address))
+        if (!hv_guest_va_ok(reg.address))
             return -XEN_EINVAL;
         switch (reg.type) {
         case CALLBACKTYPE_event:
@@ -224,7 +224,7 @@ static long do_set_segment_base(struct hv_vcpu *v, uint64_t which,
                                 uint64_t base, uint64_t a3, uint64_t a4,
                                 uint64_t a5)
 {
-    if ((base >> 47) != 0 && (base >> 47) != 0x1ffff)
+    if (!hv_canonical(base))
         return -XEN_EINVAL;
     switch (which) {
     case SEGBASE_FS:

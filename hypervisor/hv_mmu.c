@@ -133,29 +133,20 @@ long hv_do_mmu_update(struct hv_vcpu *v, uint64_t reqs, uint64_t count,
     return rc;
 }
 
-/* Find the gpa of the L1 entry that maps va (4 KiB mappings only). */
+/* Find the gpa of the L1 entry that maps va (4 KiB mappings only); the
+ * entry itself may be anything, the tables above it must be present. */
 static int l1_entry_gpa(struct hv_vcpu *v, uint64_t va, uint64_t *gpa)
 {
-    struct hv_domain *d = v->d;
-    uint64_t table = v->cr3 & HV_PTE_ADDR;
-    uint64_t top = va >> 47;
+    struct hv_aspace as = hv_vcpu_aspace(v);
+    struct hv_walk w;
+    uint64_t l1;
 
-    if ((top != 0 && top != 0x1ffff) || ((va >> 39) & 511) == PV_PRIV_L4_SLOT)
+    if (hv_pt_walk(&as, va, 0, 2, &w) || w.level != 2)
+        return -XEN_EINVAL; /* unmapped, or a large page maps va */
+    l1 = w.entry & HV_PTE_ADDR;
+    if (!hv_gpa_range_ok(as.size, l1, HV_PAGE_SIZE))
         return -XEN_EINVAL;
-    for (int level = 4; level > 1; level--) {
-        unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
-        uint64_t e;
-        if (!hv_gpa_range_ok(d->mem_size, table, HV_PAGE_SIZE))
-            return -XEN_EINVAL;
-        e = __atomic_load_n((uint64_t *)(d->mem + table) + idx,
-                            __ATOMIC_ACQUIRE);
-        if (!(e & HV_PTE_P) || (e & HV_PTE_PS))
-            return -XEN_EINVAL;
-        table = e & HV_PTE_ADDR;
-    }
-    if (!hv_gpa_range_ok(d->mem_size, table, HV_PAGE_SIZE))
-        return -XEN_EINVAL;
-    *gpa = table + ((va >> 12) & 511) * 8;
+    *gpa = l1 + ((va >> 12) & 511) * 8;
     return 0;
 }
 

@@ -14,13 +14,6 @@
 #include "hv_hypercall.h"
 #include "hv_trap.h"
 
-static struct vcpu_info *vinfo(struct hv_vcpu *v)
-{
-    struct shared_info *sh =
-        (struct shared_info *)(v->d->mem + v->d->shared_info_gpa);
-    return &sh->vcpu_info[v->id];
-}
-
 static long sched_poll(struct hv_vcpu *v, uint64_t arg)
 {
     struct hv_domain *d = v->d;
@@ -62,7 +55,8 @@ long hv_do_sched_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3,
         return 0;
     case SCHEDOP_block:
         /* Xen: unmask upcalls, then sleep unless something is pending. */
-        __atomic_store_n(&vinfo(v)->evtchn_upcall_mask, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&hv_vcpu_info(v)->evtchn_upcall_mask, 0,
+                         __ATOMIC_RELEASE);
         pthread_mutex_lock(&d->lock);
         v->blocked = true;
         v->poll_active = false;
@@ -133,12 +127,10 @@ static long vcpu_initialise(struct hv_vcpu *v, struct hv_vcpu *t, uint64_t arg)
         return -XEN_EEXIST;
     cr3 = xen_pfn_to_cr3(xen_cr3_to_pfn(ctx.ctrlreg[3]));
     if (!hv_gpa_range_ok(d->mem_size, cr3, HV_PAGE_SIZE) ||
-        !hv_guest_code_addr_ok(ctx.user_regs.rip) ||
-        !hv_guest_code_addr_ok(ctx.user_regs.rsp) ||
-        (ctx.event_callback_eip &&
-         !hv_guest_code_addr_ok(ctx.event_callback_eip)) ||
-        !hv_guest_code_addr_ok(ctx.fs_base) ||
-        !hv_guest_code_addr_ok(ctx.gs_base_kernel))
+        !hv_guest_va_ok(ctx.user_regs.rip) ||
+        !hv_guest_va_ok(ctx.user_regs.rsp) ||
+        (ctx.event_callback_eip && !hv_guest_va_ok(ctx.event_callback_eip)) ||
+        !hv_guest_va_ok(ctx.fs_base) || !hv_guest_va_ok(ctx.gs_base_kernel))
         return -XEN_EINVAL;
     hv_trap_reset_vcpu(t);
     for (unsigned i = 0; i < 256; i++) {

@@ -68,11 +68,6 @@ void hv_time_scale(uint64_t tsc_hz, uint32_t *mul, int8_t *shift)
     *shift = (int8_t)s;
 }
 
-static struct shared_info *shared(struct hv_domain *d)
-{
-    return (struct shared_info *)(d->mem + d->shared_info_gpa);
-}
-
 static bool have_shared(struct hv_domain *d)
 {
     return d->mem && d->shared_info_gpa;
@@ -91,7 +86,7 @@ void hv_time_init_domain(struct hv_domain *d)
     /* Wallclock at system time 0. */
     uint64_t wall =
         (uint64_t)rt.tv_sec * 1000000000ULL + (uint64_t)rt.tv_nsec - now;
-    struct shared_info *sh = shared(d);
+    struct shared_info *sh = hv_shared_info(d);
     d->wc_version = __atomic_load_n(&sh->wc_version, __ATOMIC_RELAXED) | 1;
     __atomic_store_n(&sh->wc_version, d->wc_version, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -117,7 +112,7 @@ void hv_time_update_vcpu(struct hv_vcpu *v)
     tsc = d->plat->guest_tsc(v);
     sys = hv_system_time(d);
     hv_time_scale(hv_tsc_khz * 1000, &mul, &shift);
-    t = &shared(d)->vcpu_info[v->id].time;
+    t = &hv_shared_info(d)->vcpu_info[v->id].time;
     v->time_version = (__atomic_load_n(&t->version, __ATOMIC_RELAXED) + 1) | 1;
     __atomic_store_n(&t->version, v->time_version, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -39,14 +39,6 @@ static const char *const vec_names[32] = {
     "#CP control protection",
 };
 
-bool hv_guest_code_addr_ok(uint64_t addr)
-{
-    uint64_t top = addr >> 47;
-    if (top != 0 && top != 0x1ffff)
-        return false;
-    return ((addr >> 39) & 511) != PV_PRIV_L4_SLOT;
-}
-
 void hv_trap_reset_vcpu(struct hv_vcpu *v)
 {
     for (unsigned vec = 0; vec < 256; vec++) {
@@ -65,7 +57,7 @@ int hv_trap_set(struct hv_vcpu *v, unsigned vector, unsigned flags, unsigned cs,
 {
     if (vector > 255)
         return -XEN_EINVAL;
-    if (address && !hv_guest_code_addr_ok(address))
+    if (address && !hv_guest_va_ok(address))
         return -XEN_EINVAL;
     if (address && cs != 0 && cs != FLAT_KERNEL_CS &&
         cs != (FLAT_KERNEL_CS & ~3u))
@@ -110,8 +102,8 @@ long hv_do_iret(struct hv_vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3,
     int rc;
 
     rc = hv_copy_from_guest(v, &ic, v->regs.rsp, sizeof(ic));
-    if (rc || !hv_guest_code_addr_ok(ic.rip) ||
-        !hv_guest_code_addr_ok(ic.rsp)) {
+    if (rc || !hv_guest_va_ok(ic.rip) ||
+        !hv_guest_va_ok(ic.rsp)) {
         char msg[160];
         snprintf(msg, sizeof(msg),
                  "HYPERVISOR_iret with a bad frame at "
@@ -130,7 +122,7 @@ long hv_do_iret(struct hv_vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3,
     v->regs.rflags = (ic.rflags & HV_RFLAGS_USER_MASK) | HV_RFLAGS_INIT;
     v->regs_dirty = true;
     /* As in Xen: the saved IF decides whether upcalls are unmasked. */
-    sh = (struct shared_info *)(v->d->mem + v->d->shared_info_gpa);
+    sh = hv_shared_info(v->d);
     __atomic_store_n(&sh->vcpu_info[v->id].evtchn_upcall_mask,
                      (ic.rflags & 0x200) ? 0 : 1, __ATOMIC_RELEASE);
     return HV_HC_NORESULT;
@@ -275,8 +267,7 @@ void hv_trap_port(struct hv_vcpu *v, uint32_t val)
     }
     if (vec == 14 && v->trap_handler[14] && have_cr2) {
         /* Reflect the page fault with the hardware frame, CR2 published. */
-        struct shared_info *sh =
-            (struct shared_info *)(v->d->mem + v->d->shared_info_gpa);
+        struct shared_info *sh = hv_shared_info(v->d);
         __atomic_store_n(&sh->vcpu_info[v->id].arch.cr2, cr2, __ATOMIC_RELEASE);
         v->regs.rax = frame[0];
         v->regs.rsp += 8;
@@ -338,8 +329,7 @@ void hv_trap_exception(struct hv_vcpu *v, unsigned vec, uint64_t err,
         if (v->regs.rsp >= n * 8 + 16 &&
             hv_copy_to_guest(v, rsp, frame, n * 8) == 0) {
             if (vec == 14) {
-                struct shared_info *sh =
-                    (struct shared_info *)(v->d->mem + v->d->shared_info_gpa);
+                struct shared_info *sh = hv_shared_info(v->d);
                 __atomic_store_n(&sh->vcpu_info[v->id].arch.cr2, cr2,
                                  __ATOMIC_RELEASE);
             }

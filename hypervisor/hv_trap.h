@@ -11,8 +11,6 @@ struct hv_vcpu;
 
 /* Clear the vCPU's handlers and point every IDT gate at pvisor's stubs. */
 void hv_trap_reset_vcpu(struct hv_vcpu *v);
-/* A guest address that may be a handler: canonical, not pvisor's slot. */
-bool hv_guest_code_addr_ok(uint64_t addr);
 /* Exception stub exit: val = vector. Reflects #PF, else crashes. */
 void hv_trap_port(struct hv_vcpu *v, uint32_t val);
 /* Bounce an exception caught by the platform to the guest's handler (or

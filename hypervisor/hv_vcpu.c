@@ -49,16 +49,9 @@ int hv_vcpu_regs(struct hv_vcpu *v)
     return 0;
 }
 
-static struct vcpu_info *vinfo(struct hv_vcpu *v)
-{
-    struct shared_info *sh =
-        (struct shared_info *)(v->d->mem + v->d->shared_info_gpa);
-    return &sh->vcpu_info[v->id];
-}
-
 bool hv_vcpu_upcall_pending(struct hv_vcpu *v)
 {
-    struct vcpu_info *vi = vinfo(v);
+    struct vcpu_info *vi = hv_vcpu_info(v);
     return __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
            !__atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_ACQUIRE);
 }
@@ -66,7 +59,7 @@ bool hv_vcpu_upcall_pending(struct hv_vcpu *v)
 /* Xen's bounce frame: see docs/architecture.md "Transport and events". */
 static int deliver_upcall(struct hv_vcpu *v)
 {
-    struct vcpu_info *vi = vinfo(v);
+    struct vcpu_info *vi = hv_vcpu_info(v);
     uint64_t frame[7];
     uint64_t rsp;
     int rc;
@@ -155,7 +148,7 @@ static bool wait_runnable(struct hv_vcpu *v)
             }
             continue;
         }
-        if (__atomic_load_n(&vinfo(v)->evtchn_upcall_pending,
+        if (__atomic_load_n(&hv_vcpu_info(v)->evtchn_upcall_pending,
                             __ATOMIC_ACQUIRE)) {
             v->blocked = false;
             return true;

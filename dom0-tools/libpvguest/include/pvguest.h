@@ -108,7 +108,7 @@ void pvg_image_free(struct pvg_image *img);
 /*
  * Computes the layout of img in mem_size bytes of guest RAM (a non-zero
  * multiple of 4 KiB) without writing anything. Checks virt_base (4 KiB
- * aligned, no wrap, canonical, clear of pvisor's L4 slot 256) and that
+ * aligned, no wrap, canonical, clear of pvisor's L4 slot 255) and that
  * image plus layout fit. Returns 0 or -EINVAL / -ENOMEM (does not fit).
  */
 int pvg_layout_plan(const struct pvg_image *img, uint64_t mem_size,
