@@ -102,8 +102,7 @@ long hv_do_iret(struct hv_vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3,
     int rc;
 
     rc = hv_copy_from_guest(v, &ic, v->regs.rsp, sizeof(ic));
-    if (rc || !hv_guest_va_ok(ic.rip) ||
-        !hv_guest_va_ok(ic.rsp)) {
+    if (rc || !hv_guest_va_ok(ic.rip) || !hv_guest_va_ok(ic.rsp)) {
         char msg[160];
         snprintf(msg, sizeof(msg),
                  "HYPERVISOR_iret with a bad frame at "
