@@ -149,11 +149,12 @@ static int reply(struct client *c, uint64_t id, Pvmgmt__Response *rsp, int fd)
     return reply_fds(c, id, rsp, &fd, fd >= 0 ? 1 : 0);
 }
 
-static void op_hello(struct client *c, uint64_t id)
+static void op_hello(struct client *c, uint64_t id, const Pvmgmt__Hello *a)
 {
     Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
     Pvmgmt__HelloReply h = PVMGMT__HELLO_REPLY__INIT;
 
+    (void)a; /* nothing to read: the reply says who we are */
     h.pvisor_version = (char *)HV_VERSION;
     h.protocol_version = PVMGMT__VERSION__VERSION_CURRENT;
     rsp.result_case = PVMGMT__RESPONSE__RESULT_HELLO;
@@ -259,12 +260,14 @@ static void op_list(struct client *c, uint64_t id, const Pvmgmt__DomainRef *a)
     free(ptrs);
 }
 
-static void op_host_info(struct client *c, uint64_t id)
+static void op_host_info(struct client *c, uint64_t id,
+                         const Pvmgmt__DomainRef *a)
 {
     Pvmgmt__Response rsp = PVMGMT__RESPONSE__INIT;
     Pvmgmt__HostInfo h = PVMGMT__HOST_INFO__INIT;
     struct sysinfo si;
 
+    (void)a; /* domid ignored */
     h.pvisor_version = (char *)HV_VERSION;
     h.protocol_version = PVMGMT__VERSION__VERSION_CURRENT;
     h.nr_cpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
@@ -719,85 +722,82 @@ static void op_grant_unmap(struct client *c, uint64_t id,
     hv_mgmt_send_error(c, id, EINVAL, "grant_unmap: unknown handle");
 }
 
+/* The four requests that name one domain and answer OK or an error. */
+static void op_destroy(struct client *c, uint64_t id,
+                       const Pvmgmt__DomainRef *a)
+{
+    op_simple(c, id, PVMGMT__REQUEST__OP_DESTROY, a ? a->domid : 0, 0);
+}
+
+static void op_pause(struct client *c, uint64_t id, const Pvmgmt__DomainRef *a)
+{
+    op_simple(c, id, PVMGMT__REQUEST__OP_PAUSE, a ? a->domid : 0, 0);
+}
+
+static void op_unpause(struct client *c, uint64_t id,
+                       const Pvmgmt__DomainRef *a)
+{
+    op_simple(c, id, PVMGMT__REQUEST__OP_UNPAUSE, a ? a->domid : 0, 0);
+}
+
+static void op_shutdown(struct client *c, uint64_t id,
+                        const Pvmgmt__DomainShutdown *a)
+{
+    op_simple(c, id, PVMGMT__REQUEST__OP_SHUTDOWN, a ? a->domid : 0,
+              a ? (unsigned)a->reason : 0);
+}
+
+/*
+ * Every request this pvisor serves, as hv_hypercalls[] lists every
+ * hypercall: its case in Request's oneof, the oneof field (NULL when the
+ * client sent the case without a body) and the handler, which checks it.
+ */
+#define MGMT_OPS(X)                                                        \
+    X(HELLO, hello, op_hello)                                              \
+    X(CREATE, create, op_create)                                           \
+    X(DESTROY, destroy, op_destroy)                                        \
+    X(PAUSE, pause, op_pause)                                              \
+    X(UNPAUSE, unpause, op_unpause)                                        \
+    X(SHUTDOWN, shutdown, op_shutdown)                                     \
+    X(LIST, list, op_list)                                                 \
+    X(HOST_INFO, host_info, op_host_info)                                  \
+    X(DMESG, dmesg, op_dmesg)                                              \
+    X(CONSOLE_READ, console_read, op_console_read)                         \
+    X(MAP_MEMORY, map_memory, op_map_memory)                               \
+    X(SETUP, setup, op_setup)                                              \
+    X(WAIT, wait, op_wait)                                                 \
+    X(EVTCHN_BIND, evtchn_bind, op_evtchn_bind)                            \
+    X(EVTCHN_CLOSE, evtchn_close, op_evtchn_close)                         \
+    X(EVTCHN_ALLOC_UNBOUND, evtchn_alloc_unbound, op_evtchn_alloc_unbound) \
+    X(GRANT_MAP, grant_map, op_grant_map)                                  \
+    X(GRANT_UNMAP, grant_unmap, op_grant_unmap)                            \
+    X(TRACE_READ, trace_read, hv_mgmt_op_trace_read)                       \
+    X(VCPU_PIN, vcpu_pin, hv_mgmt_op_vcpu_pin)                             \
+    X(SCHED_CREDIT, sched_credit, hv_mgmt_op_sched_credit)                 \
+    X(MEM_MAX, mem_max, hv_mgmt_op_mem_max)
+
+typedef void mgmt_op_fn(struct client *c, const Pvmgmt__Request *req);
+
+/* One typed call per request: the handler gets its own message type. */
+#define MGMT_CALL(CASE, field, fn)                                       \
+    static void call_##field(struct client *c, const Pvmgmt__Request *r) \
+    {                                                                    \
+        fn(c, r->id, r->field);                                          \
+    }
+MGMT_OPS(MGMT_CALL)
+
+#define MGMT_ENTRY(CASE, field, fn) [PVMGMT__REQUEST__OP_##CASE] = call_##field,
+static mgmt_op_fn *const mgmt_ops[] = { MGMT_OPS(MGMT_ENTRY) };
+
 void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
 {
-    uint64_t id = req->id;
+    size_t op = (size_t)req->op_case;
 
-    switch (req->op_case) {
-    case PVMGMT__REQUEST__OP_HELLO:
-        op_hello(c, id);
-        break;
-    case PVMGMT__REQUEST__OP_CREATE:
-        op_create(c, id, req->create);
-        break;
-    case PVMGMT__REQUEST__OP_DESTROY:
-        op_simple(c, id, req->op_case, req->destroy ? req->destroy->domid : 0,
-                  0);
-        break;
-    case PVMGMT__REQUEST__OP_PAUSE:
-        op_simple(c, id, req->op_case, req->pause ? req->pause->domid : 0, 0);
-        break;
-    case PVMGMT__REQUEST__OP_UNPAUSE:
-        op_simple(c, id, req->op_case, req->unpause ? req->unpause->domid : 0,
-                  0);
-        break;
-    case PVMGMT__REQUEST__OP_SHUTDOWN:
-        op_simple(c, id, req->op_case, req->shutdown ? req->shutdown->domid : 0,
-                  req->shutdown ? (unsigned)req->shutdown->reason : 0);
-        break;
-    case PVMGMT__REQUEST__OP_LIST:
-        op_list(c, id, req->list);
-        break;
-    case PVMGMT__REQUEST__OP_HOST_INFO:
-        op_host_info(c, id);
-        break;
-    case PVMGMT__REQUEST__OP_DMESG:
-        op_dmesg(c, id, req->dmesg);
-        break;
-    case PVMGMT__REQUEST__OP_CONSOLE_READ:
-        op_console_read(c, id, req->console_read);
-        break;
-    case PVMGMT__REQUEST__OP_MAP_MEMORY:
-        op_map_memory(c, id, req->map_memory);
-        break;
-    case PVMGMT__REQUEST__OP_SETUP:
-        op_setup(c, id, req->setup);
-        break;
-    case PVMGMT__REQUEST__OP_WAIT:
-        op_wait(c, id, req->wait);
-        break;
-    case PVMGMT__REQUEST__OP_EVTCHN_BIND:
-        op_evtchn_bind(c, id, req->evtchn_bind);
-        break;
-    case PVMGMT__REQUEST__OP_EVTCHN_CLOSE:
-        op_evtchn_close(c, id, req->evtchn_close);
-        break;
-    case PVMGMT__REQUEST__OP_EVTCHN_ALLOC_UNBOUND:
-        op_evtchn_alloc_unbound(c, id, req->evtchn_alloc_unbound);
-        break;
-    case PVMGMT__REQUEST__OP_GRANT_MAP:
-        op_grant_map(c, id, req->grant_map);
-        break;
-    case PVMGMT__REQUEST__OP_GRANT_UNMAP:
-        op_grant_unmap(c, id, req->grant_unmap);
-        break;
-    case PVMGMT__REQUEST__OP_TRACE_READ:
-        hv_mgmt_op_trace_read(c, id, req->trace_read);
-        break;
-    case PVMGMT__REQUEST__OP_VCPU_PIN:
-        hv_mgmt_op_vcpu_pin(c, id, req->vcpu_pin);
-        break;
-    case PVMGMT__REQUEST__OP_SCHED_CREDIT:
-        hv_mgmt_op_sched_credit(c, id, req->sched_credit);
-        break;
-    case PVMGMT__REQUEST__OP_MEM_MAX:
-        hv_mgmt_op_mem_max(c, id, req->mem_max);
-        break;
-    default:
-        hv_mgmt_send_error(c, id, ENOSYS,
-                           "request type %d not supported "
-                           "by this pvisor",
-                           (int)req->op_case);
-        break;
+    if (op < sizeof(mgmt_ops) / sizeof(mgmt_ops[0]) && mgmt_ops[op]) {
+        mgmt_ops[op](c, req);
+        return;
     }
+    hv_mgmt_send_error(c, req->id, ENOSYS,
+                       "request type %d not supported by this pvisor",
+                       (int)req->op_case);
 }

@@ -474,12 +474,73 @@ static void test_grant_map_refused_reply(void)
     granting_domain_free(d);
 }
 
+/* Sends req (version and id set here) and returns the reply. */
+static Pvmgmt__Response *call(int fd, Pvmgmt__Request *req, uint64_t id)
+{
+    uint8_t buf[256];
+    size_t len;
+
+    req->version = PVMGMT__VERSION__VERSION_CURRENT;
+    req->id = id;
+    len = pvmgmt__request__pack(req, buf);
+    CU_ASSERT_FATAL(pvc_frame_send(fd, buf, len) == 0);
+    run_loop();
+    return recv_response(fd, NULL, NULL);
+}
+
+/* The request table: each case reaches its handler; a request with no
+ * operation is refused by name. */
+static void test_dispatch_table(void)
+{
+    Pvmgmt__Request req = PVMGMT__REQUEST__INIT;
+    Pvmgmt__DomainRef ref = PVMGMT__DOMAIN_REF__INIT;
+    Pvmgmt__Hello hello = PVMGMT__HELLO__INIT;
+    Pvmgmt__Response *r;
+    unsigned slot;
+    int fd = connect_client(&slot);
+
+    r = call(fd, &req, 1); /* no operation */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->id, 1);
+    CU_ASSERT_EQUAL(r->status, ENOSYS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->error, "not supported"));
+    pvmgmt__response__free_unpacked(r, NULL);
+
+    req.op_case = PVMGMT__REQUEST__OP_HELLO;
+    req.hello = &hello;
+    r = call(fd, &req, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->status, 0);
+    CU_ASSERT_EQUAL(r->result_case, PVMGMT__RESPONSE__RESULT_HELLO);
+    pvmgmt__response__free_unpacked(r, NULL);
+
+    ref.domid = 4242; /* a simple op on a domain that does not exist */
+    req.op_case = PVMGMT__REQUEST__OP_PAUSE;
+    req.pause = &ref;
+    r = call(fd, &req, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->id, 3);
+    CU_ASSERT_EQUAL(r->status, ESRCH);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->error, "4242"));
+    pvmgmt__response__free_unpacked(r, NULL);
+
+    req.op_case = PVMGMT__REQUEST__OP_HOST_INFO;
+    req.host_info = &ref;
+    r = call(fd, &req, 4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->result_case, PVMGMT__RESPONSE__RESULT_HOST_INFO);
+    pvmgmt__response__free_unpacked(r, NULL);
+    close(fd);
+    run_loop();
+}
+
 static const struct unit_test tests[] = {
     { "a client that never reads", test_never_reads },
     { "replies past the queue limit", test_queue_cap },
     { "queued descriptors survive reuse", test_fd_reuse },
     { "grant refs mapped per connection", test_grant_map_limit },
     { "a refused GrantMap reply maps nothing", test_grant_map_refused_reply },
+    { "every request reaches its handler", test_dispatch_table },
     { NULL, NULL },
 };
 
