@@ -77,7 +77,7 @@ static void reset(struct hv_domain *d)
         memset(v, 0, sizeof(*v));
         v->d = keep;
         v->id = i;
-        v->fd = v->timer_fd = -1;
+        v->timer_fd = -1;
         v->cr3 = FAKE_L4_GPA;
         v->regs_valid = true;
         v->online = v->initialised = i == 0;
