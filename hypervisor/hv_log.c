@@ -25,6 +25,11 @@ void hv_log_set_fd(int fd)
     log_fd = fd;
 }
 
+int hv_log_get_fd(void)
+{
+    return log_fd;
+}
+
 int hv_log_parse_level(const char *s)
 {
     for (int i = 0; i < 4; i++)

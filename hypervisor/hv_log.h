@@ -15,6 +15,8 @@ void hv_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Send log lines to fd too (stderr or a log file); -1 = ring only. */
 void hv_log_set_fd(int fd);
+/* The descriptor of hv_log_set_fd (2 by default). */
+int hv_log_get_fd(void);
 /* Parse "err|warn|info|debug"; returns -1 if unknown. */
 int hv_log_parse_level(const char *s);
 /* Copy log bytes starting at *offset into buf; returns bytes copied and

@@ -14,6 +14,7 @@
 #include "hv_hypercall.h"
 #include "hv_obs.h"
 #include "hv_trap.h"
+#include "pvd_sandbox.h"
 
 void hv_vcpu_kick(struct hv_vcpu *v)
 {
@@ -217,8 +218,18 @@ static void *vcpu_thread(void *arg)
     struct hv_vcpu *v = arg;
     struct hv_domain *d = v->d;
     uint64_t cpu0 = thread_cpu_ns();
-    int prc = d->plat->vcpu_thread_start(v);
+    char why[160];
+    int prc;
 
+    /* The vCPU role's narrower filter, before anything guest-driven. */
+    prc = pvd_sandbox_narrow_thread(&pvd_sandbox_pvisor_vcpu, why, sizeof(why));
+    if (prc) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "vCPU thread sandbox: %s", why);
+        hv_domain_crash(d, msg);
+        return NULL;
+    }
+    prc = d->plat->vcpu_thread_start(v);
     if (prc) {
         char msg[96];
         snprintf(msg, sizeof(msg), "%s platform: vCPU thread start: %s",

@@ -14,6 +14,7 @@
 
 #include "hv.h"
 #include "hv_mgmt.h"
+#include "pvd_sandbox.h"
 
 static const char usage[] =
     "usage: pvisor [options]\n"
@@ -38,6 +39,31 @@ static const char usage[] =
     "                         auto takes KVM when /dev/kvm is usable\n"
     "  -h, --help             this text\n"
     "  -V, --version          print the version\n";
+
+/*
+ * Enters pvisor's sandbox (pvd_profiles.c) once everything is set up and
+ * before any guest or client is served: no_new_privs, the capabilities
+ * the proc platform needs only while it is available, and the management
+ * role's filter for the whole process; each vCPU thread narrows itself
+ * (hv_vcpu.c). A refused call kills pvisor with a line in log_fd.
+ */
+static int enter_sandbox(int log_fd)
+{
+    struct pvd_sandbox sb = pvd_sandbox_pvisor;
+    char err[256];
+    int rc;
+
+    if (!hv_platform_proc.available)
+        sb.caps = 0;
+    rc = pvd_sandbox_enter(&sb, log_fd, err, sizeof(err));
+    if (rc < 0) {
+        log_err("sandbox: %s", err);
+        return rc;
+    }
+    if (err[0])
+        log_warn("sandbox: %s", err);
+    return 0;
+}
 
 static int write_pidfile(const char *path)
 {
@@ -204,6 +230,12 @@ int main(int argc, char **argv)
     if (pidfile && write_pidfile(pidfile) != 0) {
         fprintf(stderr, "pvisor: pidfile %s: %s\n", pidfile, strerror(errno));
         hv_mgmt_fini();
+        return 1;
+    }
+    if (enter_sandbox(hv_log_get_fd()) != 0) {
+        hv_mgmt_fini();
+        if (pidfile)
+            unlink(pidfile);
         return 1;
     }
     log_info("pvisor %s ready: %s/pvisor.sock, platform %s (%s), TSC %llu kHz",

@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,14 @@ static int drop_caps(uint64_t keep, char *err, size_t errlen)
 /* ---- the seccomp filter ---- */
 
 extern const int pvd_base_syscalls[];
+extern const int pvd_handler_syscalls[];
+
+static bool entered;
+
+bool pvd_sandbox_active(void)
+{
+    return entered;
+}
 
 static size_t count(const int *list)
 {
@@ -147,56 +156,87 @@ static size_t count(const int *list)
     return n;
 }
 
-static int install_filter(const struct pvd_sandbox *sb, char *err,
-                          size_t errlen)
+static size_t count_rules(const struct pvd_arg_rule *r)
 {
-    size_t nb = count(pvd_base_syscalls), ns = count(sb->syscalls);
-    size_t nr = nb + ns, len = 6 + nr + 2, at = 0;
-    struct sock_filter *f = calloc(len, sizeof(*f));
+    size_t n = 0;
+
+    while (r && r[n].nr >= 0)
+        n++;
+    return n;
+}
+
+#define STMT(code, k) ((struct sock_filter)BPF_STMT(code, k))
+#define RULE_LEN      5 /* instructions per argument rule */
+
+/*
+ * The program: the architecture and ABI checks, one equality test per
+ * plain call (a match jumps to the ALLOW at the end), one block per
+ * argument rule, then TRAP and ALLOW:
+ *
+ *   jeq nr, 0, 4; ld arg; and mask; jeq value, ALLOW, 0; ld nr
+ */
+static int install_filter(const int *base, const struct pvd_sandbox *sb,
+                          unsigned flags, char *err, size_t errlen)
+{
+    size_t nb = count(base), ns = count(sb->syscalls);
+    size_t nr = count_rules(sb->rules);
+    size_t len = 6 + nb + ns + RULE_LEN * nr + 2, at = 0, allow = len - 1;
+    struct sock_filter *f;
     struct sock_fprog prog;
     long rc;
 
+    /* BPF jumps are 8 bits: the first test must reach the ALLOW. */
+    if (allow - 6 - 1 > 255) {
+        snprintf(err, errlen,
+                 "%zu allowed system calls and %zu rules: too "
+                 "many",
+                 nb + ns, nr);
+        return -E2BIG;
+    }
+    f = calloc(len, sizeof(*f));
     if (!f) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     /* Another architecture or the x32 ABI: killed outright (the numbers
      * below mean nothing there). */
-    f[at++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                           offsetof(struct seccomp_data, arch));
+    f[at++] =
+        STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
     f[at++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
                                            AUDIT_ARCH_X86_64, 1, 0);
-    f[at++] =
-        (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-    f[at++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                                           offsetof(struct seccomp_data, nr));
+    f[at++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    f[at++] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
     f[at++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
                                            0x40000000u, 0, 1);
-    f[at++] =
-        (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-    /* One test per allowed call: a match jumps to the ALLOW at the end. */
-    for (size_t i = 0; i < nr; i++) {
-        int sys = i < nb ? pvd_base_syscalls[i] : sb->syscalls[i - nb];
-        f[at] = (struct sock_filter)BPF_JUMP(
-            BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)sys, (uint8_t)0, (uint8_t)0);
-        f[at].jt = (uint8_t)0; /* patched below */
+    f[at++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    for (size_t i = 0; i < nb + ns; i++) {
+        int sys = i < nb ? base[i] : sb->syscalls[i - nb];
+        f[at] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+                                             (uint32_t)sys, 0, 0);
+        f[at].jt = (uint8_t)(allow - at - 1);
         at++;
     }
-    f[at++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
-    f[at++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    /* Jump offsets: from test i to the ALLOW, over the rest and the TRAP.
-     * BPF jumps are 8 bits: a longer list would need a tree. */
-    if (nr + 1 > 255) {
-        free(f);
-        snprintf(err, errlen, "%zu allowed system calls: too many", nr);
-        return -E2BIG;
+    for (size_t i = 0; i < nr; i++) {
+        const struct pvd_arg_rule *r = &sb->rules[i];
+        /* x86_64 is little-endian: the low half comes first. */
+        uint32_t arg =
+            (uint32_t)(offsetof(struct seccomp_data, args) + 8 * (r->arg % 6));
+        f[at++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+                                               (uint32_t)r->nr, 0, 4);
+        f[at++] = STMT(BPF_LD | BPF_W | BPF_ABS, arg);
+        f[at++] = STMT(BPF_ALU | BPF_AND | BPF_K, r->mask);
+        f[at] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+                                             r->value, 0, 0);
+        f[at].jt = (uint8_t)(allow - at - 1);
+        at++;
+        f[at++] =
+            STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
     }
-    for (size_t i = 0; i < nr; i++)
-        f[6 + i].jt = (uint8_t)(nr - i);
+    f[at++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+    f[at++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     prog.len = (unsigned short)at;
     prog.filter = f;
-    rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                 SECCOMP_FILTER_FLAG_TSYNC, &prog);
+    rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
     free(f);
     if (rc != 0) {
         /* rc > 0: the id of a thread that could not be synchronised. */
@@ -208,11 +248,26 @@ static int install_filter(const struct pvd_sandbox *sb, char *err,
     return 0;
 }
 
+static bool sandbox_off(void)
+{
+    const char *env = getenv("PVD_SANDBOX");
+
+    return env && strcmp(env, "off") == 0;
+}
+
+int pvd_sandbox_narrow_thread(const struct pvd_sandbox *role, char *err,
+                              size_t errlen)
+{
+    err[0] = '\0';
+    if (!entered || sandbox_off())
+        return 0;
+    return install_filter(pvd_handler_syscalls, role, 0, err, errlen);
+}
+
 int pvd_sandbox_enter(const struct pvd_sandbox *sb, int log_fd, char *err,
                       size_t errlen)
 {
     struct sigaction sa;
-    const char *env = getenv("PVD_SANDBOX");
     int e;
 
     err[0] = '\0';
@@ -220,7 +275,7 @@ int pvd_sandbox_enter(const struct pvd_sandbox *sb, int log_fd, char *err,
         snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
         return -errno;
     }
-    if (env && strcmp(env, "off") == 0) {
+    if (sandbox_off()) {
         snprintf(err, errlen,
                  "PVD_SANDBOX=off: running without seccomp filter and with "
                  "all capabilities");
@@ -241,5 +296,10 @@ int pvd_sandbox_enter(const struct pvd_sandbox *sb, int log_fd, char *err,
         snprintf(err, errlen, "SIGSYS handler: %s", strerror(errno));
         return -errno;
     }
-    return install_filter(sb, err, errlen);
+    e = install_filter(sb->thread_role ? pvd_handler_syscalls
+                                       : pvd_base_syscalls,
+                       sb, SECCOMP_FILTER_FLAG_TSYNC, err, errlen);
+    if (e == 0)
+        entered = true;
+    return e;
 }

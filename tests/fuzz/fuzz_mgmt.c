@@ -68,6 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char err[256];
 
         hv_log_set_fd(-1);
+        /* pvisor never serves without a default platform: an unusable
+         * KVM here (no platform init), so creates fail cleanly. */
+        hv_platform_default = &hv_platform_kvm;
         snprintf(dir, sizeof(dir), "/tmp/pvisor-fuzz.XXXXXX");
         hv_epoll_fd = epoll_create1(EPOLL_CLOEXEC);
         if (!mkdtemp(dir) || hv_epoll_fd < 0 ||

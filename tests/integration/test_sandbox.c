@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* test_sandbox.c: the dom0 daemons run sandboxed, and a refused system
- * call kills the daemon with a reason in its log. */
+/* test_sandbox.c: pvisor and the dom0 daemons run sandboxed, and a refused
+ * system call kills the daemon with a reason in its log. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,13 @@ static const struct {
     { "pv-netback", 1ULL << 12 /* CAP_NET_ADMIN */ },
 };
 #define NR_DAEMONS (sizeof(daemons) / sizeof(daemons[0]))
+
+/* pvisor's, while the proc platform is available (none without it):
+ * CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_SYS_RAWIO,
+ * CAP_SYS_PTRACE, CAP_SYS_ADMIN (pvd_profiles.c says why). */
+#define PVISOR_CAPS                                                         \
+    ((1ULL << 5) | (1ULL << 6) | (1ULL << 7) | (1ULL << 8) | (1ULL << 17) | \
+     (1ULL << 19) | (1ULL << 21))
 
 static pid_t daemon_pid(const char *name)
 {
@@ -56,6 +64,24 @@ static const char *status_field(pid_t pid, const char *key)
     return "";
 }
 
+static void test_pvisor_sandboxed(void)
+{
+    pid_t pid = daemon_pid("pvisor");
+    unsigned long long eff, bnd;
+
+    HX_REQUIRE(pid > 0 && hx_pid_running(pid), "pvisor: no running pid");
+    HX_CHECK(!strcmp(status_field(pid, "NoNewPrivs"), "1"),
+             "pvisor NoNewPrivs: %s", status_field(pid, "NoNewPrivs"));
+    HX_CHECK(!strcmp(status_field(pid, "Seccomp"), "2"),
+             "pvisor Seccomp: %s (2 is a filter)",
+             status_field(pid, "Seccomp"));
+    eff = strtoull(status_field(pid, "CapEff"), NULL, 16);
+    bnd = strtoull(status_field(pid, "CapBnd"), NULL, 16);
+    HX_CHECK((eff & ~PVISOR_CAPS) == 0 && (bnd & ~PVISOR_CAPS) == 0,
+             "pvisor CapEff %llx CapBnd %llx, want at most %llx", eff, bnd,
+             PVISOR_CAPS);
+}
+
 static void test_daemons_sandboxed(void)
 {
     for (size_t i = 0; i < NR_DAEMONS; i++) {
@@ -79,12 +105,13 @@ static void test_daemons_sandboxed(void)
 }
 
 /*
- * Makes a running daemon call execve: attach with ptrace while it waits
- * in a system call (its rip is just past a `syscall` instruction), point
- * rip back at that instruction with rax = 59, and let it go. The filter
- * must refuse the call, the daemon log why and die of SIGSYS.
+ * Makes a thread of a running daemon make system call nr: attach with
+ * ptrace while it waits in a system call (its rip is just past a
+ * `syscall` instruction), point rip back at that instruction with rax =
+ * nr and zero arguments, and let it go. The filter must refuse the call,
+ * the daemon log why and die of SIGSYS.
  */
-static const char *inject_execve(pid_t pid)
+static const char *inject_call(pid_t pid, long nr)
 {
     struct user_regs_struct regs;
     int st;
@@ -104,7 +131,7 @@ static const char *inject_execve(pid_t pid)
                       (unsigned long long)regs.rip);
     }
     regs.rip -= 2;
-    regs.rax = 59;                          /* execve(NULL, NULL, NULL) */
+    regs.rax = (unsigned long long)nr;
     regs.orig_rax = (unsigned long long)-1; /* no restart of the old call */
     regs.rdi = regs.rsi = regs.rdx = 0;
     if (ptrace(PTRACE_SETREGS, pid, NULL, &regs) < 0)
@@ -125,7 +152,7 @@ static void test_forbidden_call_kills(void)
         FILE *f;
 
         HX_REQUIRE(pid > 0 && hx_pid_running(pid), "%s: no running pid", name);
-        why = inject_execve(pid);
+        why = inject_call(pid, 59); /* execve(NULL, NULL, NULL) */
         HX_REQUIRE(!why, "%s: %s", name, why);
         for (int t = 0; t < 500 && hx_pid_running(pid); t++)
             hx_sleep_ms(10);
@@ -148,7 +175,84 @@ static void test_forbidden_call_kills(void)
     }
 }
 
+/* Whether pvisor.log says pid was killed for system call nr, named. */
+static bool pvisor_logged(pid_t pid, long nr, const char *name)
+{
+    const char *want = hx_fmt("pvisor[%d]: sandbox: forbidden system call "
+                              "%ld (%s), killed",
+                              (int)pid, nr, name);
+    FILE *f = fopen(hx_fmt("%s/pvisor.log", hx.dir), "r");
+    char line[512];
+    bool said = false;
+
+    while (f && fgets(line, sizeof(line), f))
+        said = said || strstr(line, want);
+    if (f)
+        fclose(f);
+    return said;
+}
+
+/* A thread of pid other than its main thread, or 0. */
+static pid_t other_thread(pid_t pid)
+{
+    DIR *d = opendir(hx_fmt("/proc/%d/task", (int)pid));
+    struct dirent *e;
+    pid_t tid = 0;
+
+    while (d && (e = readdir(d)) != NULL) {
+        long t = strtol(e->d_name, NULL, 10);
+        if (t > 0 && t != pid) {
+            tid = (pid_t)t;
+            break;
+        }
+    }
+    if (d)
+        closedir(d);
+    return tid;
+}
+
+/* Injects nr into tid of pvisor (pid), which must die of it and say so;
+ * then starts the host side again for what follows. */
+static void pvisor_killed_by(pid_t pid, pid_t tid, long nr, const char *name)
+{
+    const char *why = inject_call(tid, nr);
+
+    HX_REQUIRE(!why, "pvisor thread %d: %s", (int)tid, why);
+    for (int t = 0; t < 500 && hx_pid_running(pid); t++)
+        hx_sleep_ms(10);
+    HX_CHECK(!hx_pid_running(pid), "pvisor (pid %d) survived a refused %s",
+             (int)pid, name);
+    HX_CHECK(pvisor_logged(pid, nr, name),
+             "pvisor did not log the refused %s in its log", name);
+    /* Expected here: the fixture must not count it as a violation. */
+    truncate(hx_fmt("%s/pvisor.log", hx.dir), 0);
+    HX_REQUIRE(hx_host_restart(NULL) == 0, "host side restart: %s",
+               hx.setup_error);
+}
+
+/*
+ * The management thread may not exec; a vCPU thread may not even open a
+ * socket, which the management thread may (its role is narrower).
+ */
+static void test_pvisor_forbidden_calls_kill(void)
+{
+    pid_t pid = daemon_pid("pvisor"), tid = 0;
+
+    HX_REQUIRE(pid > 0 && hx_pid_running(pid), "pvisor: no running pid");
+    HX_REQUIRE(hx_create(NULL, "echo", "it-sandbox", NULL) >= 0, "create echo");
+    for (int t = 0; t < 500 && !(tid = other_thread(pid)); t++)
+        hx_sleep_ms(10);
+    HX_REQUIRE(tid > 0, "pvisor (pid %d) has no vCPU thread", (int)pid);
+    pvisor_killed_by(pid, tid, 41, "socket"); /* socket(0, 0, 0) */
+
+    pid = daemon_pid("pvisor");
+    HX_REQUIRE(pid > 0 && hx_pid_running(pid), "pvisor: no running pid");
+    pvisor_killed_by(pid, pid, 59, "execve");
+}
+
 static const struct integ_test tests[] = {
+    { "pvisor_sandboxed", test_pvisor_sandboxed },
+    { "pvisor_forbidden_calls_kill", test_pvisor_forbidden_calls_kill },
     { "daemons_sandboxed", test_daemons_sandboxed },
     { "forbidden_call_kills", test_forbidden_call_kills },
     { NULL, NULL },

@@ -2,10 +2,14 @@
 /* test_sandbox.c: each daemon's sandbox profile, entered in a child. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -150,7 +154,141 @@ static void test_syscall_names(void)
     CU_ASSERT_PTR_NULL(pvd_syscall_name(100000));
 }
 
+/* ---- pvisor: argument rules and thread roles ---- */
+
+enum pv_probe {
+    PV_KVM_IOCTL,   /* ioctl(-1, KVM_GET_API_VERSION): allowed, EBADF */
+    PV_TTY_IOCTL,   /* ioctl(-1, TCGETS): refused */
+    PV_EXECVEAT_FD, /* execveat(5, ...): refused (only fd 6) */
+    PV_EXECVEAT_6,  /* execveat(6, ...) on a closed fd 6: allowed, EBADF */
+    PV_CLONE_FORK,  /* clone(SIGCHLD): refused */
+    PV_UNSHARE_NET, /* unshare(CLONE_NEWNET): refused */
+    PV_SOCKET,      /* socket(): allowed to the management role */
+    PV_VCPU_SOCKET, /* a thread narrowed to the vCPU role: socket() */
+};
+
+static void *vcpu_role_socket(void *arg)
+{
+    char err[256];
+
+    if (pvd_sandbox_narrow_thread(&pvd_sandbox_pvisor_vcpu, err, sizeof(err)) <
+        0)
+        return (void *)1;
+    /* The narrowed thread: killed here. */
+    syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+    return arg;
+}
+
+/* Enters pvisor's profile in a child, runs probe; the wait status. */
+static int pvisor_child(enum pv_probe probe, char *log, size_t len)
+{
+    int p[2], status = 0;
+    ssize_t n, got = 0;
+    pid_t pid;
+
+    CU_ASSERT_FATAL(pipe2(p, O_CLOEXEC) == 0);
+    pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        char err[256];
+        long r = 0;
+        close(p[0]);
+        close(6);
+        if (pvd_sandbox_enter(&pvd_sandbox_pvisor, p[1], err, sizeof(err)) < 0)
+            _exit(3);
+        switch (probe) {
+        case PV_KVM_IOCTL:
+            r = syscall(SYS_ioctl, -1, 0xae00, 0);
+            break;
+        case PV_TTY_IOCTL:
+            r = syscall(SYS_ioctl, -1, TCGETS, 0);
+            break;
+        case PV_EXECVEAT_FD:
+            r = syscall(SYS_execveat, 5, "", NULL, NULL, 0x1000);
+            break;
+        case PV_EXECVEAT_6:
+            r = syscall(SYS_execveat, 6, "", NULL, NULL, 0x1000);
+            break;
+        case PV_CLONE_FORK:
+            r = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+            break;
+        case PV_UNSHARE_NET:
+            r = syscall(SYS_unshare, CLONE_NEWNET);
+            break;
+        case PV_SOCKET:
+            r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+            break;
+        case PV_VCPU_SOCKET: {
+            pthread_t t;
+            void *ret = NULL;
+            if (pthread_create(&t, NULL, vcpu_role_socket, NULL) != 0 ||
+                pthread_join(t, &ret) != 0)
+                _exit(4);
+            _exit(ret ? 5 : 6);
+        }
+        }
+        /* Reached only when the call was allowed: its result. */
+        _exit(r >= 0 ? 0 : errno == EBADF ? 1 : 2);
+    }
+    close(p[1]);
+    while (got < (ssize_t)len - 1 &&
+           (n = read(p[0], log + got, len - 1 - (size_t)got)) > 0)
+        got += n;
+    log[got] = '\0';
+    close(p[0]);
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+static bool killed_for(int st, const char *log, const char *call)
+{
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS &&
+           strstr(log, call) != NULL && strncmp(log, "pvisor[", 7) == 0;
+}
+
+static void test_pvisor_rules_and_roles(void)
+{
+    char log[512];
+    int st;
+
+    st = pvisor_child(PV_KVM_IOCTL, log, sizeof(log));
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    st = pvisor_child(PV_TTY_IOCTL, log, sizeof(log));
+    CU_ASSERT(killed_for(st, log, "(ioctl), killed"));
+    st = pvisor_child(PV_EXECVEAT_FD, log, sizeof(log));
+    CU_ASSERT(killed_for(st, log, "(execveat), killed"));
+    st = pvisor_child(PV_EXECVEAT_6, log, sizeof(log));
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+#if !defined(__SANITIZE_ADDRESS__)
+    /* (Sanitizer builds allow clone for LeakSanitizer.) */
+    st = pvisor_child(PV_CLONE_FORK, log, sizeof(log));
+    CU_ASSERT(killed_for(st, log, "(clone), killed"));
+#endif
+    st = pvisor_child(PV_UNSHARE_NET, log, sizeof(log));
+    CU_ASSERT(killed_for(st, log, "(unshare), killed"));
+    st = pvisor_child(PV_SOCKET, log, sizeof(log));
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    /* Only the narrowed thread lost socket(): the process dies of it. */
+    st = pvisor_child(PV_VCPU_SOCKET, log, sizeof(log));
+    CU_ASSERT(killed_for(st, log, "(socket), killed"));
+}
+
+/* Without a sandbox entered (tests, tools), narrowing does nothing. */
+static void test_narrow_without_sandbox(void)
+{
+    char err[256];
+
+    CU_ASSERT_FALSE(pvd_sandbox_active());
+    CU_ASSERT_EQUAL(
+        pvd_sandbox_narrow_thread(&pvd_sandbox_pvisor_vcpu, err, sizeof(err)),
+        0);
+}
+
 static const struct unit_test tests[] = {
+    { "pvisor: argument rules and the vCPU thread role",
+      test_pvisor_rules_and_roles },
+    { "narrowing a thread without a sandbox does nothing",
+      test_narrow_without_sandbox },
     { "profiles allow their calls and kill on others",
       test_profiles_allow_and_refuse },
     { "capabilities outside a profile are dropped", test_capabilities_dropped },
