@@ -138,8 +138,8 @@ bg_guest() {
     local pid=$!
     echo "$pid" >"$RUN/$2.pid"
     for _ in $(seq 300); do
-        grep -q "^$3" "$RUN/$2.out" && return 0
-        grep -q "^$4 error" "$RUN/$2.out" && break
+        grep -qs "^$3" "$RUN/$2.out" && return 0
+        grep -qs "^$4 error" "$RUN/$2.out" && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done

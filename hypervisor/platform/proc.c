@@ -1095,7 +1095,9 @@ static void decode_segv(struct hv_vcpu *v, const siginfo_t *si,
     exception(ex, 14, err, addr);
 }
 
-static void decode_stop(struct hv_vcpu *v, int st, struct hv_exit *ex)
+/* Decodes the stop st; u: the thread's registers at the stop. */
+static void decode_stop(struct hv_vcpu *v, int st,
+                        const struct user_regs_struct *u, struct hv_exit *ex)
 {
     struct proc_vcpu *c = pvc(v);
     unsigned sig = (unsigned)WSTOPSIG(st);
@@ -1104,24 +1106,19 @@ static void decode_stop(struct hv_vcpu *v, int st, struct hv_exit *ex)
     ex->kind = HV_EXIT_NONE;
     if (sig == (SIGTRAP | 0x80)) {
         /* System-call stop (PTRACE_SYSEMU): nothing ran in the host. */
-        struct user_regs_struct u;
         uint8_t b[2] = { 0, 0 };
-        if (ptrace(PTRACE_GETREGS, c->tid, NULL, &u) < 0) {
-            crash_msg(ex, "PTRACE_GETREGS: %s", strerror(errno));
-            return;
-        }
         if (hv_copy_from_guest(v, b, v->regs.rip - 2, 2) == 0 && b[0] == 0x0f &&
             b[1] == 0x05) {
             ex->kind = HV_EXIT_HYPERCALL;
-            ex->val = (uint32_t)u.orig_rax;
-            v->regs.rax = u.orig_rax;
+            ex->val = (uint32_t)u->orig_rax;
+            v->regs.rax = u->orig_rax;
             v->regs_dirty = true;
             return;
         }
         crash_msg(ex,
                   "system call by int $0x80 or sysenter (nr %llu): only "
                   "`syscall` is a hypercall transport",
-                  (unsigned long long)u.orig_rax);
+                  (unsigned long long)u->orig_rax);
         return;
     }
     if ((st >> 16) != 0) /* PTRACE_EVENT_STOP and friends */
@@ -1200,7 +1197,7 @@ static int proc_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
     from_user(v, &u);
     v->regs_valid = true;
     v->regs_dirty = false;
-    decode_stop(v, st, ex);
+    decode_stop(v, st, &u, ex);
     return 0;
 }
 
