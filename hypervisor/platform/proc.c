@@ -1402,6 +1402,15 @@ static uint64_t proc_guest_cpu_ns(struct hv_vcpu *v)
     return now > last ? now : last;
 }
 
+/* The stub thread that runs v's guest code: vcpu-pin and sched-credit
+ * place it with the vCPU thread that traces it. */
+static int proc_guest_tid(struct hv_vcpu *v)
+{
+    struct proc_vcpu *c = pvc(v);
+
+    return c && !c->dead && c->tid > 0 ? (int)c->tid : 0;
+}
+
 struct hv_platform hv_platform_proc = {
     .name = "proc",
     .flavour = "ptrace",
@@ -1428,4 +1437,5 @@ struct hv_platform hv_platform_proc = {
     .fill_hypercall_page = hv_fill_hypercall_page_syscall,
     .notify_fd = proc_notify_fd,
     .guest_cpu_ns = proc_guest_cpu_ns,
+    .guest_tid = proc_guest_tid,
 };
