@@ -174,7 +174,7 @@ field() {
         split($i, kv, "="); if (kv[1] == k) { print kv[2]; exit } } }'
 }
 
-echo "$prog: running (about a minute and a half; pvisor log in $RUN)..." >&2
+echo "$prog: running (a few minutes per platform; pvisor log in $RUN)..." >&2
 
 # ---- rows 1-7 on platform $1, printed as one table ----
 # Every row runs with the bench guest created `platform = "$1"`, next to
