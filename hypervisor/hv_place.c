@@ -255,11 +255,17 @@ static int cg_add_thread(const char *dir, int tid)
     return write_file(f, t);
 }
 
+/* The host thread running v's guest code outside its vCPU thread, or 0. */
+static int guest_tid(struct hv_vcpu *v)
+{
+    return v->d->plat->guest_tid ? v->d->plat->guest_tid(v) : 0;
+}
+
 void hv_vcpu_place_self(struct hv_vcpu *v)
 {
     struct hv_domain *d = v->d;
     char dir[PATH_MAX], err[512];
-    int tid = (int)gettid();
+    int tid = (int)gettid(), gtid = guest_tid(v);
 
     pthread_mutex_lock(&d->lock);
     atomic_store(&v->tid, tid);
@@ -267,6 +273,11 @@ void hv_vcpu_place_self(struct hv_vcpu *v)
         sched_setaffinity(0, sizeof(v->affinity), &v->affinity) != 0)
         log_warn("d%uv%u: cannot apply the vCPU's affinity: %s", d->domid,
                  v->id, strerror(errno));
+    if (v->affinity_set && gtid &&
+        sched_setaffinity(gtid, sizeof(v->affinity), &v->affinity) != 0)
+        log_warn("d%uv%u: cannot apply the vCPU's affinity to its guest "
+                 "thread %d: %s",
+                 d->domid, v->id, gtid, strerror(errno));
     /* Only once sched-credit set the cgroups up: a host that never asks
      * for shares keeps pvisor where it was started. */
     if (atomic_load(&cg_ok) &&
@@ -275,6 +286,9 @@ void hv_vcpu_place_self(struct hv_vcpu *v)
         if (rc)
             log_warn("d%uv%u: cannot move the vCPU thread into %s: %s",
                      d->domid, v->id, dir, strerror(-rc));
+        if (gtid && (rc = cg_add_thread(dir, gtid)) != 0)
+            log_warn("d%uv%u: cannot move its guest thread %d into %s: %s",
+                     d->domid, v->id, gtid, dir, strerror(-rc));
     }
     pthread_mutex_unlock(&d->lock);
 }
@@ -323,13 +337,21 @@ int hv_vcpu_pin(struct hv_domain *d, unsigned vcpu, const cpu_set_t *set,
             continue;
         v->affinity = set ? *set : allowed;
         v->affinity_set = set != NULL;
-        int tid = atomic_load(&v->tid);
+        int tid = atomic_load(&v->tid), gtid = guest_tid(v);
         if (tid &&
             sched_setaffinity(tid, sizeof(v->affinity), &v->affinity) != 0 &&
             !rc) {
             rc = -errno;
             fmt(err, errlen, "d%uv%u: sched_setaffinity(%d): %s", d->domid, i,
                 tid, strerror(-rc));
+        }
+        /* proc: the stub thread that runs the guest's code, too. */
+        if (gtid &&
+            sched_setaffinity(gtid, sizeof(v->affinity), &v->affinity) != 0 &&
+            !rc) {
+            rc = -errno;
+            fmt(err, errlen, "d%uv%u: sched_setaffinity(%d, guest thread): %s",
+                d->domid, i, gtid, strerror(-rc));
         }
     }
     pthread_mutex_unlock(&d->lock);
@@ -357,9 +379,13 @@ static void place_all(void)
         if (cg_domain(d, dir, sizeof(dir), err, sizeof(err)) == 0) {
             for (unsigned i = 0; i < d->nr_vcpus; i++) {
                 int tid = d->vcpus[i] ? atomic_load(&d->vcpus[i]->tid) : 0;
+                int gtid = tid ? guest_tid(d->vcpus[i]) : 0;
                 if (tid && cg_add_thread(dir, tid) != 0)
                     log_warn("d%uv%u: cannot move thread %d into %s", d->domid,
                              i, tid, dir);
+                if (gtid && cg_add_thread(dir, gtid) != 0)
+                    log_warn("d%uv%u: cannot move guest thread %d into %s",
+                             d->domid, i, gtid, dir);
             }
         } else {
             log_warn("d%u: %s", d->domid, err);

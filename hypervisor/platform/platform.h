@@ -95,6 +95,11 @@ struct hv_platform {
      * vCPU thread, cumulative over the domain's life and never falling
      * (any thread). NULL where guest code runs in that thread (KVM). */
     uint64_t (*guest_cpu_ns)(struct hv_vcpu *v);
+    /* Optional: the host thread (tid) that runs v's guest code where it
+     * is not pvisor's vCPU thread (proc: the traced stub thread), 0 when
+     * there is none; vCPU placement (affinity, cgroup) applies to it
+     * too. NULL where guest code runs in the vCPU thread (KVM). */
+    int (*guest_tid)(struct hv_vcpu *v);
 };
 
 extern struct hv_platform hv_platform_kvm;

@@ -73,7 +73,9 @@ struct proc_dom {
     _Atomic uint64_t synced_gen, synced_cr3; /* written under map_lock */
     struct proc_run *runs;
     size_t nr_runs;
-    uint8_t *ptmap; /* scratch: which frames are page tables */
+    bool privileged; /* spawned as root: caps to drop at each first run */
+    int keep_rawio;  /* -1 undecided, 0 drop, 1 keep CAP_SYS_RAWIO */
+    uint8_t *ptmap;  /* scratch: which frames are page tables */
 };
 
 struct proc_vcpu {
@@ -81,6 +83,7 @@ struct proc_vcpu {
     bool attached;
     bool dead;
     bool force_regs; /* the stub thread's registers are not v->regs */
+    bool caps_dropped;
     uint64_t fs_base, gs_base;
     uint64_t cr2;
     _Atomic uint64_t cpu_ns; /* the stub thread's CPU time, last read */
@@ -178,21 +181,22 @@ static int spawn_child(void *arg)
      * namespaces of its own (where the host allows them; network and
      * mount namespaces measured too slow to make at 1000 domains, see
      * docs/architecture.md) and no privilege: nobody, no groups, and of
-     * the capabilities only CAP_SYS_RAWIO, which the host kernel asks for
-     * to map below vm.mmap_min_addr (guests linked at address 0, like
-     * GRUB's Xen image; pvisor's mmap at the gadget needs it, the guest
-     * can make no system call to use it). It is kept across setresuid
-     * and the exec as an ambient capability, and is all the bounding set
-     * holds. */
+     * the capabilities only CAP_SYS_RAWIO and CAP_SETPCAP until each
+     * thread first runs the guest: then pvisor drops both (bounding set
+     * included) unless the guest's lowest mapping lies below
+     * vm.mmap_min_addr (images linked at 0, like GRUB's Xen image), where
+     * CAP_SYS_RAWIO stays for pvisor's injected mmap (the guest can make
+     * no system call to use it). They are kept across setresuid and the
+     * exec as ambient capabilities. */
     if (syscall(SYS_geteuid) == 0)
         (void)syscall(SYS_unshare, CLONE_NEWIPC | CLONE_NEWUTS);
     if (syscall(SYS_geteuid) == 0) {
         struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
         struct __user_cap_data_struct c[2] = { 0 };
-        c[0].effective = c[0].permitted = c[0].inheritable = 1U
-                                                             << CAP_SYS_RAWIO;
+        c[0].effective = c[0].permitted = c[0].inheritable =
+            1U << CAP_SYS_RAWIO | 1U << CAP_SETPCAP;
         for (long cap = 0; cap < 64; cap++)
-            if (cap != CAP_SYS_RAWIO)
+            if (cap != CAP_SYS_RAWIO && cap != CAP_SETPCAP)
                 (void)syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
         if (syscall(SYS_setgroups, 0, NULL) < 0 ||
             syscall(SYS_setresgid, 65534, 65534, 65534) < 0 ||
@@ -200,7 +204,9 @@ static int spawn_child(void *arg)
             syscall(SYS_setresuid, 65534, 65534, 65534) < 0 ||
             syscall(SYS_capset, &h, c) < 0 ||
             syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
-                    CAP_SYS_RAWIO, 0, 0) < 0)
+                    CAP_SYS_RAWIO, 0, 0) < 0 ||
+            syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+                    CAP_SETPCAP, 0, 0) < 0)
             syscall(SYS_exit_group, 125);
     }
     syscall(SYS_execveat, 6, "", a->argv, envp, AT_EMPTY_PATH);
@@ -244,6 +250,23 @@ static int check_maps(pid_t pid, char *err, size_t errlen)
     }
     fclose(f);
     return rc;
+}
+
+/* Says once, loudly, when the host refused the stub its own IPC/UTS
+ * namespaces (the child cannot log: it checks nothing and goes on). */
+static void check_namespaces(pid_t pid)
+{
+    static _Atomic bool said;
+    char a[64] = "", b[64] = "", path[64];
+
+    snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)pid);
+    if (readlink("/proc/self/ns/ipc", a, sizeof(a) - 1) <= 0 ||
+        readlink(path, b, sizeof(b) - 1) <= 0 || strcmp(a, b) != 0)
+        return;
+    if (!atomic_exchange(&said, true))
+        log_warn("proc platform: the host refused the guests' processes "
+                 "IPC and UTS namespaces of their own (unshare); they share "
+                 "pvisor's");
 }
 
 static int spawn_stub(struct hv_domain *d, struct proc_dom *p, char *err,
@@ -335,6 +358,8 @@ static int spawn_stub(struct hv_domain *d, struct proc_dom *p, char *err,
         return -EPROTO;
     }
     qsort(p->tids, n, sizeof(p->tids[0]), cmp_pid);
+    if (geteuid() == 0)
+        check_namespaces(p->pid);
     return check_maps(p->pid, err, errlen);
 }
 
@@ -353,6 +378,8 @@ static int proc_domain_create(struct hv_domain *d, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
+    p->privileged = geteuid() == 0;
+    p->keep_rawio = -1;
     /* The domain's vCPU count is known: hv_domain_create sets it first. */
     return spawn_stub(d, p, err, errlen);
 }
@@ -1095,7 +1122,9 @@ static void decode_segv(struct hv_vcpu *v, const siginfo_t *si,
     exception(ex, 14, err, addr);
 }
 
-static void decode_stop(struct hv_vcpu *v, int st, struct hv_exit *ex)
+/* Decodes the stop st; u: the thread's registers at the stop. */
+static void decode_stop(struct hv_vcpu *v, int st,
+                        const struct user_regs_struct *u, struct hv_exit *ex)
 {
     struct proc_vcpu *c = pvc(v);
     unsigned sig = (unsigned)WSTOPSIG(st);
@@ -1104,24 +1133,19 @@ static void decode_stop(struct hv_vcpu *v, int st, struct hv_exit *ex)
     ex->kind = HV_EXIT_NONE;
     if (sig == (SIGTRAP | 0x80)) {
         /* System-call stop (PTRACE_SYSEMU): nothing ran in the host. */
-        struct user_regs_struct u;
         uint8_t b[2] = { 0, 0 };
-        if (ptrace(PTRACE_GETREGS, c->tid, NULL, &u) < 0) {
-            crash_msg(ex, "PTRACE_GETREGS: %s", strerror(errno));
-            return;
-        }
         if (hv_copy_from_guest(v, b, v->regs.rip - 2, 2) == 0 && b[0] == 0x0f &&
             b[1] == 0x05) {
             ex->kind = HV_EXIT_HYPERCALL;
-            ex->val = (uint32_t)u.orig_rax;
-            v->regs.rax = u.orig_rax;
+            ex->val = (uint32_t)u->orig_rax;
+            v->regs.rax = u->orig_rax;
             v->regs_dirty = true;
             return;
         }
         crash_msg(ex,
                   "system call by int $0x80 or sysenter (nr %llu): only "
                   "`syscall` is a hypercall transport",
-                  (unsigned long long)u.orig_rax);
+                  (unsigned long long)u->orig_rax);
         return;
     }
     if ((st >> 16) != 0) /* PTRACE_EVENT_STOP and friends */
@@ -1158,6 +1182,44 @@ static void decode_stop(struct hv_vcpu *v, int st, struct hv_exit *ex)
     }
 }
 
+/*
+ * Before a stub thread first runs guest code (its maps synced): drop
+ * CAP_SETPCAP, and CAP_SYS_RAWIO too unless the guest's lowest mapping at
+ * its first sync lies below vm.mmap_min_addr, from every set of that
+ * thread (capabilities are per thread). 0 or -errno.
+ */
+static int drop_caps(struct hv_vcpu *v)
+{
+    struct proc_dom *p = pdom(v->d);
+    struct proc_vcpu *c = pvc(v);
+    bool keep;
+    long r;
+
+    if (c->caps_dropped || !p->privileged)
+        return 0;
+    pthread_mutex_lock(&p->map_lock);
+    if (p->keep_rawio < 0) {
+        uint64_t low = p->nr_runs ? p->runs[0].va : UINT64_MAX;
+        p->keep_rawio = low < mmap_min_addr();
+        if (p->keep_rawio)
+            log_info("d%u: its lowest mapping 0x%llx lies below "
+                     "vm.mmap_min_addr: its process keeps CAP_SYS_RAWIO",
+                     v->d->domid, (unsigned long long)low);
+    }
+    keep = p->keep_rawio > 0;
+    pthread_mutex_unlock(&p->map_lock);
+    r = inject(v, SYS_prctl, PR_CAPBSET_DROP, CAP_SETPCAP, 0, 0, 0, 0);
+    if (!r && !keep)
+        r = inject(v, SYS_prctl, PR_CAPBSET_DROP, CAP_SYS_RAWIO, 0, 0, 0, 0);
+    if (!r)
+        r = inject(v, SYS_capset, PROC_STUB_CAP_HDR,
+                   keep ? PROC_STUB_CAP_RAWIO : PROC_STUB_CAP_NONE, 0, 0, 0, 0);
+    if (r)
+        return r < 0 && r > -4096 ? (int)r : -EPROTO;
+    c->caps_dropped = true;
+    return 0;
+}
+
 static int proc_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
 {
     struct proc_vcpu *c = pvc(v);
@@ -1172,6 +1234,12 @@ static int proc_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
     rc = maybe_sync(v);
     if (rc) {
         crash_msg(ex, "cannot map the guest's memory in its process: %s",
+                  strerror(-rc));
+        return 0;
+    }
+    rc = drop_caps(v);
+    if (rc) {
+        crash_msg(ex, "cannot drop the privileges of its process: %s",
                   strerror(-rc));
         return 0;
     }
@@ -1200,7 +1268,7 @@ static int proc_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
     from_user(v, &u);
     v->regs_valid = true;
     v->regs_dirty = false;
-    decode_stop(v, st, ex);
+    decode_stop(v, st, &u, ex);
     return 0;
 }
 
@@ -1405,6 +1473,15 @@ static uint64_t proc_guest_cpu_ns(struct hv_vcpu *v)
     return now > last ? now : last;
 }
 
+/* The stub thread that runs v's guest code: vcpu-pin and sched-credit
+ * place it with the vCPU thread that traces it. */
+static int proc_guest_tid(struct hv_vcpu *v)
+{
+    struct proc_vcpu *c = pvc(v);
+
+    return c && !c->dead && c->tid > 0 ? (int)c->tid : 0;
+}
+
 struct hv_platform hv_platform_proc = {
     .name = "proc",
     .flavour = "ptrace",
@@ -1431,4 +1508,5 @@ struct hv_platform hv_platform_proc = {
     .fill_hypercall_page = hv_fill_hypercall_page_syscall,
     .notify_fd = proc_notify_fd,
     .guest_cpu_ns = proc_guest_cpu_ns,
+    .guest_tid = proc_guest_tid,
 };

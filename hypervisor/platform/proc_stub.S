@@ -5,7 +5,8 @@
  * threads, turns on
  * no_new_privs and a seccomp filter (on every thread) that lets only the
  * stub's own text make the few system calls pvisor injects (mmap, munmap,
- * mprotect, close, pause, exit), closes its ready pipe and parks in
+ * mprotect, close, pause, exit; prctl and capset to drop privileges),
+ * closes its ready pipe and parks in
  * pause(). pvisor then traces each thread and runs guest code on it.
  */
 #include "proc_stub.h"
@@ -16,6 +17,7 @@
 #define SYS_munmap     11
 #define SYS_pause      34
 #define SYS_clone      56
+#define SYS_capset     126
 #define SYS_exit       60
 #define SYS_prctl      157
 #define SYS_exit_group 231
@@ -46,6 +48,15 @@ park:                           /* PROC_STUB_PARK */
     mov $SYS_pause, %eax
     syscall
     jmp park
+    .org 0x20                   /* PROC_STUB_CAP_HDR: capset's header */
+    .long 0x20080522            /* _LINUX_CAPABILITY_VERSION_3 */
+    .long 0                     /* this thread */
+    .org 0x28                   /* PROC_STUB_CAP_NONE: no capability */
+    .fill 6, 4, 0
+    .org 0x40                   /* PROC_STUB_CAP_RAWIO: CAP_SYS_RAWIO */
+    .long 1 << 17, 1 << 17, 1 << 17
+    .fill 3, 4, 0
+    .org 0x60
 
 _start:
     mov $SYS_prctl, %eax        /* the thread's name: argv[0] */
@@ -116,13 +127,15 @@ filter:
     INSN(JGE, 0, 1, PROC_STUB_TEXT_SIZE)
     INSN(RET, 0, 0, KILL)
     INSN(LD_ABS, 0, 0, 0)                   /* system call number */
-    INSN(JEQ, 7, 0, SYS_mmap)
-    INSN(JEQ, 6, 0, SYS_munmap)
-    INSN(JEQ, 5, 0, SYS_mprotect)
-    INSN(JEQ, 4, 0, SYS_pause)
-    INSN(JEQ, 3, 0, SYS_close)
-    INSN(JEQ, 2, 0, SYS_exit)
-    INSN(JEQ, 1, 0, SYS_exit_group)
+    INSN(JEQ, 9, 0, SYS_mmap)
+    INSN(JEQ, 8, 0, SYS_munmap)
+    INSN(JEQ, 7, 0, SYS_mprotect)
+    INSN(JEQ, 6, 0, SYS_pause)
+    INSN(JEQ, 5, 0, SYS_close)
+    INSN(JEQ, 4, 0, SYS_exit)
+    INSN(JEQ, 3, 0, SYS_exit_group)
+    INSN(JEQ, 2, 0, SYS_prctl)
+    INSN(JEQ, 1, 0, SYS_capset)
     INSN(RET, 0, 0, KILL)
     INSN(RET, 0, 0, ALLOW)
 filter_end:

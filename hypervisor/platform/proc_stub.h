@@ -13,6 +13,9 @@
 #define PROC_STUB_BASE      0x7fe000000000
 #define PROC_STUB_GADGET    (PROC_STUB_BASE + 0x0)  /* syscall; int3 */
 #define PROC_STUB_PARK      (PROC_STUB_BASE + 0x10) /* pause(), forever */
+#define PROC_STUB_CAP_HDR   (PROC_STUB_BASE + 0x20) /* capset header */
+#define PROC_STUB_CAP_NONE  (PROC_STUB_BASE + 0x28) /* capset data: none */
+#define PROC_STUB_CAP_RAWIO (PROC_STUB_BASE + 0x40) /* CAP_SYS_RAWIO */
 #define PROC_STUB_TEXT_SIZE 0x1000
 
 #define PROC_FD_RAM   3

@@ -18,8 +18,10 @@
 #include "pvctrl.h"
 #include "pvguest.h"
 
-#define MAX_RUNS     1000
-#define MAX_IDLE     1000
+#define MAX_RUNS 1000
+#define MAX_IDLE 1000
+/* idle: the first and the last IDLE_EDGE creates are compared (medians) */
+#define IDLE_EDGE    10
 #define LINE_WAIT_MS 5000
 
 static uint64_t now_ns(void)
@@ -44,6 +46,15 @@ static void report(const char *what, uint64_t *v, size_t n)
            " max_ns=%" PRIu64 "\n",
            what, n, n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v[0],
            v[n - 1]);
+}
+
+/* The median of v[0..n) (sorts it); 0 when n is 0. */
+static uint64_t median_of(uint64_t *v, size_t n)
+{
+    if (!n)
+        return 0;
+    qsort(v, n, sizeof(*v), cmp_u64);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static int connect_pvisor(struct pvc_handle **h)
@@ -456,6 +467,7 @@ static long long guest_ram_kb(long pid, uint32_t domid)
 static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
 {
     static uint32_t domids[MAX_IDLE];
+    static uint64_t lines[MAX_IDLE];
     char err[PVG_ERR_MAX], name[PVC_NAME_MAX + 1];
     struct pvg_image img = { 0 };
     struct mem_sample before, after, gone;
@@ -486,8 +498,10 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
                        &l);
         if (!e && made == 0)
             first_ns = l;
-        if (!e)
+        if (!e) {
             last_ns = l;
+            lines[made] = l;
+        }
     }
     if (e)
         made--;
@@ -517,11 +531,15 @@ static int cmd_idle(int k, long pid, uint64_t mem_mb, int argc, char **argv)
            " memcg_before_kb=%lld memcg_after_kb=%lld memcg_destroyed_kb=%lld"
            " touched_kb=%lld guest_ram_kb=%lld pvisor_anon_delta_kb=%lld"
            " pvisor_pss_delta_kb=%lld first_line_ns=%" PRIu64
-           " last_line_ns=%" PRIu64 "\n",
+           " last_line_ns=%" PRIu64 " first10_median_ns=%" PRIu64
+           " last10_median_ns=%" PRIu64 "\n",
            made, mem_mb, before.avail_kb, after.avail_kb, gone.avail_kb,
            before.memcg_kb, after.memcg_kb, gone.memcg_kb, touched_kb, ram_kb,
            after.pvisor_anon_kb - before.pvisor_anon_kb,
-           after.pvisor_pss_kb - before.pvisor_pss_kb, first_ns, last_ns);
+           after.pvisor_pss_kb - before.pvisor_pss_kb, first_ns, last_ns,
+           median_of(lines, made < IDLE_EDGE ? made : IDLE_EDGE),
+           median_of(lines + (made > IDLE_EDGE ? made - IDLE_EDGE : 0),
+                     made < IDLE_EDGE ? made : IDLE_EDGE));
     return 0;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* hx_extra.c: helpers for the store and console integration suites. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -176,4 +177,49 @@ void hxe_destroy(const char *dom)
     struct hx_run r;
 
     hx_pvctl(&r, HX_CMD_MS, "destroy", dom, NULL);
+}
+
+pid_t hxe_guest_process(int domid)
+{
+    const char *want = hx_fmt("pvisor-d%d\n", domid);
+    DIR *dir = opendir("/proc");
+    struct dirent *de;
+    pid_t found = 0;
+    int pv = -1;
+    FILE *pf = fopen(hx_fmt("%s/pvisor.pid", hx.dir), "r");
+
+    /* The child of this test's pvisor: another pvisor on the host may
+     * have a domain of the same id. */
+    if (!pf || fscanf(pf, "%d", &pv) != 1)
+        pv = -1;
+    if (pf)
+        fclose(pf);
+    while (dir && (de = readdir(dir)) != NULL && !found) {
+        char path[300], comm[32] = "", line[256];
+        FILE *f;
+        int ppid = 0;
+
+        if (de->d_name[0] < '0' || de->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+        f = fopen(path, "r");
+        if (!f)
+            continue;
+        bool named = fgets(comm, sizeof(comm), f) && !strcmp(comm, want);
+        fclose(f);
+        if (!named)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+        f = fopen(path, "r");
+        while (f && fgets(line, sizeof(line), f))
+            if (sscanf(line, "PPid: %d", &ppid) == 1)
+                break;
+        if (f)
+            fclose(f);
+        if (ppid == pv)
+            found = (pid_t)atoi(de->d_name);
+    }
+    if (dir)
+        closedir(dir);
+    return found;
 }

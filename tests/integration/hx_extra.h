@@ -4,6 +4,7 @@
 #define PVISOR_TESTS_INTEGRATION_HX_EXTRA_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "harness.h"
 
@@ -23,6 +24,12 @@ int hxe_create(struct hx_run *r, const char *cfg, const char *guest,
  */
 int hxe_sh(struct hx_run *r, unsigned timeout_ms, hx_stop_fn stop, void *arg,
            const char *cmd);
+
+/*
+ * The host process of proc domain DOMID (named pvisor-dDOMID, a child of
+ * this test's pvisor; its first thread runs vCPU 0), 0 if none.
+ */
+pid_t hxe_guest_process(int domid);
 
 /* pvctl store read PATH: the value without its newline, NULL on error. */
 const char *hxe_store_read(const char *path);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* test_obs.c: pvctl top, trace, vcpu-list, vcpu-pin and sched-credit. */
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "hx_extra.h"
 
 /* Starts tests/guests/spin (CPU-bound, never stops) as NAME; its domid. */
 static int start_spin(const char *name)
@@ -230,12 +233,35 @@ static const char *cpus_allowed(unsigned tid)
     return line;
 }
 
+/* CPUs pid may run on, as "0,1,..." (sched_getaffinity). */
+static const char *affinity_of(pid_t pid)
+{
+    static char out[256];
+    cpu_set_t set;
+
+    out[0] = 0;
+    if (sched_getaffinity(pid, sizeof(set), &set) != 0)
+        return strerror(errno);
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set))
+            snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%d",
+                     out[0] ? "," : "", c);
+    return out;
+}
+
 static void test_vcpu_pin(void)
 {
     struct hx_run r;
     unsigned tid = 0;
+    pid_t stub = 0;
+    int domid;
 
-    start_spin("it-pin");
+    domid = start_spin("it-pin");
+    /* proc: guest code runs in the stub's thread, which is pinned too. */
+    if (!strcmp(hx.platform, "proc")) {
+        stub = hxe_guest_process(domid);
+        HX_REQUIRE(stub > 0, "the guest's host process");
+    }
     HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "vcpu-pin", "it-pin", "0", "0", NULL) ==
                    0,
                "run pvctl");
@@ -251,12 +277,19 @@ static void test_vcpu_pin(void)
     /* From the host side: the thread itself is restricted. */
     HX_CHECK(!strcmp(cpus_allowed(tid), "Cpus_allowed_list:\t0"),
              "thread %u: %s", tid, cpus_allowed(tid));
+    if (stub)
+        HX_CHECK(!strcmp(affinity_of(stub), "0"),
+                 "the stub thread %d that runs the guest: CPUs %s", (int)stub,
+                 affinity_of(stub));
     HX_REQUIRE(
         hx_pvctl(&r, HX_CMD_MS, "vcpu-pin", "it-pin", "all", "all", NULL) == 0,
         "run pvctl");
     HX_REQUIRE_OK(&r, "vcpu-pin all");
     HX_CHECK(strcmp(cpus_allowed(tid), "Cpus_allowed_list:\t0") != 0,
              "unpinned: %s", cpus_allowed(tid));
+    if (stub)
+        HX_CHECK(strcmp(affinity_of(stub), "0") != 0,
+                 "the stub thread unpinned: CPUs %s", affinity_of(stub));
     HX_REQUIRE(hx_pvctl(&r, HX_CMD_MS, "vcpu-list", "it-pin", NULL) == 0,
                "run pvctl");
     HX_CHECK(strstr(r.out, "  all\n") != NULL, "affinity all: %s", r.out);
