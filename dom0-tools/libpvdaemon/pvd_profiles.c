@@ -173,7 +173,8 @@ static const struct pvd_arg_rule pvisor_rules[] = {
  * The proc platform, started as root, hands each domain's process its own
  * namespaces (CAP_SYS_ADMIN), makes it nobody (CAP_SETUID, CAP_SETGID,
  * CAP_SETPCAP) keeping CAP_SYS_RAWIO for low mappings, and then traces,
- * kicks and reaps a process of another user (CAP_SYS_PTRACE, CAP_KILL).
+ * kicks and reaps a process of another user (CAP_SYS_PTRACE, CAP_KILL),
+ * and places its threads as vcpu-pin asks (CAP_SYS_NICE).
  * KVM alone needs none of these: pvisor keeps them only while the proc
  * platform is available (hypervisor/main.c).
  */
@@ -182,7 +183,7 @@ const struct pvd_sandbox pvd_sandbox_pvisor = {
     pvisor_calls,
     (1ULL << CAP_SYS_ADMIN) | (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) |
         (1ULL << CAP_SETPCAP) | (1ULL << CAP_SYS_RAWIO) |
-        (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_KILL),
+        (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_KILL) | (1ULL << CAP_SYS_NICE),
     pvisor_rules,
     false,
 };

@@ -27,10 +27,10 @@ static const struct {
 
 /* pvisor's, while the proc platform is available (none without it):
  * CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_SYS_RAWIO,
- * CAP_SYS_PTRACE, CAP_SYS_ADMIN (pvd_profiles.c says why). */
+ * CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_SYS_NICE (pvd_profiles.c says why). */
 #define PVISOR_CAPS                                                         \
     ((1ULL << 5) | (1ULL << 6) | (1ULL << 7) | (1ULL << 8) | (1ULL << 17) | \
-     (1ULL << 19) | (1ULL << 21))
+     (1ULL << 19) | (1ULL << 21) | (1ULL << 23))
 
 static pid_t daemon_pid(const char *name)
 {
