@@ -792,6 +792,15 @@ void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
     case PVMGMT__REQUEST__OP_MEM_MAX:
         hv_mgmt_op_mem_max(c, id, req->mem_max);
         break;
+    case PVMGMT__REQUEST__OP_SAVE_STATE:
+        hv_mgmt_op_save_state(c, id, req->save_state);
+        break;
+    case PVMGMT__REQUEST__OP_RESUME:
+        hv_mgmt_op_resume(c, id, req->resume);
+        break;
+    case PVMGMT__REQUEST__OP_RESTORE_STATE:
+        hv_mgmt_op_restore_state(c, id, req->restore_state);
+        break;
     default:
         hv_mgmt_send_error(c, id, ENOSYS,
                            "request type %d not supported "

@@ -501,6 +501,43 @@ static void reset_watches(void)
     timeout_ns = old;
 }
 
+void gk_xenbus_resume(void)
+{
+    unsigned long flags;
+    unsigned n = 0, i;
+
+    if (!connected)
+        return;
+    gk_xenbus_ops_resume();
+    /* The list may change while we ask: register by position. */
+    for (i = 0;; i++) {
+        struct gk_xenbus_watch *w;
+        struct gk_xs_iov iov[2];
+        char path[256], token[sizeof(w->token)];
+        unsigned k = 0;
+        int live = 0;
+
+        flags = gk_spin_lock_irqsave(&xb_lock);
+        for (w = watches; w && k < i; w = w->next)
+            k++;
+        if (w && !w->dead) {
+            gk_strlcpy(path, w->path, sizeof(path));
+            gk_strlcpy(token, w->token, sizeof(token));
+            live = 1;
+        }
+        gk_spin_unlock_irqrestore(&xb_lock, flags);
+        if (!w)
+            break;
+        if (!live)
+            continue;
+        iov[0] = (struct gk_xs_iov){ path, strlen(path) + 1 };
+        iov[1] = (struct gk_xs_iov){ token, strlen(token) + 1 };
+        if (gk_xenbus_request(GK_XBT_NIL, XS_WATCH, iov, 2, NULL, NULL) >= 0)
+            n++;
+    }
+    gk_printf("guest-kit: xenbus: %u watches registered again\n", n);
+}
+
 int gk_xenbus_attach(struct xenstore_domain_interface *r, evtchn_port_t port)
 {
     if (connected)
