@@ -32,6 +32,7 @@ static const struct integ_suite *const suites[] = {
     &integ_suite_obs,
     &integ_suite_sched,
     &integ_suite_mem,
+    &integ_suite_save,
     &integ_suite_platform,
     /* clang-format on */
 };
