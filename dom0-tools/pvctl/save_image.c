@@ -75,7 +75,7 @@ static bool name_ok(const char *s)
 {
     size_t n = strlen(s);
 
-    if (n < 1 || n > 63)
+    if (n < 1 || n > 63 || strspn(s, "0123456789") == n)
         return false;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
@@ -105,8 +105,11 @@ int save_config_apply(struct save_config *c, const char *line, size_t len,
     *val++ = '\0';
     if (strcmp(buf, "name") == 0) {
         if (!name_ok(val))
-            return fail(err, errlen,
-                        "name '%s': 1..63 characters of [A-Za-z0-9_.-]", val);
+            return fail(
+                err, errlen,
+                "name '%s': 1..63 characters of [A-Za-z0-9_.-], not all "
+                "digits",
+                val);
         snprintf(c->name, sizeof(c->name), "%s", val);
     } else if (strcmp(buf, "memory_kb") == 0) {
         if (parse_u64(val, UINT64_MAX / 1024, &v) || v < 1024 || v % 1024)
