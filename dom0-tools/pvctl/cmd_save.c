@@ -15,6 +15,7 @@
 
 #include <pvabi/xen.h>
 
+#include "dev_disk.h"
 #include "pvctl.h"
 #include "save_image.h"
 #include "xenstore.h"
@@ -127,7 +128,8 @@ static int write_image(const char *cmd, struct pvc_handle *h, uint32_t domid,
     struct pv_state_dom sd;
     struct start_info si;
     struct out o = { f, SAVE_FNV_INIT, 0 };
-    char config[512], what[64];
+    static char config[SAVE_DISKS_MAX * (SAVE_DISK_SPEC_MAX + 8) + 1024];
+    char what[64];
     uint64_t size, *pfns = NULL, nr = 0;
     uint8_t *mem;
     int fd, e, clen;
@@ -229,41 +231,78 @@ static int save_info(const char *cmd, struct pvc_handle *h, uint32_t domid,
     return e;
 }
 
-/* Devices are not part of an image yet: refuse rather than lose them. */
-static int check_no_devices(const char *cmd, struct xs_handle *xs,
-                            uint32_t domid)
+/*
+ * The domain's disks, as xl specs, into cfg (restore attaches them to the
+ * new domain: the same backing files). Other devices are not carried yet:
+ * refuse rather than lose them.
+ */
+static int read_devices(const char *cmd, struct xs_handle *xs, uint32_t domid,
+                        struct save_config *cfg)
 {
-    char path[64];
+    char path[96];
     unsigned n = 0;
-    char **types;
+    char **types, **devs;
 
     snprintf(path, sizeof(path), "/local/domain/%u/device", domid);
     types = xs_directory(xs, XBT_NULL, path, &n);
     for (unsigned i = 0; types && i < n; i++) {
         char sub[128];
         unsigned m = 0;
-        char **devs;
 
+        if (!strcmp(types[i], "vbd"))
+            continue;
         snprintf(sub, sizeof(sub), "%s/%s", path, types[i]);
         devs = xs_directory(xs, XBT_NULL, sub, &m);
         free(devs);
         if (m) {
             pvctl_err(cmd,
-                      "domain %u has %u %s device(s): saving domains with "
-                      "devices is not supported yet",
+                      "domain %u has %u %s device(s): saving those is not "
+                      "supported yet (disks are)",
                       domid, m, types[i]);
             free(types);
             return -EOPNOTSUPP;
         }
     }
     free(types);
+    snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", domid);
+    n = 0;
+    devs = xs_directory(xs, XBT_NULL, path, &n);
+    for (unsigned i = 0; devs && i < n; i++) {
+        char key[160], *params, *mode, *dev;
+        int len;
+
+        snprintf(key, sizeof(key), "%s/%s/params", path, devs[i]);
+        params = xs_read(xs, XBT_NULL, key, NULL);
+        snprintf(key, sizeof(key), "%s/%s/mode", path, devs[i]);
+        mode = xs_read(xs, XBT_NULL, key, NULL);
+        snprintf(key, sizeof(key), "%s/%s/dev", path, devs[i]);
+        dev = xs_read(xs, XBT_NULL, key, NULL);
+        len = -1;
+        if (params && mode && dev && cfg->nr_disks < SAVE_DISKS_MAX)
+            len = snprintf(cfg->disks[cfg->nr_disks], SAVE_DISK_SPEC_MAX,
+                           "format=raw, vdev=%s, access=%s, target=%s", dev,
+                           strcmp(mode, "r") ? "rw" : "ro", params);
+        free(params);
+        free(mode);
+        free(dev);
+        if (len < 0 || len >= (int)SAVE_DISK_SPEC_MAX) {
+            pvctl_err(cmd, "disk %s of domain %u: cannot record it (%s)",
+                      devs[i], domid,
+                      len < 0 ? "its backend keys are missing"
+                              : "its spec is too long");
+            free(devs);
+            return -EINVAL;
+        }
+        cfg->nr_disks++;
+    }
+    free(devs);
     return 0;
 }
 
 int pvctl_cmd_save(int argc, char **argv)
 {
     static const char *const CMD = "save";
-    struct save_config cfg;
+    static struct save_config cfg;
     struct pvc_handle *h = NULL;
     struct xs_handle *xs = NULL;
     unsigned secs = SAVE_DEFAULT_SECS;
@@ -292,7 +331,7 @@ int pvctl_cmd_save(int argc, char **argv)
         return pvctl_usage(CMD);
     if (pvctl_open_dom_store(CMD, argv[optind], &h, &xs, &domid))
         goto out;
-    if (save_info(CMD, h, domid, &cfg) || check_no_devices(CMD, xs, domid))
+    if (save_info(CMD, h, domid, &cfg) || read_devices(CMD, xs, domid, &cfg))
         goto out;
     /* Before the guest stops: a file we cannot write costs it nothing. */
     f = fopen(argv[optind + 1], "w");
@@ -340,6 +379,7 @@ int pvctl_cmd_save(int argc, char **argv)
             pvctl_call_failed(CMD, h, e, "destroying the saved domain");
             goto out;
         }
+        disk_forget_all(xs, domid);
         pvctl_store_forget(xs, domid);
     }
     fprintf(stderr, "Saved domain %u (%s) to %s%s\n", domid, cfg.name,
@@ -496,7 +536,7 @@ int pvctl_cmd_restore(int argc, char **argv)
 {
     static const char *const CMD = "restore";
     char err[SAVE_ERR_MAX];
-    struct save_image im;
+    static struct save_image im;
     struct pv_state_dom sd;
     struct pvc_handle *h = NULL;
     struct xs_handle *xs = NULL;
@@ -578,6 +618,21 @@ int pvctl_cmd_restore(int argc, char **argv)
         e = pvctl_store_introduce(CMD, xs, domid, im.cfg.name, im.cfg.memory_kb,
                                   im.cfg.vcpus, im.hdr->store_pfn,
                                   im.hdr->store_port);
+    for (unsigned i = 0; !e && i < im.cfg.nr_disks; i++) {
+        struct disk_spec ds;
+        if (!xs) {
+            pvctl_err(CMD, "disk needs xenstore: start pvstored");
+            e = -ENOTCONN;
+            break;
+        }
+        e = disk_parse_spec(im.cfg.disks[i], &ds, err, sizeof(err));
+        if (e) {
+            pvctl_err(CMD, "disk %u '%s': %s", i, im.cfg.disks[i], err);
+            break;
+        }
+        e = disk_attach(CMD, xs, domid, &ds);
+        free(ds.target);
+    }
     if (!e && im.hdr->console_port)
         console_add(CMD, domid, im.cfg.name, im.hdr->console_pfn,
                     im.hdr->console_port);
@@ -591,6 +646,7 @@ int pvctl_cmd_restore(int argc, char **argv)
         if (de)
             pvctl_call_failed(CMD, h, de,
                               "destroying the half-restored domain");
+        disk_forget_all(xs, domid);
         pvctl_store_forget(xs, domid);
         goto unblock;
     }

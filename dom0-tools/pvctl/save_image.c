@@ -31,7 +31,15 @@ int save_config_format(const struct save_config *c, char *buf, size_t len)
                      "platform=%s\n",
                      c->name, c->memory_kb, c->vcpus, actions[c->on_poweroff],
                      actions[c->on_reboot], actions[c->on_crash], c->platform);
-    return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+    if (n < 0 || (size_t)n >= len)
+        return -ENOSPC;
+    for (unsigned i = 0; i < c->nr_disks; i++) {
+        int m = snprintf(buf + n, len - (size_t)n, "disk=%s\n", c->disks[i]);
+        if (m < 0 || (size_t)m >= len - (size_t)n)
+            return -ENOSPC;
+        n += m;
+    }
+    return n;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -89,7 +97,7 @@ static bool name_ok(const char *s)
 int save_config_apply(struct save_config *c, const char *line, size_t len,
                       char *err, size_t errlen)
 {
-    char buf[128], *val;
+    char buf[SAVE_DISK_SPEC_MAX + 16], *val;
     uint64_t v;
 
     if (len >= sizeof(buf))
@@ -127,6 +135,13 @@ int save_config_apply(struct save_config *c, const char *line, size_t len,
         if (parse_action(val, a))
             return fail(err, errlen, "%s '%s': destroy, restart or preserve",
                         buf, val);
+    } else if (strcmp(buf, "disk") == 0) {
+        if (c->nr_disks == SAVE_DISKS_MAX)
+            return fail(err, errlen, "more than %u disks", SAVE_DISKS_MAX);
+        if (!val[0] || strlen(val) >= SAVE_DISK_SPEC_MAX)
+            return fail(err, errlen, "disk spec of %zu bytes (1..%u)",
+                        strlen(val), SAVE_DISK_SPEC_MAX - 1);
+        memcpy(c->disks[c->nr_disks++], val, strlen(val) + 1);
     } else if (strcmp(buf, "platform") == 0) {
         if (strcmp(val, "kvm") && strcmp(val, "proc"))
             return fail(err, errlen, "platform '%s': kvm or proc", val);
@@ -134,7 +149,7 @@ int save_config_apply(struct save_config *c, const char *line, size_t len,
     } else {
         return fail(err, errlen,
                     "unknown key '%s' (name, memory_kb, vcpus, on_poweroff, "
-                    "on_reboot, on_crash, platform)",
+                    "on_reboot, on_crash, platform, disk)",
                     buf);
     }
     return 0;

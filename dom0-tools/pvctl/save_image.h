@@ -14,6 +14,9 @@
 #define SAVE_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t save_fnv(uint64_t h, const void *p, size_t n);
 
+#define SAVE_DISKS_MAX     16
+#define SAVE_DISK_SPEC_MAX 320
+
 /* The domain's config as the image keeps it. */
 struct save_config {
     char name[64];
@@ -21,6 +24,9 @@ struct save_config {
     uint32_t vcpus;
     int on_poweroff, on_reboot, on_crash; /* Pvmgmt__Action */
     char platform[16];
+    /* xl disk specs ("target=PATH,vdev=xvda,access=rw"), in order */
+    char disks[SAVE_DISKS_MAX][SAVE_DISK_SPEC_MAX];
+    unsigned nr_disks;
 };
 
 /* Writes c as KEY=VALUE lines into buf; returns the length or -ENOSPC. */
@@ -28,7 +34,8 @@ int save_config_format(const struct save_config *c, char *buf, size_t len);
 /*
  * Applies one KEY=VALUE line (a line of the image's config or a restore
  * override) to c. Keys: name, memory_kb, vcpus, on_poweroff, on_reboot,
- * on_crash, platform. 0, or -EINVAL with err.
+ * on_crash, platform, disk (one line per disk, appended). 0, or -EINVAL
+ * with err.
  */
 int save_config_apply(struct save_config *c, const char *line, size_t len,
                       char *err, size_t errlen);

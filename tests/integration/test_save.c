@@ -320,6 +320,90 @@ static void test_errors(void)
              "runs on after the failed save: %s", out);
 }
 
+/* The highest K of "blkcheck: pass K OK" in text, 0 if none. */
+static unsigned long last_pass(const char *text)
+{
+    unsigned long best = 0;
+
+    for (const char *p = text; (p = strstr(p, "blkcheck: pass ")) != NULL;) {
+        char *end;
+        unsigned long n = strtoul(p + 15, &end, 10);
+        if (!strncmp(end, " OK", 3) && n > best)
+            best = n;
+        p = end;
+    }
+    return best;
+}
+
+struct pass_arg {
+    const char *after;
+    unsigned long min;
+};
+
+static bool stop_pass(const char *out, void *arg)
+{
+    const struct pass_arg *a = arg;
+
+    out = a->after ? strstr(out, a->after) : out;
+    return out && (last_pass(out) >= a->min ||
+                   (strstr(out, "failed") || strstr(out, "MISMATCH")));
+}
+
+/*
+ * A guest with a disk keeps writing and verifying it after a restore (on
+ * this platform, then on the other): its blkfront follows the new backend
+ * directory and reconnects; the same backing file serves it.
+ */
+static void test_block(void)
+{
+    const char *img = hx_fmt("%s/blk.img", hx.dir);
+    const char *disk = hx_fmt("%s/disk.raw", hx.dir);
+    const char *ov[] = {
+        hx_fmt("disk=['format=raw, vdev=xvda, access=rw, target=%s']", disk),
+        "cmdline=\"dev=xvda seed=30 mode=loop\"", NULL
+    };
+    struct pass_arg pa = { NULL, 2 };
+    const char *out;
+    unsigned long before;
+    struct hx_run r;
+    int fd;
+
+    fd = open(disk, O_CREAT | O_RDWR, 0600);
+    HX_REQUIRE(fd >= 0 && ftruncate(fd, 16 << 20) == 0, "make %s", disk);
+    close(fd);
+    HX_REQUIRE(hxe_create(NULL, hx_example_cfg("blkcheck"), "blkcheck",
+                          "it-blk", ov) > 0,
+               "create blkcheck");
+    out = hx_console("it-blk", HX_GUEST_MS, stop_pass, &pa);
+    before = last_pass(out);
+    HX_REQUIRE(before >= 2, "two passes before the save: %s", out);
+    for (int round = 0; round < 2; round++) {
+        const char *plat =
+            round ? (strcmp(hx.platform, "kvm") ? "kvm" : "proc") : hx.platform;
+        if (round && !strcmp(plat, "kvm") && hx_kvm_usable()) {
+            hx_skip_part("/dev/kvm", "restore on kvm: %s", hx_kvm_usable());
+            break;
+        }
+        HX_REQUIRE(hx_pvctl(&r, SAVE_MS, "save", "it-blk", img, NULL) == 0,
+                   "run pvctl");
+        HX_REQUIRE_OK(&r, "save");
+        HX_REQUIRE(hx_pvctl(&r, SAVE_MS, "restore", img,
+                            hx_fmt("platform=%s", plat), NULL) == 0,
+                   "run pvctl");
+        HX_REQUIRE_OK(&r, "restore");
+        pa = (struct pass_arg){ "guest-kit: resumed", 2 };
+        out = hx_console("it-blk", HX_GUEST_MS, stop_pass, &pa);
+        HX_CHECK(strstr(out, "blkfront: device/vbd/51712: resumed") &&
+                     strstr(out, "reconnecting"),
+                 "blkfront reconnects (%s): %s", plat, out);
+        HX_CHECK(last_pass(strstr(out, "guest-kit: resumed")
+                               ? strstr(out, "guest-kit: resumed")
+                               : "") >= 2 &&
+                     !(strstr(out, "failed") || strstr(out, "MISMATCH")),
+                 "disk passes go on after the restore (%s): %s", plat, out);
+    }
+}
+
 static const struct integ_test save_tests[] = {
     { "save_restore", test_save_restore },
     { "checkpoint", test_checkpoint },
@@ -327,6 +411,7 @@ static const struct integ_test save_tests[] = {
     { "damaged", test_damaged },
     { "no_suspend", test_no_suspend },
     { "errors", test_errors },
+    { "block", test_block },
     { NULL, NULL },
 };
 
