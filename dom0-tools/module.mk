@@ -32,7 +32,8 @@ PVCTL_LIB_SRCS := dom0-tools/pvctl/cfg.c dom0-tools/pvctl/cfg_domain.c \
 	dom0-tools/pvctl/dev_vif.c dom0-tools/pvctl/obs_parse.c \
 	dom0-tools/pvctl/cmd_top.c dom0-tools/pvctl/cmd_trace.c \
 	dom0-tools/pvctl/cmd_vcpu.c dom0-tools/pvctl/cmd_mem.c \
-	dom0-tools/pvctl/cmd_save.c dom0-tools/pvctl/save_image.c
+	dom0-tools/pvctl/cmd_save.c dom0-tools/pvctl/save_image.c \
+	dom0-tools/pvctl/cmd_migrate.c
 
 PVCTRL_OBJS := $(PVCTRL_SRCS:%.c=$(BUILD)/%.o)
 PVGUEST_OBJS := $(PVGUEST_SRCS:%.c=$(BUILD)/%.o)

@@ -17,6 +17,7 @@
 
 #include "dev_disk.h"
 #include "pvctl.h"
+#include "save_cmd.h"
 #include "save_image.h"
 #include "xenstore.h"
 
@@ -49,8 +50,8 @@ static void progress(const char *what, uint64_t done, uint64_t total, bool end)
 }
 
 /* The non-zero pages of the memfd, found in its data extents only. */
-static int list_pages(int fd, const uint8_t *mem, uint64_t size,
-                      uint64_t **pfns, uint64_t *nr)
+int save_list_pages(int fd, const uint8_t *mem, uint64_t size, uint64_t **pfns,
+                    uint64_t *nr)
 {
     static const uint8_t zero[PV_SAVE_PAGE];
     uint64_t *l = malloc((size / PV_SAVE_PAGE) * sizeof(*l) + 1);
@@ -77,8 +78,8 @@ static int list_pages(int fd, const uint8_t *mem, uint64_t size,
 }
 
 /* Asks the guest to suspend and waits until it did (1), timed out (0). */
-static int suspend_guest(const char *cmd, struct pvc_handle *h,
-                         struct xs_handle *xs, uint32_t domid, unsigned secs)
+int save_suspend_guest(const char *cmd, struct pvc_handle *h,
+                       struct xs_handle *xs, uint32_t domid, unsigned secs)
 {
     char path[64];
     struct timespec t0, t1;
@@ -153,7 +154,7 @@ static int write_image(const char *cmd, struct pvc_handle *h, uint32_t domid,
         goto out;
     }
     memcpy(&si, mem + sd.start_info_gpa, sizeof(si));
-    e = list_pages(fd, mem, size, &pfns, &nr);
+    e = save_list_pages(fd, mem, size, &pfns, &nr);
     if (e) {
         pvctl_err(cmd, "out of memory");
         goto out;
@@ -202,8 +203,8 @@ out:
     return e;
 }
 
-static int save_info(const char *cmd, struct pvc_handle *h, uint32_t domid,
-                     struct save_config *cfg)
+int save_read_info(const char *cmd, struct pvc_handle *h, uint32_t domid,
+                   struct save_config *cfg)
 {
     struct pvc_domain_info *l = NULL;
     size_t n = 0;
@@ -236,8 +237,8 @@ static int save_info(const char *cmd, struct pvc_handle *h, uint32_t domid,
  * new domain: the same backing files). Other devices are not carried yet:
  * refuse rather than lose them.
  */
-static int read_devices(const char *cmd, struct xs_handle *xs, uint32_t domid,
-                        struct save_config *cfg)
+int save_read_devices(const char *cmd, struct xs_handle *xs, uint32_t domid,
+                      struct save_config *cfg)
 {
     char path[96];
     unsigned n = 0;
@@ -331,7 +332,8 @@ int pvctl_cmd_save(int argc, char **argv)
         return pvctl_usage(CMD);
     if (pvctl_open_dom_store(CMD, argv[optind], &h, &xs, &domid))
         goto out;
-    if (save_info(CMD, h, domid, &cfg) || read_devices(CMD, xs, domid, &cfg))
+    if (save_read_info(CMD, h, domid, &cfg) ||
+        save_read_devices(CMD, xs, domid, &cfg))
         goto out;
     /* Before the guest stops: a file we cannot write costs it nothing. */
     f = fopen(argv[optind + 1], "w");
@@ -341,7 +343,7 @@ int pvctl_cmd_save(int argc, char **argv)
     }
     regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
     setvbuf(f, NULL, _IOFBF, 1 << 20);
-    e = suspend_guest(CMD, h, xs, domid, secs);
+    e = save_suspend_guest(CMD, h, xs, domid, secs);
     if (e == 0)
         pvctl_err(CMD,
                   "domain %u did not suspend within %u s (its kernel ignores "
@@ -532,6 +534,39 @@ static int fill_memory(const char *cmd, struct pvc_handle *h, uint32_t domid,
     return 0;
 }
 
+int save_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
+                const struct save_config *cfg, const struct save_rings *r)
+{
+    char err[SAVE_ERR_MAX];
+    int e = 0;
+
+    if (r->store_port && !xs) {
+        pvctl_err(cmd,
+                  "the guest uses xenstore: start pvstored (pvhost start)");
+        return -ENOTCONN;
+    }
+    if (r->store_port)
+        e = pvctl_store_introduce(cmd, xs, domid, cfg->name, cfg->memory_kb,
+                                  cfg->vcpus, r->store_pfn, r->store_port);
+    for (unsigned i = 0; !e && i < cfg->nr_disks; i++) {
+        struct disk_spec ds;
+        if (!xs) {
+            pvctl_err(cmd, "disk needs xenstore: start pvstored");
+            return -ENOTCONN;
+        }
+        e = disk_parse_spec(cfg->disks[i], &ds, err, sizeof(err));
+        if (e) {
+            pvctl_err(cmd, "disk %u '%s': %s", i, cfg->disks[i], err);
+            break;
+        }
+        e = disk_attach(cmd, xs, domid, &ds);
+        free(ds.target);
+    }
+    if (!e && r->console_port)
+        console_add(cmd, domid, cfg->name, r->console_pfn, r->console_port);
+    return e;
+}
+
 int pvctl_cmd_restore(int argc, char **argv)
 {
     static const char *const CMD = "restore";
@@ -614,28 +649,14 @@ int pvctl_cmd_restore(int argc, char **argv)
         if (e)
             pvctl_call_failed(CMD, h, e, "restoring the domain's state");
     }
-    if (!e && im.hdr->store_port)
-        e = pvctl_store_introduce(CMD, xs, domid, im.cfg.name, im.cfg.memory_kb,
-                                  im.cfg.vcpus, im.hdr->store_pfn,
-                                  im.hdr->store_port);
-    for (unsigned i = 0; !e && i < im.cfg.nr_disks; i++) {
-        struct disk_spec ds;
-        if (!xs) {
-            pvctl_err(CMD, "disk needs xenstore: start pvstored");
-            e = -ENOTCONN;
-            break;
-        }
-        e = disk_parse_spec(im.cfg.disks[i], &ds, err, sizeof(err));
-        if (e) {
-            pvctl_err(CMD, "disk %u '%s': %s", i, im.cfg.disks[i], err);
-            break;
-        }
-        e = disk_attach(CMD, xs, domid, &ds);
-        free(ds.target);
-    }
-    if (!e && im.hdr->console_port)
-        console_add(CMD, domid, im.cfg.name, im.hdr->console_pfn,
-                    im.hdr->console_port);
+    if (!e)
+        e = save_attach(CMD, xs, domid, &im.cfg,
+                        &(struct save_rings){
+                            im.hdr->store_pfn,
+                            im.hdr->console_pfn,
+                            im.hdr->store_port,
+                            im.hdr->console_port,
+                        });
     if (!e && !paused) {
         e = pvc_domain_unpause(h, domid);
         if (e)

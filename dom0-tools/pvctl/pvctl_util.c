@@ -120,6 +120,16 @@ static const struct pvctl_cmd cmds[] = {
       "KEY=VALUE overrides name, platform (kvm, proc) or on_poweroff,\n"
       "on_reboot, on_crash. -p leaves it paused, -c attaches the console.\n"
       "(xl restore)\n" },
+    { "migrate", pvctl_cmd_migrate, "[-q] [-t SECS] DOM DEST",
+      "Move DOM, running, to another pvisor: DEST is a run directory on\n"
+      "this host, ssh:HOST[:RUNDIR] (pvctl migrate-receive over ssh, as\n"
+      "xl migrate) or cmd:COMMAND (any command that reads the stream on\n"
+      "its stdin and answers on its stdout). Pre-copy rounds, then a\n"
+      "suspend and the last pages; on any failure DOM keeps running here.\n"
+      "(xl migrate)\n" },
+    { "migrate-receive", pvctl_cmd_migrate_receive, "",
+      "Receive a migration stream on stdin into a new domain here; answer\n"
+      "\"ok DOMID\" or \"error: WHY\" on stdout (what migrate runs).\n" },
     { "help", cmd_help, "[COMMAND]", "Show help for COMMAND.\n" },
 };
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -155,7 +155,7 @@ int save_config_apply(struct save_config *c, const char *line, size_t len,
     return 0;
 }
 
-static int parse_config(const char *text, size_t len, struct save_config *c,
+int save_config_parse(const char *text, size_t len, struct save_config *c,
                         char *err, size_t errlen)
 {
     char why[SAVE_ERR_MAX];
@@ -280,7 +280,7 @@ int save_image_check(const uint8_t *buf, size_t size, struct save_image *im,
     off = sizeof(*h);
     im->hdr = h;
     im->config = (const char *)buf + off;
-    rc = parse_config(im->config, h->config_size, &im->cfg, err, errlen);
+    rc = save_config_parse(im->config, h->config_size, &im->cfg, err, errlen);
     if (rc)
         return rc;
     if (im->cfg.memory_kb * 1024 != h->mem_size || im->cfg.vcpus != h->nr_vcpus)

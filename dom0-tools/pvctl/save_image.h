@@ -40,6 +40,11 @@ int save_config_format(const struct save_config *c, char *buf, size_t len);
 int save_config_apply(struct save_config *c, const char *line, size_t len,
                       char *err, size_t errlen);
 
+/* Parses a whole config (KEY=VALUE lines, each ending in a newline) into
+ * c; name, memory_kb, vcpus and platform are required. 0 or -EINVAL. */
+int save_config_parse(const char *text, size_t len, struct save_config *c,
+                      char *err, size_t errlen);
+
 /* A checked image in memory: pointers into it. */
 struct save_image {
     const struct pv_save_header *hdr;
