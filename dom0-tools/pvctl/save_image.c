@@ -156,7 +156,7 @@ int save_config_apply(struct save_config *c, const char *line, size_t len,
 }
 
 int save_config_parse(const char *text, size_t len, struct save_config *c,
-                        char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
     char why[SAVE_ERR_MAX];
     size_t pos = 0;

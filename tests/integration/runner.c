@@ -40,11 +40,8 @@ static const struct integ_suite *const suites[] = {
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
 
 static const struct integ_hooks *const hooks[] = {
-    &integ_hooks_net,
-    &integ_hooks_block,
-    &integ_hooks_xen,
-    &integ_hooks_sched,
-    &integ_hooks_migrate,
+    &integ_hooks_net,   &integ_hooks_block,   &integ_hooks_xen,
+    &integ_hooks_sched, &integ_hooks_migrate,
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
