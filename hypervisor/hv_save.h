@@ -3,6 +3,7 @@
 #ifndef PVISOR_HYPERVISOR_HV_SAVE_H
 #define PVISOR_HYPERVISOR_HV_SAVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
