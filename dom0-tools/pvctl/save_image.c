@@ -188,6 +188,7 @@ int save_image_check(const uint8_t *buf, size_t size, struct save_image *im,
 {
     const struct pv_save_header *h = (const struct pv_save_header *)buf;
     const struct pv_save_trailer *t;
+    struct pv_save_trailer tr;
     uint64_t want, npages_max, sum, prev = 0;
     size_t off;
     int rc;
@@ -265,7 +266,9 @@ int save_image_check(const uint8_t *buf, size_t size, struct save_image *im,
                     "%zu bytes after the trailer at offset %" PRIu64
                     " (the header describes %" PRIu64 " bytes)",
                     size - (size_t)want, want - sizeof(*t), want);
-    t = (const struct pv_save_trailer *)(buf + want - sizeof(*t));
+    /* The trailer follows text of any length: copy it out aligned. */
+    memcpy(&tr, buf + want - sizeof(tr), sizeof(tr));
+    t = &tr;
     if (memcmp(t->magic, PV_SAVE_END_MAGIC, sizeof(t->magic)))
         return fail(err, errlen,
                     "trailer magic at offset %" PRIu64 " is not '%s'",

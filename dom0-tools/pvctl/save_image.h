@@ -55,7 +55,8 @@ struct save_image {
 };
 
 /*
- * Checks the image buf[0..size) (untrusted: a file): magic, version,
+ * Checks the image buf[0..size) (8-byte aligned; untrusted: a file):
+ * magic, version,
  * sizes, every header field, that it is exactly as long as its header
  * says, the trailer and its checksum, that page records name pages of
  * guest RAM in increasing order, the config and the state's header. 0 and

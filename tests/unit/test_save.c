@@ -209,7 +209,7 @@ static void reseal(uint8_t *buf, size_t n)
 
 static void test_image(void)
 {
-    static uint8_t buf[3 * 4200 + 1024], bad[sizeof(buf)];
+    static _Alignas(8) uint8_t buf[3 * 4200 + 1024], bad[sizeof(buf)];
     size_t n = make_image(buf);
     struct save_image im;
     char err[SAVE_ERR_MAX];
