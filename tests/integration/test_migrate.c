@@ -205,9 +205,58 @@ static void test_refused(void)
              "unknown domain: %s", r.err);
 }
 
+/* A guest with a disk keeps writing and verifying it at the destination:
+ * the same backing file, its blkfront reconnected there. */
+static void test_block(void)
+{
+    const char *disk = hx_fmt("%s/disk.raw", hx.dir);
+    const char *ov[] = {
+        hx_fmt("disk=['format=raw, vdev=xvda, access=rw, target=%s']", disk),
+        "cmdline=\"dev=xvda seed=30 mode=loop\"", NULL
+    };
+    struct hx_run r;
+    const char *log;
+    unsigned long long deadline;
+    FILE *f = fopen(disk, "w");
+
+    HX_REQUIRE(f && ftruncate(fileno(f), 16 << 20) == 0, "make %s", disk);
+    fclose(f);
+    start_dst();
+    HX_REQUIRE(hxe_create(NULL, hx_example_cfg("blkcheck"), "blkcheck",
+                          "it-mblk", ov) > 0,
+               "create blkcheck");
+    HX_REQUIRE(hxe_wait_log("it-mblk", "blkcheck: pass 2 OK", HX_GUEST_MS),
+               "two passes before: %s", hxe_console_log("it-mblk"));
+    HX_REQUIRE(hx_pvctl(&r, MIG_MS, "migrate", "it-mblk", dst, NULL) == 0,
+               "run pvctl");
+    HX_REQUIRE_OK(&r, "migrate");
+    /* Two passes after the resume, read from the destination's log. */
+    deadline = hxe_now_ms() + HX_GUEST_MS;
+    do {
+        FILE *l = fopen(hx_fmt("%s/console/it-mblk.log", dst), "r");
+        static char buf[1 << 16];
+        size_t n = l ? fread(buf, 1, sizeof(buf) - 1, l) : 0;
+        const char *after;
+        if (l)
+            fclose(l);
+        buf[n] = 0;
+        log = buf;
+        after = strstr(buf, "guest-kit: resumed");
+        if (after && hx_count(after, " OK (seed ") >= 2)
+            break;
+        hx_sleep_ms(100);
+    } while (hxe_now_ms() < deadline);
+    HX_CHECK(strstr(log, "guest-kit: resumed") && strstr(log, "reconnecting") &&
+                 hx_count(strstr(log, "guest-kit: resumed"), " OK (seed ") >=
+                     2 &&
+                 !strstr(log, "MISMATCH") && !strstr(log, "failed"),
+             "disk passes go on at the destination: %s", log);
+}
+
 static const struct integ_test migrate_tests[] = {
     { "run_dir", test_run_dir },
     { "refused", test_refused },
+    { "block", test_block },
     { NULL, NULL },
 };
 
