@@ -18,6 +18,7 @@
 #include <pvabi/xen.h>
 
 #include "dev_disk.h"
+#include "dev_vif.h"
 #include "pvctl.h"
 #include "save_cmd.h"
 #include "save_image.h"
@@ -423,6 +424,7 @@ int pvctl_cmd_migrate(int argc, char **argv)
     if (e)
         pvctl_call_failed(CMD, h, e, "destroying the migrated domain here");
     disk_forget_all(xs, domid);
+    vif_forget_all(xs, domid);
     pvctl_store_forget(xs, domid);
     if (!quiet)
         fprintf(stderr,
@@ -661,6 +663,7 @@ out:
     if (rc != PVCTL_OK && created) {
         pvc_domain_destroy(h, domid);
         disk_forget_all(xs, domid);
+        vif_forget_all(xs, domid);
         pvctl_store_forget(xs, domid);
     }
     free(state);

@@ -16,6 +16,7 @@
 #include <pvabi/xen.h>
 
 #include "dev_disk.h"
+#include "dev_vif.h"
 #include "pvctl.h"
 #include "save_cmd.h"
 #include "save_image.h"
@@ -232,6 +233,49 @@ int save_read_info(const char *cmd, struct pvc_handle *h, uint32_t domid,
     return e;
 }
 
+/* The domain's vifs, as xl specs (mac, bridge, ip, vifname, devid). */
+static int read_vifs(const char *cmd, struct xs_handle *xs, uint32_t domid,
+                     struct save_config *cfg)
+{
+    static const char *const keys[] = { "mac", "bridge", "ip", "vifname" };
+    char path[96];
+    unsigned n = 0;
+    char **devs;
+
+    snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
+    devs = xs_directory(xs, XBT_NULL, path, &n);
+    for (unsigned i = 0; devs && i < n; i++) {
+        char *spec = cfg->vifs[cfg->nr_vifs];
+        size_t len = 0;
+
+        if (cfg->nr_vifs == SAVE_VIFS_MAX) {
+            pvctl_err(cmd, "domain %u has more than %u vifs", domid,
+                      SAVE_VIFS_MAX);
+            free(devs);
+            return -EINVAL;
+        }
+        len = (size_t)snprintf(spec, SAVE_DISK_SPEC_MAX, "devid=%s", devs[i]);
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            char key[160], *v;
+            snprintf(key, sizeof(key), "%s/%s/%s", path, devs[i], keys[k]);
+            v = xs_read(xs, XBT_NULL, key, NULL);
+            if (v && v[0] && len < SAVE_DISK_SPEC_MAX)
+                len += (size_t)snprintf(spec + len, SAVE_DISK_SPEC_MAX - len,
+                                        ", %s=%s", keys[k], v);
+            free(v);
+        }
+        if (len >= SAVE_DISK_SPEC_MAX) {
+            pvctl_err(cmd, "vif %s of domain %u: its spec is too long", devs[i],
+                      domid);
+            free(devs);
+            return -EINVAL;
+        }
+        cfg->nr_vifs++;
+    }
+    free(devs);
+    return 0;
+}
+
 /*
  * The domain's disks, as xl specs, into cfg (restore attaches them to the
  * new domain: the same backing files). Other devices are not carried yet:
@@ -250,7 +294,7 @@ int save_read_devices(const char *cmd, struct xs_handle *xs, uint32_t domid,
         char sub[128];
         unsigned m = 0;
 
-        if (!strcmp(types[i], "vbd"))
+        if (!strcmp(types[i], "vbd") || !strcmp(types[i], "vif"))
             continue;
         snprintf(sub, sizeof(sub), "%s/%s", path, types[i]);
         devs = xs_directory(xs, XBT_NULL, sub, &m);
@@ -297,7 +341,7 @@ int save_read_devices(const char *cmd, struct xs_handle *xs, uint32_t domid,
         cfg->nr_disks++;
     }
     free(devs);
-    return 0;
+    return read_vifs(cmd, xs, domid, cfg);
 }
 
 int pvctl_cmd_save(int argc, char **argv)
@@ -382,6 +426,7 @@ int pvctl_cmd_save(int argc, char **argv)
             goto out;
         }
         disk_forget_all(xs, domid);
+        vif_forget_all(xs, domid);
         pvctl_store_forget(xs, domid);
     }
     fprintf(stderr, "Saved domain %u (%s) to %s%s\n", domid, cfg.name,
@@ -562,6 +607,19 @@ int save_attach(const char *cmd, struct xs_handle *xs, uint32_t domid,
         e = disk_attach(cmd, xs, domid, &ds);
         free(ds.target);
     }
+    for (unsigned i = 0; !e && i < cfg->nr_vifs; i++) {
+        struct vif_spec vs;
+        if (!xs) {
+            pvctl_err(cmd, "vif needs xenstore: start pvstored");
+            return -ENOTCONN;
+        }
+        e = vif_parse_spec(cfg->vifs[i], &vs, err, sizeof(err));
+        if (e) {
+            pvctl_err(cmd, "vif %u '%s': %s", i, cfg->vifs[i], err);
+            break;
+        }
+        e = vif_attach(cmd, xs, domid, &vs);
+    }
     if (!e && r->console_port)
         console_add(cmd, domid, cfg->name, r->console_pfn, r->console_port);
     return e;
@@ -668,6 +726,7 @@ int pvctl_cmd_restore(int argc, char **argv)
             pvctl_call_failed(CMD, h, de,
                               "destroying the half-restored domain");
         disk_forget_all(xs, domid);
+        vif_forget_all(xs, domid);
         pvctl_store_forget(xs, domid);
         goto unblock;
     }

@@ -39,6 +39,12 @@ int save_config_format(const struct save_config *c, char *buf, size_t len)
             return -ENOSPC;
         n += m;
     }
+    for (unsigned i = 0; i < c->nr_vifs; i++) {
+        int m = snprintf(buf + n, len - (size_t)n, "vif=%s\n", c->vifs[i]);
+        if (m < 0 || (size_t)m >= len - (size_t)n)
+            return -ENOSPC;
+        n += m;
+    }
     return n;
 }
 
@@ -142,6 +148,13 @@ int save_config_apply(struct save_config *c, const char *line, size_t len,
             return fail(err, errlen, "disk spec of %zu bytes (1..%u)",
                         strlen(val), SAVE_DISK_SPEC_MAX - 1);
         memcpy(c->disks[c->nr_disks++], val, strlen(val) + 1);
+    } else if (strcmp(buf, "vif") == 0) {
+        if (c->nr_vifs == SAVE_VIFS_MAX)
+            return fail(err, errlen, "more than %u vifs", SAVE_VIFS_MAX);
+        if (!val[0] || strlen(val) >= SAVE_DISK_SPEC_MAX)
+            return fail(err, errlen, "vif spec of %zu bytes (1..%u)",
+                        strlen(val), SAVE_DISK_SPEC_MAX - 1);
+        memcpy(c->vifs[c->nr_vifs++], val, strlen(val) + 1);
     } else if (strcmp(buf, "platform") == 0) {
         if (strcmp(val, "kvm") && strcmp(val, "proc"))
             return fail(err, errlen, "platform '%s': kvm or proc", val);
@@ -149,7 +162,7 @@ int save_config_apply(struct save_config *c, const char *line, size_t len,
     } else {
         return fail(err, errlen,
                     "unknown key '%s' (name, memory_kb, vcpus, on_poweroff, "
-                    "on_reboot, on_crash, platform, disk)",
+                    "on_reboot, on_crash, platform, disk, vif)",
                     buf);
     }
     return 0;

@@ -16,6 +16,7 @@ uint64_t save_fnv(uint64_t h, const void *p, size_t n);
 
 #define SAVE_DISKS_MAX     16
 #define SAVE_DISK_SPEC_MAX 320
+#define SAVE_VIFS_MAX      8
 
 /* The domain's config as the image keeps it. */
 struct save_config {
@@ -27,6 +28,9 @@ struct save_config {
     /* xl disk specs ("target=PATH,vdev=xvda,access=rw"), in order */
     char disks[SAVE_DISKS_MAX][SAVE_DISK_SPEC_MAX];
     unsigned nr_disks;
+    /* xl vif specs ("mac=...,bridge=...,ip=...,devid=N"), in order */
+    char vifs[SAVE_VIFS_MAX][SAVE_DISK_SPEC_MAX];
+    unsigned nr_vifs;
 };
 
 /* Writes c as KEY=VALUE lines into buf; returns the length or -ENOSPC. */
@@ -34,7 +38,8 @@ int save_config_format(const struct save_config *c, char *buf, size_t len);
 /*
  * Applies one KEY=VALUE line (a line of the image's config or a restore
  * override) to c. Keys: name, memory_kb, vcpus, on_poweroff, on_reboot,
- * on_crash, platform, disk (one line per disk, appended). 0, or -EINVAL
+ * on_crash, platform, disk and vif (one line per device, appended). 0,
+ * or -EINVAL
  * with err.
  */
 int save_config_apply(struct save_config *c, const char *line, size_t len,
