@@ -18,7 +18,7 @@ CFLAGS_tests/unit/ += -Idom0-tools/pvctl $(PVCTRL_INC) $(PVGUEST_INC)
 
 PVCTRL_SRCS := dom0-tools/libpvctrl/pvc_conn.c dom0-tools/libpvctrl/pvc_ops.c \
 	dom0-tools/libpvctrl/pvc_evtchn.c dom0-tools/libpvctrl/pvc_gnttab.c \
-	dom0-tools/libpvctrl/pvc_obs.c
+	dom0-tools/libpvctrl/pvc_obs.c dom0-tools/libpvctrl/pvc_save.c
 PVGUEST_SRCS := dom0-tools/libpvguest/pvg_elf.c \
 	dom0-tools/libpvguest/pvg_notes.c \
 	dom0-tools/libpvguest/pvg_layout.c
@@ -31,7 +31,9 @@ PVCTL_LIB_SRCS := dom0-tools/pvctl/cfg.c dom0-tools/pvctl/cfg_domain.c \
 	dom0-tools/pvctl/pvctl_store.c dom0-tools/pvctl/dev_disk.c \
 	dom0-tools/pvctl/dev_vif.c dom0-tools/pvctl/obs_parse.c \
 	dom0-tools/pvctl/cmd_top.c dom0-tools/pvctl/cmd_trace.c \
-	dom0-tools/pvctl/cmd_vcpu.c dom0-tools/pvctl/cmd_mem.c
+	dom0-tools/pvctl/cmd_vcpu.c dom0-tools/pvctl/cmd_mem.c \
+	dom0-tools/pvctl/cmd_save.c dom0-tools/pvctl/save_image.c \
+	dom0-tools/pvctl/cmd_migrate.c
 
 PVCTRL_OBJS := $(PVCTRL_SRCS:%.c=$(BUILD)/%.o)
 PVGUEST_OBJS := $(PVGUEST_SRCS:%.c=$(BUILD)/%.o)

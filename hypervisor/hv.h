@@ -166,7 +166,8 @@ struct hv_domain {
     bool action_pending; /* main thread must apply on_* action */
     enum hv_action on_poweroff, on_reboot, on_crash;
     unsigned restarts;
-    unsigned stops; /* shutdowns + crashes so far */
+    unsigned stops;        /* shutdowns + crashes so far */
+    unsigned suspend_vcpu; /* the vCPU that asked SHUTDOWN_suspend */
     char *crash_report;
     uint64_t created_ns;
     bool listed; /* creation complete: the domain table hands it out */
@@ -335,6 +336,8 @@ uint64_t hv_tsc_khz_measure(void);
 uint64_t hv_now_ns(void); /* CLOCK_MONOTONIC */
 uint64_t hv_system_time(struct hv_domain *d);
 void hv_time_init_domain(struct hv_domain *d);
+/* Same, for a restored domain whose system time goes on from sys_ns. */
+void hv_time_restore_domain(struct hv_domain *d, uint64_t sys_ns);
 void hv_time_update_vcpu(struct hv_vcpu *v);
 /* Arm the vCPU's timerfd for the earliest of its timers (d->lock held). */
 void hv_timer_rearm(struct hv_vcpu *v);

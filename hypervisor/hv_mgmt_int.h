@@ -133,6 +133,13 @@ void hv_mgmt_op_vcpu_pin(struct client *c, uint64_t id,
 void hv_mgmt_op_sched_credit(struct client *c, uint64_t id,
                              const Pvmgmt__SchedCredit *a);
 void hv_mgmt_op_mem_max(struct client *c, uint64_t id, const Pvmgmt__MemMax *a);
+/* hv_mgmt_save.c: save, resume and restore. */
+void hv_mgmt_op_save_state(struct client *c, uint64_t id,
+                           const Pvmgmt__SaveState *a);
+void hv_mgmt_op_resume(struct client *c, uint64_t id,
+                       const Pvmgmt__DomainRef *a);
+void hv_mgmt_op_restore_state(struct client *c, uint64_t id,
+                              const Pvmgmt__RestoreState *a);
 /* The connection closes: end its trace subscriptions. */
 void hv_mgmt_obs_client_gone(struct client *c);
 /* Queues a parked long-poll on c (or answers EBUSY/ENOMEM). */

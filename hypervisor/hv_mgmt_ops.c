@@ -774,7 +774,10 @@ static void op_shutdown(struct client *c, uint64_t id,
     X(TRACE_READ, trace_read, hv_mgmt_op_trace_read)                       \
     X(VCPU_PIN, vcpu_pin, hv_mgmt_op_vcpu_pin)                             \
     X(SCHED_CREDIT, sched_credit, hv_mgmt_op_sched_credit)                 \
-    X(MEM_MAX, mem_max, hv_mgmt_op_mem_max)
+    X(MEM_MAX, mem_max, hv_mgmt_op_mem_max)                                \
+    X(SAVE_STATE, save_state, hv_mgmt_op_save_state)                       \
+    X(RESUME, resume, hv_mgmt_op_resume)                                   \
+    X(RESTORE_STATE, restore_state, hv_mgmt_op_restore_state)
 
 typedef void mgmt_op_fn(struct client *c, const Pvmgmt__Request *req);
 

@@ -74,6 +74,8 @@ long hv_do_sched_op(struct hv_vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3,
                 (sd.reason >> (PV_SHUTDOWN_CODE_SHIFT + 8)) != 0)
                 return -XEN_EINVAL;
             pthread_mutex_lock(&d->lock);
+            if (reason == SHUTDOWN_suspend)
+                d->suspend_vcpu = v->id;
             if (code || !d->shutdown_code_set) {
                 d->pending_shutdown_code = code;
                 d->shutdown_code_set = code != 0;

@@ -75,10 +75,15 @@ static bool have_shared(struct hv_domain *d)
 
 void hv_time_init_domain(struct hv_domain *d)
 {
+    hv_time_restore_domain(d, 0);
+}
+
+void hv_time_restore_domain(struct hv_domain *d, uint64_t sys_ns)
+{
     struct timespec rt;
     uint64_t now;
 
-    d->boot_mono_ns = hv_now_ns();
+    d->boot_mono_ns = hv_now_ns() - sys_ns;
     if (!have_shared(d))
         return;
     clock_gettime(CLOCK_REALTIME, &rt);

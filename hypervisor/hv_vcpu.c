@@ -270,6 +270,10 @@ static void *vcpu_thread(void *arg)
         handle_exit(v, &ex);
     }
     hv_vcpu_unplace_self(v);
+    /* Leave v->regs true for whoever looks next (save, resume). */
+    if (v->initialised && !d->dying && hv_vcpu_regs(v))
+        log_warn("d%uv%u: cannot read registers as the thread stops", d->domid,
+                 v->id);
     d->plat->vcpu_thread_stop(v);
     /* Keep the total across restarts; while running it is read live. */
     atomic_store_explicit(&v->st_cpu_ns,

@@ -525,7 +525,7 @@ if [ "${BENCH_SPLIT:-1}" != 0 ]; then
     cleanup
     trap 'rm -f "$RESULTS"' EXIT
     status=0
-    for part in blk net; do
+    for part in blk net mig; do
         echo
         bash "$root/tests/bench/$part.sh" "$BUILD" | tee -a "$RESULTS"
         rc=$?

@@ -216,5 +216,9 @@ int pvctl_cmd_console(int argc, char **argv);
 int pvctl_cmd_info(int argc, char **argv);
 int pvctl_cmd_dmesg(int argc, char **argv);
 int pvctl_cmd_store(int argc, char **argv);
+int pvctl_cmd_save(int argc, char **argv);
+int pvctl_cmd_restore(int argc, char **argv);
+int pvctl_cmd_migrate(int argc, char **argv);
+int pvctl_cmd_migrate_receive(int argc, char **argv);
 
 #endif /* PVISOR_DOM0_TOOLS_PVCTL_PVCTL_H */

@@ -109,6 +109,27 @@ static const struct pvctl_cmd cmds[] = {
     { "mem-max", pvctl_cmd_mem_max, "DOM SIZE",
       "Set the most memory DOM may balloon back up to (at most the memory\n"
       "it was created with).\n" },
+    { "save", pvctl_cmd_save, "[-c] [-t SECS] DOM FILE",
+      "Suspend DOM (xenstore control/shutdown = \"suspend\"; it must\n"
+      "answer within SECS, default 30) and write its memory, vCPUs, event\n"
+      "channels, grants and config to FILE, then destroy it; -c keeps it\n"
+      "running (a checkpoint). On any failure DOM keeps running.\n"
+      "(xl save)\n" },
+    { "restore", pvctl_cmd_restore, "[-p] [-c] FILE [KEY=VALUE...]",
+      "Create a domain from a saved image and resume it where it stopped.\n"
+      "KEY=VALUE overrides name, platform (kvm, proc) or on_poweroff,\n"
+      "on_reboot, on_crash. -p leaves it paused, -c attaches the console.\n"
+      "(xl restore)\n" },
+    { "migrate", pvctl_cmd_migrate, "[-q] [-t SECS] DOM DEST",
+      "Move DOM, running, to another pvisor: DEST is a run directory on\n"
+      "this host, ssh:HOST[:RUNDIR] (pvctl migrate-receive over ssh, as\n"
+      "xl migrate) or cmd:COMMAND (any command that reads the stream on\n"
+      "its stdin and answers on its stdout). Pre-copy rounds, then a\n"
+      "suspend and the last pages; on any failure DOM keeps running here.\n"
+      "(xl migrate)\n" },
+    { "migrate-receive", pvctl_cmd_migrate_receive, "",
+      "Receive a migration stream on stdin into a new domain here; answer\n"
+      "\"ok DOMID\" or \"error: WHY\" on stdout (what migrate runs).\n" },
     { "help", cmd_help, "[COMMAND]", "Show help for COMMAND.\n" },
 };
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))

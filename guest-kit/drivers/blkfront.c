@@ -86,6 +86,7 @@ struct gk_blk {
     int thread_done;
     struct gk_thread *opener;
     struct gk_blk_stats st;
+    struct gk_resume_hook resume;
 };
 
 static void wake_all(struct gk_blk *b)
@@ -836,6 +837,43 @@ static void state_thread(void *arg)
     gk_thread_exit();
 }
 
+/*
+ * Resumed as a new domain: the backend is another one (its directory
+ * names the new domid). Watch its state instead; at its InitWait the
+ * state thread makes a new ring and puts the unanswered requests on it,
+ * as after a backend restart.
+ */
+static void blk_resume(void *arg)
+{
+    struct gk_blk *b = arg;
+    struct gk_xenbus_watch *w;
+    char path[128], be[sizeof(b->be)];
+    long id;
+
+    gk_snprintf(path, sizeof(path), "%s/backend", b->node);
+    if (gk_xenbus_read_str(GK_XBT_NIL, path, be, sizeof(be)) < 0) {
+        gk_printf("blkfront: %s: no backend after resume\n", b->node);
+        return;
+    }
+    gk_snprintf(path, sizeof(path), "%s/backend-id", b->node);
+    if (gk_xenbus_read_int(GK_XBT_NIL, path, &id) < 0)
+        id = b->be_id;
+    if (strcmp(be, b->be) != 0) {
+        gk_snprintf(path, sizeof(path), "%s/state", be);
+        if (gk_xenbus_watch(path, state_changed, b, &w) < 0) {
+            gk_printf("blkfront: %s: cannot watch %s\n", b->node, path);
+            return;
+        }
+        gk_xenbus_unwatch(b->watch);
+        b->watch = w;
+        gk_strlcpy(b->be, be, sizeof(b->be));
+    }
+    b->be_id = (domid_t)id;
+    gk_printf("blkfront: %s: resumed, backend %s\n", b->node, b->be);
+    __atomic_store_n(&b->state_event, 1, __ATOMIC_RELEASE);
+    gk_thread_wake(b->state_thread);
+}
+
 static int parse_name(const char *name, uint32_t *devid)
 {
     if (!strncmp(name, "device/vbd/", 11))
@@ -1028,6 +1066,10 @@ int gk_blk_open(const char *name, struct gk_blk **out)
         goto fail_thread;
     }
     b->opener = NULL;
+    b->resume = (struct gk_resume_hook){ blk_resume, b };
+    if (gk_xenbus_resume_hook_add(&b->resume) < 0)
+        gk_printf("blkfront: %s: too many devices to follow a resume\n",
+                  b->node);
     *out = b;
     return 0;
 fail_thread:
@@ -1050,6 +1092,7 @@ void gk_blk_close(struct gk_blk *b)
 
     if (!b)
         return;
+    gk_xenbus_resume_hook_del(&b->resume);
     /* let our own requests finish first */
     while (busy(b) && b->connected && gk_monotonic_ns() < deadline)
         gk_msleep(2);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* netfront.c: PV network frontend: xenbus handshake, netif tx and rx rings. */
 #include <guestkit/guestkit.h>
+#include <guestkit/net.h>
 #include <guestkit/netfront.h>
+#include <guestkit/xenbus.h>
 #include <pvabi/io/netif.h>
 #include <pvabi/io/xenbus.h>
 
@@ -49,6 +51,8 @@ struct gk_netfront {
     int thread_done;
     struct gk_thread *opener;
     struct gk_netfront_stats st;
+    struct gk_resume_hook resume;
+    int resumed; /* reconnecting after a resume: announce once connected */
 };
 
 /* Takes back the transmit slots the backend answered (lock held). */
@@ -258,6 +262,39 @@ void gk_netfront_stats(const struct gk_netfront *nf,
 
 /* ---- xenbus ---- */
 
+static void state_changed(struct gk_xenbus_watch *w, const char *path,
+                          void *data);
+
+/* Resumed as a new domain: follow the new backend directory (see
+ * blkfront's blk_resume); its InitWait makes new rings. */
+static void nf_resume(void *arg)
+{
+    struct gk_netfront *nf = arg;
+    struct gk_xenbus_watch *w;
+    char path[128], be[sizeof(nf->info.backend)];
+
+    gk_snprintf(path, sizeof(path), "%s/backend", nf->node);
+    if (gk_xenbus_read_str(GK_XBT_NIL, path, be, sizeof(be)) < 0) {
+        gk_printf("netfront: %s: no backend after resume\n", nf->node);
+        return;
+    }
+    if (strcmp(be, nf->info.backend) != 0) {
+        gk_snprintf(path, sizeof(path), "%s/state", be);
+        if (gk_xenbus_watch(path, state_changed, nf, &w) < 0) {
+            gk_printf("netfront: %s: cannot watch %s\n", nf->node, path);
+            return;
+        }
+        gk_xenbus_unwatch(nf->watch);
+        nf->watch = w;
+        gk_strlcpy(nf->info.backend, be, sizeof(nf->info.backend));
+    }
+    nf->resumed = 1;
+    gk_printf("netfront: %s: resumed, backend %s\n", nf->node,
+              nf->info.backend);
+    __atomic_store_n(&nf->state_event, 1, __ATOMIC_RELEASE);
+    gk_thread_wake(nf->state_thread);
+}
+
 static long be_long(struct gk_netfront *nf, const char *key, long dflt)
 {
     char path[128];
@@ -460,6 +497,13 @@ static void state_thread(void *arg)
                 nf->phase = PH_CONNECTED;
                 /* anything the backend answered before we looked */
                 net_event(nf->port, nf);
+                if (nf->resumed) {
+                    nf->resumed = 0;
+                    gk_printf("netfront: %s: reconnected after resume; "
+                              "gratuitous ARP %s\n",
+                              nf->node,
+                              gk_net_announce() == 0 ? "sent" : "not sent");
+                }
             }
             break;
         case XenbusStateClosing:
@@ -632,6 +676,10 @@ int gk_netfront_open(const char *name, gk_netfront_rx_fn rx, void *arg,
         goto fail_thread;
     }
     nf->opener = NULL;
+    nf->resume = (struct gk_resume_hook){ nf_resume, nf };
+    if (gk_xenbus_resume_hook_add(&nf->resume) < 0)
+        gk_printf("netfront: %s: too many devices to follow a resume\n",
+                  nf->node);
     *out = nf;
     return 0;
 fail_thread:
@@ -652,6 +700,7 @@ void gk_netfront_close(struct gk_netfront *nf)
 
     if (!nf)
         return;
+    gk_xenbus_resume_hook_del(&nf->resume);
     nf->opener = gk_current();
     nf->user_closing = 1;
     set_state(nf, XenbusStateClosing);

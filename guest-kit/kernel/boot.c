@@ -5,6 +5,7 @@
 #include "internal.h"
 
 struct start_info gk_start_info;
+uint64_t gk_start_info_pfn;
 struct shared_info *gk_shared_info;
 uint64_t gk_first_free_pfn;
 struct gk_cpu gk_cpus[PV_MAX_VCPUS];
@@ -47,6 +48,7 @@ void gk_start(struct start_info *si)
     if ((uint64_t)_text != GK_VIRT_BASE)
         gk_crash(); /* guest.lds and pvisor.h disagree on the base */
     memcpy(&gk_start_info, si, sizeof(gk_start_info));
+    gk_start_info_pfn = gk_virt_to_pfn(si);
     gk_start_info.cmd_line[MAX_GUEST_CMDLINE - 1] = 0;
     /* pvisor's builder maps all RAM, shared_info included, at the base. */
     gk_shared_info = gk_pfn_to_virt(si->shared_info >> GK_PAGE_SHIFT);

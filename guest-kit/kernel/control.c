@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* control.c: the control/shutdown watch that pvctl shutdown/reboot use. */
+/* control.c: the control/shutdown watch (pvctl shutdown, reboot, save). */
 #include <guestkit/guestkit.h>
 #include <guestkit/xenbus.h>
 
@@ -7,16 +7,30 @@
 
 #define SHUTDOWN_KEY "control/shutdown"
 
-/* Requests we act on; anything else ("suspend", ...) is left alone. */
+static void suspend_req(void)
+{
+    (void)gk_suspend();
+}
+
+/* Requests we act on; anything else is left alone. */
 static const struct {
     const char *name;
     void (*act)(void);
 } actions[] = {
-    { "poweroff", gk_poweroff },
-    { "halt", gk_poweroff },
-    { "reboot", gk_reboot },
-    { "crash", gk_crash },
+    { "poweroff", gk_poweroff }, { "halt", gk_poweroff },
+    { "reboot", gk_reboot },     { "crash", gk_crash },
+    { "suspend", suspend_req },
 };
+
+/* `gk.suspend=off` on the command line: ignore "suspend" (tests). */
+static int ignored(const char *req)
+{
+    char opt[8];
+
+    return strcmp(req, "suspend") == 0 &&
+           gk_cmdline_get("gk.suspend", opt, sizeof(opt)) >= 0 &&
+           strcmp(opt, "off") == 0;
+}
 
 /*
  * Read the request and, if we handle it, acknowledge it by writing "" in
@@ -33,7 +47,7 @@ static int take_request(gk_xbt_t t, void *arg)
         return 0;
     }
     for (size_t i = 0; i < GK_ARRAY_SIZE(actions); i++)
-        if (strcmp(req, actions[i].name) == 0)
+        if (strcmp(req, actions[i].name) == 0 && !ignored(req))
             return gk_xenbus_write(t, SHUTDOWN_KEY, "");
     return 0;
 }
@@ -51,9 +65,11 @@ static void shutdown_changed(struct gk_xenbus_watch *w, const char *path,
     if (rc < 0 || !req[0])
         return;
     for (size_t i = 0; i < GK_ARRAY_SIZE(actions); i++) {
-        if (strcmp(req, actions[i].name) == 0) {
+        if (strcmp(req, actions[i].name) == 0 && !ignored(req)) {
             gk_printf("guest-kit: shutdown requested (%s)\n", req);
             actions[i].act();
+            if (strcmp(req, "suspend") == 0)
+                return; /* back from a suspend */
         }
     }
     gk_printf("guest-kit: ignoring shutdown request '%s' (not supported)\n",

@@ -38,6 +38,17 @@ __attribute__((noreturn)) void gk_thread_start_c(struct gk_thread *t);
 
 /* Start the control/shutdown watch (xenbus is connected). */
 void gk_control_init(void);
+/* Frame of the start_info page (SHUTDOWN_suspend's third argument). */
+extern uint64_t gk_start_info_pfn;
+/* suspend.c: suspend the domain (Xen's protocol). 0: resumed, possibly
+ * in a new domain on another host; 1: cancelled (the same domain runs
+ * on, a checkpoint or a failed save); < 0: a Xen errno. */
+int gk_suspend(void);
+/* xenbus.c: after a resume, the store is a new connection: register
+ * every watch again. */
+void gk_xenbus_resume(void);
+/* xenbus_ops.c: forget what the store told us about ourselves. */
+void gk_xenbus_ops_resume(void);
 /* Starts the balloon driver (memory/target watch). */
 void gk_balloon_init(void);
 /* Starts the vCPU hot-plug watch (cpu/N/availability). */

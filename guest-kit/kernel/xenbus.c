@@ -501,6 +501,83 @@ static void reset_watches(void)
     timeout_ns = old;
 }
 
+#define MAX_RESUME_HOOKS 16
+static const struct gk_resume_hook *resume_hooks[MAX_RESUME_HOOKS];
+
+int gk_xenbus_resume_hook_add(const struct gk_resume_hook *h)
+{
+    unsigned long flags = gk_spin_lock_irqsave(&xb_lock);
+    int rc = -XEN_ENOSPC;
+
+    for (unsigned i = 0; i < MAX_RESUME_HOOKS && rc; i++) {
+        if (!resume_hooks[i]) {
+            resume_hooks[i] = h;
+            rc = 0;
+        }
+    }
+    gk_spin_unlock_irqrestore(&xb_lock, flags);
+    return rc;
+}
+
+void gk_xenbus_resume_hook_del(const struct gk_resume_hook *h)
+{
+    unsigned long flags = gk_spin_lock_irqsave(&xb_lock);
+
+    for (unsigned i = 0; i < MAX_RESUME_HOOKS; i++)
+        if (resume_hooks[i] == h)
+            resume_hooks[i] = NULL;
+    gk_spin_unlock_irqrestore(&xb_lock, flags);
+}
+
+static void run_resume_hooks(void)
+{
+    for (unsigned i = 0; i < MAX_RESUME_HOOKS; i++) {
+        unsigned long flags = gk_spin_lock_irqsave(&xb_lock);
+        const struct gk_resume_hook *h = resume_hooks[i];
+        gk_spin_unlock_irqrestore(&xb_lock, flags);
+        if (h)
+            h->fn(h->arg);
+    }
+}
+
+void gk_xenbus_resume(void)
+{
+    unsigned long flags;
+    unsigned n = 0, i;
+
+    if (!connected)
+        return;
+    gk_xenbus_ops_resume();
+    /* The list may change while we ask: register by position. */
+    for (i = 0;; i++) {
+        struct gk_xenbus_watch *w;
+        struct gk_xs_iov iov[2];
+        char path[256], token[sizeof(w->token)];
+        unsigned k = 0;
+        int live = 0;
+
+        flags = gk_spin_lock_irqsave(&xb_lock);
+        for (w = watches; w && k < i; w = w->next)
+            k++;
+        if (w && !w->dead) {
+            gk_strlcpy(path, w->path, sizeof(path));
+            gk_strlcpy(token, w->token, sizeof(token));
+            live = 1;
+        }
+        gk_spin_unlock_irqrestore(&xb_lock, flags);
+        if (!w)
+            break;
+        if (!live)
+            continue;
+        iov[0] = (struct gk_xs_iov){ path, strlen(path) + 1 };
+        iov[1] = (struct gk_xs_iov){ token, strlen(token) + 1 };
+        if (gk_xenbus_request(GK_XBT_NIL, XS_WATCH, iov, 2, NULL, NULL) >= 0)
+            n++;
+    }
+    gk_printf("guest-kit: xenbus: %u watches registered again\n", n);
+    run_resume_hooks();
+}
+
 int gk_xenbus_attach(struct xenstore_domain_interface *r, evtchn_port_t port)
 {
     if (connected)

@@ -3,10 +3,18 @@
 #include <guestkit/guestkit.h>
 #include <guestkit/xenbus.h>
 
+#include "internal.h"
+
 #define TXN_RETRIES 64
 
 static int domid_cache = -1;
 static char home[32];
+
+void gk_xenbus_ops_resume(void)
+{
+    domid_cache = -1; /* a restore gives a new domid */
+    home[0] = '\0';
+}
 
 /* A request whose payload is the NUL-terminated path, then `extra`. */
 static int path_op(gk_xbt_t t, uint32_t type, const char *path,

@@ -157,3 +157,18 @@ int arp_output(uint32_t hop, uint8_t *frame, size_t len)
     }
     return 0;
 }
+
+int gk_net_announce(void)
+{
+    struct net_state *n = &gk_net_state;
+    unsigned long flags = gk_net_lock();
+    int rc = 0;
+
+    /* An ARP request for our own address, its target hardware address
+     * zero, broadcast: switches and neighbours learn where we are now. */
+    if (n->up && n->ip)
+        rc = send_arp(ARP_REQUEST, (const uint8_t[GK_ETH_ALEN]){ 0 }, n->ip,
+                      gk_eth_broadcast);
+    gk_net_unlock(flags);
+    return rc;
+}

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # tests/guests/module.mk: guests used only by the tests (guest-kit based).
-TEST_GUESTS := fuzz gnttab-self xs-loop remap hcalls clock spin balloon hotplug hostile flood slot255
+TEST_GUESTS := fuzz gnttab-self xs-loop remap hcalls clock spin balloon hotplug hostile flood slot255 saver
 
 define TEST_GUEST_RULE
 $(BUILD)/guests/$(1).elf: $(BUILD)/guest/tests/guests/$(1).o \

@@ -63,6 +63,9 @@ extern const struct integ_hooks integ_hooks_xen;
 extern const struct integ_suite integ_suite_obs;
 extern const struct integ_suite integ_suite_sched;
 extern const struct integ_suite integ_suite_mem;
+extern const struct integ_suite integ_suite_save;
+extern const struct integ_suite integ_suite_migrate;
+extern const struct integ_hooks integ_hooks_migrate;
 extern const struct integ_hooks integ_hooks_sched;
 
 /* Paths and per-test state. All paths are absolute. */

@@ -33,16 +33,16 @@ static const struct integ_suite *const suites[] = {
     &integ_suite_obs,
     &integ_suite_sched,
     &integ_suite_mem,
+    &integ_suite_save,
+    &integ_suite_migrate,
     &integ_suite_platform,
     /* clang-format on */
 };
 #define NR_SUITES (sizeof(suites) / sizeof(suites[0]))
 
 static const struct integ_hooks *const hooks[] = {
-    &integ_hooks_net,
-    &integ_hooks_block,
-    &integ_hooks_xen,
-    &integ_hooks_sched,
+    &integ_hooks_net,   &integ_hooks_block,   &integ_hooks_xen,
+    &integ_hooks_sched, &integ_hooks_migrate,
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 

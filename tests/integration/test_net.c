@@ -944,6 +944,33 @@ static void test_reboot_under_flood(void)
     hxe_destroy("pingd-a");
 }
 
+/* Saved and restored, the guest keeps its interface: the restore attaches
+ * it again (same MAC, address and bridge), netfront reconnects and
+ * announces itself with a gratuitous ARP, pings are answered again. */
+static void test_save_restore(void)
+{
+    const char *img = hx_fmt("%s/pingd.img", hx.dir);
+    const char *log;
+    struct hx_run r;
+
+    boot_pingd("pingd-sv", 2, NULL);
+    expect_replies(guest_ip(2), 3, 56);
+    HX_REQUIRE(hx_pvctl(&r, 60000, "save", "pingd-sv", img, NULL) == 0,
+               "run pvctl");
+    HX_REQUIRE_OK(&r, "save");
+    expect_no_reply(guest_ip(2));
+    HX_REQUIRE(hx_pvctl(&r, 60000, "restore", img, NULL) == 0, "run pvctl");
+    HX_REQUIRE_OK(&r, "restore");
+    log = hxe_wait_log("pingd-sv", "gratuitous ARP sent", 20000);
+    HX_CHECK(log != NULL, "netfront announces itself after the restore: %s",
+             hxe_console_log("pingd-sv"));
+    HX_CHECK(wait_reply(guest_ip(2), 20000), "answers again after restore");
+    expect_replies(guest_ip(2), 3, 56);
+    HX_CHECK(strstr(network_list("pingd-sv"), guest_mac(2)) != NULL,
+             "same MAC: %s", network_list("pingd-sv"));
+    hxe_destroy("pingd-sv");
+}
+
 static const struct integ_test tests[] = {
     { "pingd_up", test_pingd_up },
     { "tap_in_netns", test_tap_in_netns },
@@ -959,6 +986,7 @@ static const struct integ_test tests[] = {
     { "netback_restart", test_netback_restart },
     { "guest_reboot", test_guest_reboot },
     { "reboot_under_flood", test_reboot_under_flood },
+    { "save_restore", test_save_restore },
     { NULL, NULL },
 };
 

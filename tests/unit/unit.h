@@ -43,5 +43,6 @@ extern const struct unit_suite unit_suite_store;
 extern const struct unit_suite unit_suite_store_client;
 extern const struct unit_suite unit_suite_sandbox;
 extern const struct unit_suite unit_suite_obs;
+extern const struct unit_suite unit_suite_save;
 
 #endif

@@ -337,4 +337,17 @@ int pvc_sched_credit(struct pvc_handle *h, uint32_t domid, long weight,
 /* mem-max: the most memory domid may balloon back up to (KiB). */
 int pvc_mem_max(struct pvc_handle *h, uint32_t domid, uint64_t max_kb);
 
+/*
+ * Save and restore (docs/save-format.md). pvc_save_state: domid must be
+ * suspended; stores pvisor's state of it in *state (malloc'd, caller
+ * frees, *len bytes). pvc_resume: a suspended domain runs on, its suspend
+ * hypercall returning 1. pvc_restore_state: gives a new, unbuilt domain
+ * whose memory the caller wrote that state (it stays paused).
+ */
+int pvc_save_state(struct pvc_handle *h, uint32_t domid, uint8_t **state,
+                   size_t *len);
+int pvc_resume(struct pvc_handle *h, uint32_t domid);
+int pvc_restore_state(struct pvc_handle *h, uint32_t domid,
+                      const uint8_t *state, size_t len);
+
 #endif /* PVISOR_DOM0_TOOLS_LIBPVCTRL_INCLUDE_PVCTRL_H */

@@ -49,6 +49,11 @@ int gk_net_configure(const uint8_t mac[GK_ETH_ALEN], uint32_t ip,
  * is ignored. */
 void gk_net_down(void);
 
+/* Gratuitous ARP: tell the link our address is at our MAC (after the
+ * domain moved: pvctl restore, migrate). Nothing when not configured.
+ * Returns 0 or a negative Xen errno. */
+int gk_net_announce(void);
+
 /* Our address (0 when not configured). */
 uint32_t gk_net_addr(void);
 

@@ -41,6 +41,21 @@ int gk_xenbus_init(void);
 int gk_xenbus_available(void);
 
 /*
+ * Called after the domain resumed from a suspend as a new domain (pvctl
+ * restore): the store is a new connection (watches were registered
+ * again before the hooks run), backends are new, possibly at other paths.
+ * A frontend re-reads its backend and reconnects. Hooks run on the
+ * xenwatch thread, in registration order. Up to 16 at once; add returns
+ * 0 or -XEN_ENOSPC.
+ */
+struct gk_resume_hook {
+    void (*fn)(void *arg);
+    void *arg;
+};
+int gk_xenbus_resume_hook_add(const struct gk_resume_hook *h);
+void gk_xenbus_resume_hook_del(const struct gk_resume_hook *h);
+
+/*
  * Use `ring` and `port` (an event channel bound on vCPU 0 whose peer
  * serves the ring) instead of start_info's; for test harnesses that run
  * their own store. Must be called from a thread on vCPU 0 before any
