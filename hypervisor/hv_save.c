@@ -244,11 +244,6 @@ static bool page_in(struct hv_domain *d, uint64_t gpa)
            hv_gpa_range_ok(d->mem_size, gpa, HV_PAGE_SIZE);
 }
 
-static bool canonical(uint64_t va)
-{
-    return (va >> 47) == 0 || (va >> 47) == 0x1ffff;
-}
-
 #define BAD(...)                            \
     do {                                    \
         snprintf(err, errlen, __VA_ARGS__); \
@@ -331,13 +326,12 @@ static int check_vcpu(struct hv_domain *d, unsigned i,
     if (!page_in(d, sv->cr3))
         BAD("state: vCPU %u: cr3 0x%llx is not a page of guest RAM", i,
             (unsigned long long)sv->cr3);
-    if (!canonical(sv->regs.rip) || !canonical(sv->regs.rsp) ||
+    if (!hv_canonical(sv->regs.rip) || !hv_canonical(sv->regs.rsp) ||
         in_slot255(sv->regs.rip))
         BAD("state: vCPU %u: rip 0x%llx / rsp 0x%llx not a guest address", i,
             (unsigned long long)sv->regs.rip, (unsigned long long)sv->regs.rsp);
-    if (!hv_guest_code_addr_ok(sv->fs_base) ||
-        !hv_guest_code_addr_ok(sv->gs_base_kernel) ||
-        (sv->event_callback && !hv_guest_code_addr_ok(sv->event_callback)))
+    if (!hv_guest_va_ok(sv->fs_base) || !hv_guest_va_ok(sv->gs_base_kernel) ||
+        (sv->event_callback && !hv_guest_va_ok(sv->event_callback)))
         BAD("state: vCPU %u: fs/gs base or event callback outside the "
             "guest's addresses",
             i);
