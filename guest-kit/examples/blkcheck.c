@@ -265,8 +265,17 @@ static int do_hotplug(const char *dev, struct gk_blk **out)
     if (n < 0)
         return -1;
     gk_printf("blkcheck: %ld sectors verified OK\n", n);
-    while ((rc = gk_blk_read(b, 0, 1, sector)) == 0)
+    /* A read the detach catches on the ring is refused (EIO, as
+     * pv-blkback answers queued requests on detach); the next one must
+     * find the device closed. */
+    for (int refused = 0;;) {
+        rc = gk_blk_read(b, 0, 1, sector);
+        if (rc == -XEN_EIO && !refused++)
+            gk_printf("blkcheck: %s: a read refused by the detach\n", dev);
+        else if (rc)
+            break;
         gk_msleep(50);
+    }
     gk_printf("blkcheck: %s closed (%d)\n", dev, rc);
     return 0;
 }
