@@ -323,7 +323,8 @@ static void op_map_memory(struct client *c, uint64_t id,
     r.size = d->mem_size;
     rsp.result_case = PVMGMT__RESPONSE__RESULT_MAP_MEMORY;
     rsp.map_memory = &r;
-    reply(c, id, &rsp, d->mem_fd);
+    if (reply(c, id, &rsp, d->mem_fd) == 0)
+        hv_mgmt_note_memory(c, d->domid);
 }
 
 static bool stopped(enum hv_dom_state s)
@@ -691,6 +692,7 @@ static void op_grant_map(struct client *c, uint64_t id,
     rsp.result_case = PVMGMT__RESPONSE__RESULT_GRANT_MAP;
     rsp.grant_map = &r;
     if (reply(c, id, &rsp, d->mem_fd) == 0) {
+        hv_mgmt_note_memory(c, d->domid);
         m->next = c->maps;
         c->maps = m;
     } else { /* the client was told it failed: it holds nothing */
@@ -722,6 +724,8 @@ void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
 {
     uint64_t id = req->id;
 
+    if (!hv_mgmt_bound_gate(c, req))
+        return;
     switch (req->op_case) {
     case PVMGMT__REQUEST__OP_HELLO:
         op_hello(c, id);
@@ -779,6 +783,9 @@ void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
         break;
     case PVMGMT__REQUEST__OP_GRANT_UNMAP:
         op_grant_unmap(c, id, req->grant_unmap);
+        break;
+    case PVMGMT__REQUEST__OP_BIND_DOMAIN:
+        hv_mgmt_op_bind_domain(c, id, req->bind_domain);
         break;
     case PVMGMT__REQUEST__OP_TRACE_READ:
         hv_mgmt_op_trace_read(c, id, req->trace_read);

@@ -22,6 +22,8 @@ extern const struct pvd_sandbox pvd_sandbox_consoled;
 extern const struct pvd_sandbox pvd_sandbox_blkback;
 extern const struct pvd_sandbox pvd_sandbox_netback;
 extern const struct pvd_sandbox pvd_sandbox_skelback;
+/* pv-blkback's per-domain workers (be_worker.h). */
+extern const struct pvd_sandbox pvd_sandbox_blkback_worker;
 
 /* The profiles above, NULL-terminated (tests, docs). */
 extern const struct pvd_sandbox *const pvd_sandboxes[];
