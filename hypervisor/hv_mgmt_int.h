@@ -58,6 +58,13 @@ struct client {
     struct longpoll *polls;
     struct grant_map *maps;
     struct trace_sub *trace_subs; /* domains whose trace it reads */
+    /* BindDomain: the connection serves this one domain only. */
+    bool bound;
+    uint32_t bound_domid;
+    uint64_t bound_created_ns; /* tells a reused domid apart */
+    /* The domain whose memory fd it received (MapMemory), if one only. */
+    bool got_memory, got_memory_several;
+    uint32_t memory_domid;
 };
 
 /* A connection listening to a domain's hypercall trace. */
@@ -118,6 +125,16 @@ struct client *hv_mgmt_client(unsigned slot);
 void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req);
 /* Answer a parked long-poll if it can be; true if answered (free it). */
 bool hv_mgmt_longpoll_try(struct client *c, struct longpoll *p);
+
+/* hv_mgmt_bind.c: connections bound to one domain (BindDomain). */
+/* False after answering req with an error: the connection is bound to
+ * another domain, or req is not one a bound connection may make (or a
+ * GrantMap on a connection not bound). */
+bool hv_mgmt_bound_gate(struct client *c, const Pvmgmt__Request *req);
+void hv_mgmt_op_bind_domain(struct client *c, uint64_t id,
+                            const Pvmgmt__BindDomain *a);
+/* c is sent domid's memory fd (MapMemory, GrantMap). */
+void hv_mgmt_note_memory(struct client *c, uint32_t domid);
 
 /* hv_mgmt_obs.c: observability and scheduling requests. */
 struct hv_domain;

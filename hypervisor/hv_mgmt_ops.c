@@ -327,7 +327,8 @@ static void op_map_memory(struct client *c, uint64_t id,
     r.size = d->mem_size;
     rsp.result_case = PVMGMT__RESPONSE__RESULT_MAP_MEMORY;
     rsp.map_memory = &r;
-    reply(c, id, &rsp, d->mem_fd);
+    if (reply(c, id, &rsp, d->mem_fd) == 0)
+        hv_mgmt_note_memory(c, d->domid);
 }
 
 static bool stopped(enum hv_dom_state s)
@@ -695,6 +696,7 @@ static void op_grant_map(struct client *c, uint64_t id,
     rsp.result_case = PVMGMT__RESPONSE__RESULT_GRANT_MAP;
     rsp.grant_map = &r;
     if (reply(c, id, &rsp, d->mem_fd) == 0) {
+        hv_mgmt_note_memory(c, d->domid);
         m->next = c->maps;
         c->maps = m;
     } else { /* the client was told it failed: it holds nothing */
@@ -771,6 +773,7 @@ static void op_shutdown(struct client *c, uint64_t id,
     X(EVTCHN_ALLOC_UNBOUND, evtchn_alloc_unbound, op_evtchn_alloc_unbound) \
     X(GRANT_MAP, grant_map, op_grant_map)                                  \
     X(GRANT_UNMAP, grant_unmap, op_grant_unmap)                            \
+    X(BIND_DOMAIN, bind_domain, hv_mgmt_op_bind_domain)                    \
     X(TRACE_READ, trace_read, hv_mgmt_op_trace_read)                       \
     X(VCPU_PIN, vcpu_pin, hv_mgmt_op_vcpu_pin)                             \
     X(SCHED_CREDIT, sched_credit, hv_mgmt_op_sched_credit)                 \
@@ -796,6 +799,8 @@ void hv_mgmt_dispatch(struct client *c, const Pvmgmt__Request *req)
 {
     size_t op = (size_t)req->op_case;
 
+    if (!hv_mgmt_bound_gate(c, req))
+        return;
     if (op < sizeof(mgmt_ops) / sizeof(mgmt_ops[0]) && mgmt_ops[op]) {
         mgmt_ops[op](c, req);
         return;

@@ -24,6 +24,11 @@ static int ready_fd = -1;
 
 static const char *const level_names[] = { "err", "warn", "info", "debug" };
 
+int be_log_fileno(void)
+{
+    return log_fd;
+}
+
 void be_log_init(const char *prog, int fd)
 {
     log_prog = prog;

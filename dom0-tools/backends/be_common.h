@@ -23,6 +23,9 @@ void be_log_init(const char *prog, int fd);
  */
 int be_log_to_file(const char *prog, const char *path);
 
+/* The fd log lines go to. */
+int be_log_fileno(void);
+
 /* One line "<time> <prog>[pid] <level>: message" (newline added). */
 void be_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -46,12 +46,46 @@ bool be_xs_watches_fired(struct xs_handle *xs, bool *released)
     return any;
 }
 
+static bool only_set;
+static uint32_t only_domid;
+
+void be_scan_only_domain(uint32_t domid)
+{
+    only_set = true;
+    only_domid = domid;
+}
+
+bool be_xs_watch_domain(struct xs_handle *xs, const char *root, uint32_t domid,
+                        const char *token)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s/%u", root, domid);
+    return xs_watch(xs, path, token) &&
+           xs_watch(xs, "@releaseDomain", "release");
+}
+
 void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
                      void (*found)(void *ctx, uint32_t domid, uint32_t devid),
                      void *ctx)
 {
     unsigned int ndoms = 0;
-    char **doms = xs_directory(xs, XBT_NULL, root, &ndoms);
+    char **doms;
+
+    if (only_set) { /* a worker: its domain's devices, nothing removed */
+        char path[256], **devs;
+        unsigned int ndev = 0;
+        uint32_t devid;
+
+        snprintf(path, sizeof(path), "%s/%u", root, only_domid);
+        devs = xs_directory(xs, XBT_NULL, path, &ndev);
+        for (unsigned int j = 0; devs && j < ndev; j++)
+            if (xs_parse_u32(devs[j], &devid))
+                found(ctx, only_domid, devid);
+        free(devs);
+        return;
+    }
+    doms = xs_directory(xs, XBT_NULL, root, &ndoms);
 
     for (unsigned int i = 0; doms && i < ndoms; i++) {
         uint32_t domid, devid;
@@ -76,19 +110,27 @@ void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
     free(doms);
 }
 
+static struct pvc_handle *kept_pvc;
+
+void be_set_pvc(struct pvc_handle *h)
+{
+    kept_pvc = h;
+}
+
 /* The domain's entry from pvisor: 0 or -errno. */
 static int domain_info(const char *run_dir, uint32_t domid,
                        struct pvc_domain_info **info, size_t *nr)
 {
-    struct pvc_handle *h;
-    int e = pvc_open(run_dir, &h);
+    struct pvc_handle *h = kept_pvc;
+    int e = h ? 0 : pvc_open(run_dir, &h);
 
     *info = NULL;
     *nr = 0;
     if (e)
         return e;
     e = pvc_domain_list(h, domid, info, nr);
-    pvc_close(h);
+    if (h != kept_pvc)
+        pvc_close(h);
     if (!e && *nr != 1)
         e = -ESRCH;
     return e;

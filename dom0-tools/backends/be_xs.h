@@ -36,6 +36,15 @@ void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
                      void (*found)(void *ctx, uint32_t domid, uint32_t devid),
                      void *ctx);
 
+/* From now on be_scan_devices() lists ROOT/<domid> only and removes
+ * nothing (a worker serving one domain). */
+void be_scan_only_domain(uint32_t domid);
+
+/* Watches ROOT/<domid> with TOKEN (it need not exist yet), and
+ * @releaseDomain with "release". false with errno. */
+bool be_xs_watch_domain(struct xs_handle *xs, const char *root, uint32_t domid,
+                        const char *token);
+
 /*
  * Telling a guest that lost its memory from a hostile one: pvisor zeroes
  * and reloads a domain's RAM when it restarts it (on_reboot = "restart"
@@ -45,6 +54,10 @@ void be_scan_devices(struct xs_handle *xs, const char *root, bool released,
  * when it restarted since `restarts` was read, or is not running normally
  * now (shut down, crashed, dying: a restart may be under way).
  */
+struct pvc_handle;
+/* Domain queries go through h from now on instead of a new connection
+ * each (a confined worker cannot connect again). */
+void be_set_pvc(struct pvc_handle *h);
 long be_domain_restarts(const char *run_dir, uint32_t domid);
 bool be_domain_reset_since(const char *run_dir, uint32_t domid, long restarts);
 

@@ -11,6 +11,7 @@ BLKBACK_OBJS := $(BUILD)/dom0-tools/backends/blkback_main.o \
 	$(BUILD)/dom0-tools/backends/blkback_vbd.o \
 	$(BUILD)/dom0-tools/backends/blkback_io.o \
 	$(BUILD)/dom0-tools/backends/be_common.o \
+	$(BUILD)/dom0-tools/backends/be_worker.o \
 	$(BUILD)/dom0-tools/backends/be_xs.o $(BLKBACK_CORE_OBJS)
 
 $(BUILD)/bin/pv-blkback: $(BLKBACK_OBJS) $(PVCTRL_OBJS) $(XS_OBJS) \

@@ -11,6 +11,7 @@
 #include "pvevtchn.h"
 #include "pvgnttab.h"
 
+#define BB_ROOT        "/local/domain/0/backend/vbd"
 #define BB_PATH_MAX    160
 #define BB_URING_DEPTH 256
 
@@ -68,6 +69,13 @@ void bb_io_flush(struct bbd *bd);
 void bb_io_reap(struct bbd *bd);
 
 /* ---- blkback_vbd.c: the xenbus state machine ---- */
+
+/* The supervisor's flags for an image it hands to a worker. */
+#define BB_IMAGE_DIRECT 1u /* opened O_DIRECT */
+#define BB_IMAGE_RO     2u /* opened read-only */
+/* Opens params (the supervisor): O_DIRECT when the file accepts
+ * 512-byte aligned I/O (*direct). The fd or -errno. */
+int bb_open_image(const char *params, bool ro, bool *direct);
 
 /* Re-reads the backend tree and every device's frontend; acts. With
  * released (an @releaseDomain event), drops devices of vanished domains. */

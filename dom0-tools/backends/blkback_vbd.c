@@ -15,6 +15,7 @@
 #include <pvabi/io/xenbus.h>
 
 #include "be_common.h"
+#include "be_worker.h"
 #include "be_xs.h"
 #include "blkback_daemon.h"
 #include "xenstore.h"
@@ -51,11 +52,9 @@ static void fail_dev(struct bb_vbd *v, const char *fmt, ...)
     }
 }
 
-/* Opens params; O_DIRECT when the file accepts 512-byte aligned I/O. */
-static int open_image(struct bb_vbd *v, const char *params, bool ro)
+int bb_open_image(const char *params, bool ro, bool *direct)
 {
     int flags = (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-    struct stat st;
     int fd;
 
     fd = open(params, flags | O_DIRECT);
@@ -71,15 +70,20 @@ static int open_image(struct bb_vbd *v, const char *params, bool ro)
             fd = -1;
         }
     }
-    v->direct = fd >= 0;
+    *direct = fd >= 0;
     if (fd < 0) {
         fd = open(params, flags);
         if (fd < 0)
             return -errno;
-        be_warn("d%u vbd %u: %s: O_DIRECT not usable, using the page "
-                "cache (flushes still fdatasync)",
-                v->domid, v->devid, params);
     }
+    return fd;
+}
+
+/* Takes the image the supervisor opened for us: its size and kind. */
+static int take_image(struct bb_vbd *v, int fd)
+{
+    struct stat st;
+
     if (fstat(fd, &st) < 0)
         goto fail;
     if (S_ISBLK(st.st_mode)) {
@@ -101,6 +105,23 @@ fail:;
     int e = -errno;
     close(fd);
     return e;
+}
+
+/* The image of v, opened by the supervisor from params and mode. */
+static int open_image(struct bb_vbd *v)
+{
+    uint32_t flags = 0;
+    int fd = be_worker_open_dev(v->devid, &flags);
+
+    if (fd < 0)
+        return fd;
+    v->direct = flags & BB_IMAGE_DIRECT;
+    v->lim.readonly = flags & BB_IMAGE_RO;
+    if (!v->direct)
+        be_warn("d%u vbd %u: O_DIRECT not usable, using the page cache "
+                "(flushes still fdatasync)",
+                v->domid, v->devid);
+    return take_image(v, fd);
 }
 
 /* Writes what we offer and moves to InitWait, in one transaction. */
@@ -180,7 +201,7 @@ static struct bb_vbd *vbd_new(struct bbd *bd, uint32_t domid, uint32_t devid)
     }
     snprintf(v->fe, sizeof(v->fe), "%s", fe);
     v->lim.readonly = mode && mode[0] == 'r';
-    e = open_image(v, params, v->lim.readonly);
+    e = open_image(v);
     if (e) {
         fail_dev(v, "opening %s: %s", params, strerror(-e));
         set_state(v, XenbusStateClosed);

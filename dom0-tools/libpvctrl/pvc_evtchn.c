@@ -48,6 +48,11 @@ pvevtchn *pvevtchn_open(const char *run_dir)
     return x;
 }
 
+int pvevtchn_bind_domain(pvevtchn *x, uint32_t domid)
+{
+    return pvc_bind_domain(x->h, domid);
+}
+
 void pvevtchn_close(pvevtchn *x)
 {
     if (!x)

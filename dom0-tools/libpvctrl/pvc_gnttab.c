@@ -59,6 +59,11 @@ void pvgnttab_close(pvgnttab *g)
     free(g);
 }
 
+int pvgnttab_bind_domain(pvgnttab *g, uint32_t domid)
+{
+    return pvc_bind_domain(g->h, domid);
+}
+
 static int grant_unmap_handle(pvgnttab *g, uint64_t handle)
 {
     Pvmgmt__Request req = PVMGMT__REQUEST__INIT;

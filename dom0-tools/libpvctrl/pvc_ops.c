@@ -130,6 +130,17 @@ int pvc_domain_destroy(struct pvc_handle *h, uint32_t domid)
     return domref_call(h, PVMGMT__REQUEST__OP_DESTROY, domid);
 }
 
+int pvc_bind_domain(struct pvc_handle *h, uint32_t domid)
+{
+    Pvmgmt__Request req = PVMGMT__REQUEST__INIT;
+    Pvmgmt__BindDomain b = PVMGMT__BIND_DOMAIN__INIT;
+
+    b.domid = domid;
+    req.op_case = PVMGMT__REQUEST__OP_BIND_DOMAIN;
+    req.bind_domain = &b;
+    return call_noresult(h, &req);
+}
+
 int pvc_domain_pause(struct pvc_handle *h, uint32_t domid)
 {
     return domref_call(h, PVMGMT__REQUEST__OP_PAUSE, domid);

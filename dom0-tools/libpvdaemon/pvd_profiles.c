@@ -84,16 +84,35 @@ const struct pvd_sandbox pvd_sandbox_consoled = { .name = "pv-consoled",
                                                   .syscalls = consoled_calls,
                                                   .caps = 0 };
 
+/*
+ * A backend supervisor (be_worker.c) forks one worker per domain; the
+ * child keeps its filter, so the supervisor's list holds what a new
+ * worker does before it enters its own, narrower profile: drop to its
+ * uid, new namespaces, not dumpable, the sandbox itself (capget/capset,
+ * prctl, seccomp). The supervisor keeps CAP_SETUID and CAP_SETGID for
+ * the drop, and never maps guest memory.
+ */
+#define SUPERVISOR                                                             \
+    SYS_clone, SYS_wait4, SYS_kill, SYS_close_range, SYS_socketpair,           \
+        SYS_setgroups, SYS_setresuid, SYS_setresgid, SYS_geteuid, SYS_unshare, \
+        SYS_prctl, SYS_capget, SYS_capset, SYS_seccomp, SYS_getppid
+#define SUPERVISOR_CAPS ((1ULL << CAP_SETUID) | (1ULL << CAP_SETGID))
+
 /* io_uring for the disks; BLKGETSIZE64 on a block device. */
 /* clang-format off */
-static const int blkback_calls[] = {
-    THREADS, SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
-    SYS_ioctl, SYS_fallocate, SYS_fdatasync, SYS_fsync, -1,
-};
+#define BLKBACK_WORKER                                                    \
+    THREADS, SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register, \
+        SYS_ioctl, SYS_fallocate, SYS_fdatasync, SYS_fsync
+static const int blkback_calls[] = { SUPERVISOR, BLKBACK_WORKER, -1 };
+static const int blkback_worker_calls[] = { BLKBACK_WORKER, -1 };
 /* clang-format on */
 const struct pvd_sandbox pvd_sandbox_blkback = { .name = "pv-blkback",
                                                  .syscalls = blkback_calls,
-                                                 .caps = 0 };
+                                                 .caps = SUPERVISOR_CAPS };
+/* The worker: its disks' fds and its domain's grants, nothing else. */
+const struct pvd_sandbox pvd_sandbox_blkback_worker = {
+    .name = "pv-blkback worker", .syscalls = blkback_worker_calls, .caps = 0
+};
 
 /* TAP devices and bridges: ioctls that need CAP_NET_ADMIN. */
 static const int netback_calls[] = { THREADS, SYS_ioctl, -1 };
@@ -223,8 +242,7 @@ const struct pvd_sandbox pvd_sandbox_pvisor_vcpu = {
 };
 
 const struct pvd_sandbox *const pvd_sandboxes[] = {
-    &pvd_sandbox_pvstored,    &pvd_sandbox_consoled,
-    &pvd_sandbox_blkback,     &pvd_sandbox_netback,
-    &pvd_sandbox_skelback,    &pvd_sandbox_pvisor,
-    &pvd_sandbox_pvisor_vcpu, NULL,
+    &pvd_sandbox_pvstored,    &pvd_sandbox_consoled,       &pvd_sandbox_blkback,
+    &pvd_sandbox_netback,     &pvd_sandbox_skelback,       &pvd_sandbox_pvisor,
+    &pvd_sandbox_pvisor_vcpu, &pvd_sandbox_blkback_worker, NULL,
 };

@@ -112,6 +112,10 @@ int main(int argc, char **argv)
     g = pvgnttab_open(NULL);
     if (!g)
         return fail("pvgnttab_open", errno);
+    if ((rc = pvgnttab_bind_domain(g, domid)) != 0) {
+        pvgnttab_close(g);
+        return fail("pvgnttab_bind_domain", -rc);
+    }
     if (verify(g, domid, refs, k)) {
         pvgnttab_close(g);
         return 1;

@@ -326,6 +326,74 @@ static const char *blkback_log(void)
 
 /* The open flags of the file descriptor of pid that refers to path, or
  * -1 if it has none. */
+static long fd_flags(pid_t pid, const char *path);
+
+/* The pv-blkback worker (a child of pid) of domid: it runs as uid
+ * 1900000000 + domid. 0 if none. */
+static pid_t blk_worker_of(pid_t pid, int domid)
+{
+    const char *kids =
+        slurp(hx_fmt("/proc/%d/task/%d/children", (int)pid, (int)pid));
+    const char *want = hx_fmt("Uid:\t%u\t", 1900000000u + (unsigned)domid);
+    char *end;
+
+    for (const char *p = kids; p && *p;) {
+        long kid = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        p = end;
+        if (strstr(slurp(hx_fmt("/proc/%ld/status", kid)), want))
+            return (pid_t)kid;
+    }
+    return 0;
+}
+
+/*
+ * Containment: each domain's vbds are served by a worker of its own that
+ * maps no other domain's memory and holds no descriptor of it, runs as
+ * its own unprivileged uid, and whose pvisor connection is refused the
+ * other domain (the unit test "a connection bound to one domain").
+ */
+static void expect_contained(const int *ids, int n)
+{
+    pid_t parent = read_pidfile("pv-blkback.pid");
+
+    for (int i = 0; i < n; i++) {
+        pid_t w = blk_worker_of(parent, ids[i]);
+        const char *maps, *status;
+
+        HX_CHECK(w > 0 && w != parent, "d%d has a worker of its own", ids[i]);
+        HX_CHECK(w <= 0 || strstr(slurp(hx_fmt("/proc/%d/maps", (int)w)),
+                                  hx_fmt("/memfd:pvisor-d%d ", ids[i])),
+                 "d%d's worker maps its ring", ids[i]);
+        if (w <= 0)
+            continue;
+        HX_CHECK(!strstr(slurp(hx_fmt("/proc/%d/maps", (int)parent)),
+                         "memfd:pvisor-d"),
+                 "the supervisor maps no guest memory");
+        maps = slurp(hx_fmt("/proc/%d/maps", (int)w));
+        for (int j = 0; j < n; j++) {
+            if (j == i)
+                continue;
+            HX_CHECK(!strstr(maps, hx_fmt("/memfd:pvisor-d%d ", ids[j])),
+                     "d%d's worker %d maps d%d's memory:\n%s", ids[i], (int)w,
+                     ids[j], maps);
+            HX_CHECK(
+                fd_flags(w, hx_fmt("/memfd:pvisor-d%d (deleted)", ids[j])) < 0,
+                "d%d's worker %d holds d%d's memory fd", ids[i], (int)w,
+                ids[j]);
+        }
+        status = slurp(hx_fmt("/proc/%d/status", (int)w));
+        HX_CHECK(strstr(status, hx_fmt("Uid:\t%u\t", 1900000000u + ids[i])) &&
+                     strstr(status, "CapEff:\t0000000000000000") &&
+                     strstr(status, "Seccomp:\t2") &&
+                     strstr(status, "NoNewPrivs:\t1"),
+                 "d%d's worker runs as uid 1900000000+domid, no "
+                 "capabilities, seccomp:\n%s",
+                 ids[i], status);
+    }
+}
+
 static long fd_flags(pid_t pid, const char *path)
 {
     const char *dir = hx_fmt("/proc/%d/fd", (int)pid);
@@ -550,10 +618,14 @@ static void test_readonly(void)
             !strcmp(hxe_store_read(hx_fmt("%s/info", be_dir(id, XVDA))), "4"),
         "backend info is 4 (VDISK_READONLY)");
 
-    /* pv-blkback holds the image open read-only (the domain is kept) */
-    flags = fd_flags(read_pidfile("pv-blkback.pid"), img);
+    /* its pv-blkback worker holds the image open read-only (the domain
+     * is kept); the supervisor closed its copy once handed over */
+    flags = fd_flags(blk_worker_of(read_pidfile("pv-blkback.pid"), id), img);
     HX_CHECK(flags >= 0 && (flags & O_ACCMODE) == O_RDONLY,
-             "pv-blkback has %s open read-only: flags 0%lo", img, flags);
+             "pv-blkback's worker has %s open read-only: flags 0%lo", img,
+             flags);
+    HX_CHECK(fd_flags(read_pidfile("pv-blkback.pid"), img) < 0,
+             "the supervisor does not keep %s open", img);
 
     HX_CHECK(!memcmp(img_read(img), want, IMG_BYTES),
              "the read-only image changed");
@@ -715,6 +787,7 @@ static void test_backend_restart(void)
         HX_CHECK(wait_store(state[i], "4"),
                  "%s: backend Connected before the restart", doms[i]);
     }
+    expect_contained(id, 2);
 
     old = kill9("pv-blkback.pid");
     blkback_start();

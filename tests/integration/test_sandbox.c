@@ -20,7 +20,8 @@ static const struct {
 } daemons[] = {
     { "pvstored", 0 },
     { "pv-consoled", 0 },
-    { "pv-blkback", 0 },
+    /* the supervisor: CAP_SETGID, CAP_SETUID to start its workers */
+    { "pv-blkback", (1ULL << 6) | (1ULL << 7) },
     { "pv-netback", 1ULL << 12 /* CAP_NET_ADMIN */ },
 };
 #define NR_DAEMONS (sizeof(daemons) / sizeof(daemons[0]))

@@ -132,6 +132,7 @@ struct reply_rec {
     size_t data_len;    /* DMESG data */
     bool refused;       /* the error names the unread replies */
     bool refused_limit; /* the error names the grant map limit */
+    char error[200];
 };
 
 static bool last_error_ok;
@@ -163,6 +164,8 @@ static void *reader_main(void *arg)
         rec->data_len = r->dmesg ? r->dmesg->data.len : 0;
         rec->refused = r->error && strstr(r->error, "unread");
         rec->refused_limit = r->error && strstr(r->error, "limit of 262144");
+        snprintf(rec->error, sizeof(rec->error), "%s",
+                 r->error ? r->error : "");
         pvmgmt__response__free_unpacked(r, NULL);
     }
     __atomic_store_n(&rd->done, true, __ATOMIC_RELEASE);
@@ -342,10 +345,55 @@ static void test_fd_reuse(void)
     run_loop();
 }
 
+static uint64_t fake_created = 1;
+
 static struct grant_entry_v1 *gent30(struct hv_domain *d, uint32_t ref)
 {
     return (struct grant_entry_v1 *)(d->priv + HV_PRIV_GNT * HV_PAGE_SIZE) +
            ref;
+}
+
+static char last_error[200];
+
+/* A request on fd naming domid (op), and its reply's status (its error
+ * text in last_error). */
+static int simple_req(int fd, Pvmgmt__Request__OpCase op, uint32_t domid,
+                      uint64_t id)
+{
+    Pvmgmt__Request req = PVMGMT__REQUEST__INIT;
+    Pvmgmt__BindDomain b = PVMGMT__BIND_DOMAIN__INIT;
+    Pvmgmt__MapMemory mm = PVMGMT__MAP_MEMORY__INIT;
+    Pvmgmt__DomainRef dr = PVMGMT__DOMAIN_REF__INIT;
+    Pvmgmt__EvtchnBind eb = PVMGMT__EVTCHN_BIND__INIT;
+    struct reply_rec rec = { 0 };
+    uint8_t buf[256];
+    size_t len;
+
+    req.version = PVMGMT__VERSION__VERSION_CURRENT;
+    req.id = id;
+    req.op_case = op;
+    b.domid = mm.domid = dr.domid = eb.domid = domid;
+    switch (op) {
+    case PVMGMT__REQUEST__OP_BIND_DOMAIN:
+        req.bind_domain = &b;
+        break;
+    case PVMGMT__REQUEST__OP_MAP_MEMORY:
+        req.map_memory = &mm;
+        break;
+    case PVMGMT__REQUEST__OP_EVTCHN_BIND:
+        req.evtchn_bind = &eb;
+        break;
+    default:
+        req.destroy = &dr; /* every DomainRef request */
+        req.list = &dr;
+        break;
+    }
+    len = pvmgmt__request__pack(&req, buf);
+    CU_ASSERT_FATAL(pvc_frame_send(fd, buf, len) == 0);
+    CU_ASSERT_FATAL(collect(fd, 1, &rec) == 1);
+    CU_ASSERT_EQUAL(rec.id, id);
+    snprintf(last_error, sizeof(last_error), "%s", rec.error);
+    return rec.status;
 }
 
 /* GrantMap of refs 0..1023 of domid on fd; the reply's status. */
@@ -371,6 +419,7 @@ static int grant_map_1024(int fd, uint32_t domid, uint64_t id)
     CU_ASSERT_FATAL(pvc_frame_send(fd, buf, len) == 0);
     CU_ASSERT_FATAL(collect(fd, 1, &rec) == 1);
     CU_ASSERT_EQUAL(rec.id, id);
+    snprintf(last_error, sizeof(last_error), "%s", rec.error);
     last_error_ok = rec.status != ENOSPC || rec.refused_limit;
     return rec.status;
 }
@@ -382,15 +431,16 @@ static int grant_map_1024(int fd, uint32_t domid, uint64_t id)
  */
 /* Domain 30: a fake domain with a memfd and refs 0..1023 granted to
  * dom0 (frames in its RAM), in the domain table. */
-static struct hv_domain *granting_domain(void)
+static struct hv_domain *granting_domain_id(uint32_t domid)
 {
     struct hv_domain *d = fake_domain_new(1, 64);
     struct gnttab_setup_table st = { DOMID_SELF, 2, 0,
                                      FAKE_VA(FAKE_SCRATCH_GPA + 0x100) };
 
     CU_ASSERT_FATAL(d != NULL);
-    d->domid = 30;
-    d->mem_fd = memfd_create("fake-30", MFD_CLOEXEC);
+    d->domid = domid;
+    d->created_ns = domid * 1000ull + fake_created++;
+    d->mem_fd = memfd_create("fake-granting", MFD_CLOEXEC);
     CU_ASSERT_FATAL(d->mem_fd >= 0);
     memcpy(fake_gpa(d, FAKE_SCRATCH_GPA), &st, sizeof(st));
     CU_ASSERT_EQUAL_FATAL(fake_hypercall(d->vcpus[0],
@@ -408,6 +458,11 @@ static struct hv_domain *granting_domain(void)
     return d;
 }
 
+static struct hv_domain *granting_domain(void)
+{
+    return granting_domain_id(30);
+}
+
 static void granting_domain_free(struct hv_domain *d)
 {
     hv_domain_remove(d);
@@ -422,6 +477,7 @@ static void test_grant_map_limit(void)
     int fa, rc = 0;
 
     fa = connect_client(&a);
+    CU_ASSERT_EQUAL(simple_req(fa, PVMGMT__REQUEST__OP_BIND_DOMAIN, 30, 1), 0);
     while (n <= HV_MGMT_MAPPED_REFS_MAX / 1024 &&
            (rc = grant_map_1024(fa, 30, n)) == 0)
         n++;
@@ -449,6 +505,7 @@ static void test_grant_map_refused_reply(void)
     int fa = connect_client(&a);
     struct client *c = hv_mgmt_client(a);
 
+    CU_ASSERT_EQUAL(simple_req(fa, PVMGMT__REQUEST__OP_BIND_DOMAIN, 30, 1), 0);
     dm.data.data = big;
     dm.data.len = sizeof(big);
     rsp.version = PVMGMT__VERSION__VERSION_CURRENT;
@@ -534,6 +591,73 @@ static void test_dispatch_table(void)
     run_loop();
 }
 
+/*
+ * A connection bound to one domain (a backend worker's) is refused every
+ * other domain's memory, grants and event channels and every toolstack
+ * request, each with an error naming both domains; a connection that already holds two domains' memory (the
+ * toolstack's, pvstored's) cannot bind; a domid reused by a new domain is
+ * not the bound one.
+ */
+static void test_bind_domain(void)
+{
+    const int MAP = PVMGMT__REQUEST__OP_MAP_MEMORY,
+              BIND = PVMGMT__REQUEST__OP_BIND_DOMAIN;
+    struct hv_domain *a = granting_domain_id(30), *b = granting_domain_id(31);
+    unsigned sa, sb, sc;
+    int fa = connect_client(&sa), fb, fc;
+
+    CU_ASSERT_EQUAL(simple_req(fa, BIND, 30, 2), 0);
+    CU_ASSERT_EQUAL(grant_map_1024(fa, 30, 3), 0);
+    CU_ASSERT_EQUAL(simple_req(fa, MAP, 30, 4), 0);
+    /* the other domain, by every route */
+    CU_ASSERT_EQUAL(grant_map_1024(fa, 31, 5), EPERM);
+    CU_ASSERT_STRING_EQUAL(last_error,
+                           "connection bound to d30: grant_map of d31 "
+                           "refused");
+    CU_ASSERT_EQUAL(simple_req(fa, MAP, 31, 6), EPERM);
+    CU_ASSERT_STRING_EQUAL(last_error,
+                           "connection bound to d30: map_memory of d31 "
+                           "refused");
+    CU_ASSERT_EQUAL(simple_req(fa, PVMGMT__REQUEST__OP_EVTCHN_BIND, 31, 7),
+                    EPERM);
+    CU_ASSERT_EQUAL(simple_req(fa, BIND, 31, 8), EPERM);
+    CU_ASSERT_EQUAL(simple_req(fa, PVMGMT__REQUEST__OP_LIST, 0xffffffffu, 9),
+                    EPERM);
+    CU_ASSERT_EQUAL(simple_req(fa, PVMGMT__REQUEST__OP_DESTROY, 31, 10), EPERM);
+    CU_ASSERT_PTR_NOT_NULL(strstr(last_error, "not allowed"));
+    CU_ASSERT_EQUAL(simple_req(fa, PVMGMT__REQUEST__OP_DESTROY, 30, 11), EPERM);
+    CU_ASSERT_EQUAL(a->state == HV_DOM_DYING, false);
+    CU_ASSERT_EQUAL(simple_req(fa, PVMGMT__REQUEST__OP_LIST, 30, 12), 0);
+    CU_ASSERT_EQUAL(simple_req(fa, BIND, 30, 13), 0); /* again: no-op */
+
+    /* pvstored's kind of connection: several domains' memory, no bind */
+    fb = connect_client(&sb);
+    CU_ASSERT_EQUAL(simple_req(fb, MAP, 30, 1), 0);
+    CU_ASSERT_EQUAL(simple_req(fb, MAP, 31, 2), 0);
+    CU_ASSERT_EQUAL(simple_req(fb, BIND, 30, 3), EPERM);
+    CU_ASSERT_PTR_NOT_NULL(strstr(last_error, "already received"));
+    /* one domain's memory first, then bound to that domain: fine */
+    fc = connect_client(&sc);
+    CU_ASSERT_EQUAL(simple_req(fc, MAP, 31, 1), 0);
+    CU_ASSERT_EQUAL(simple_req(fc, BIND, 30, 2), EPERM);
+    CU_ASSERT_EQUAL(simple_req(fc, BIND, 31, 3), 0);
+    CU_ASSERT_EQUAL(simple_req(fc, MAP, 31, 4), 0);
+
+    /* d31 destroyed and its domid reused: not the domain fc is bound to */
+    granting_domain_free(b);
+    b = granting_domain_id(31);
+    CU_ASSERT_EQUAL(simple_req(fc, MAP, 31, 5), ESRCH);
+    CU_ASSERT_PTR_NOT_NULL(strstr(last_error, "gone"));
+
+    close(fa);
+    close(fb);
+    close(fc);
+    run_loop();
+    CU_ASSERT_FALSE(gent30(a, 0)->flags & GTF_reading);
+    granting_domain_free(a);
+    granting_domain_free(b);
+}
+
 static const struct unit_test tests[] = {
     { "a client that never reads", test_never_reads },
     { "replies past the queue limit", test_queue_cap },
@@ -541,6 +665,7 @@ static const struct unit_test tests[] = {
     { "grant refs mapped per connection", test_grant_map_limit },
     { "a refused GrantMap reply maps nothing", test_grant_map_refused_reply },
     { "every request reaches its handler", test_dispatch_table },
+    { "a connection bound to one domain", test_bind_domain },
     { NULL, NULL },
 };
 

@@ -278,6 +278,14 @@ int pvc_domain_wait(struct pvc_handle *h, uint32_t domid, uint32_t timeout_ms,
 int pvc_map_memory(struct pvc_handle *h, uint32_t domid, int *fd,
                    uint64_t *size);
 
+/*
+ * Binds the connection to domid for the rest of its life (BindDomain): it
+ * may then map only that domain's memory and grants and use only its
+ * event channels; every other request is refused with -EPERM. A backend
+ * worker binds before it maps anything.
+ */
+int pvc_bind_domain(struct pvc_handle *h, uint32_t domid);
+
 /* Sends the builder's initial vCPU context (DomainSetup). */
 int pvc_domain_setup(struct pvc_handle *h, const struct pvc_setup_args *a);
 

@@ -22,6 +22,9 @@ typedef uint32_t pvevtchn_port_t;
 pvevtchn *pvevtchn_open(const char *run_dir);
 /* Unbind every port and free the handle. NULL is ignored. */
 void pvevtchn_close(pvevtchn *h);
+/* Binds the handle's connection to domid (pvc_bind_domain): only its
+ * ports may be bound from then on. 0 or -errno. */
+int pvevtchn_bind_domain(pvevtchn *h, uint32_t domid);
 /* An fd that polls readable when some bound port has a pending event. */
 int pvevtchn_fd(pvevtchn *h);
 /* Bind to domid's unbound port remote_port (allocated for remote dom 0).

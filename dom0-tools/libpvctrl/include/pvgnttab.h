@@ -19,6 +19,9 @@ typedef struct pvgnttab pvgnttab;
 
 pvgnttab *pvgnttab_open(const char *run_dir);
 void pvgnttab_close(pvgnttab *h);
+/* Binds the handle's connection to domid (pvc_bind_domain): maps of any
+ * other domain are refused from then on. 0 or -errno. */
+int pvgnttab_bind_domain(pvgnttab *h, uint32_t domid);
 /* prot: PROT_READ or PROT_READ|PROT_WRITE. NULL with errno on failure. */
 void *pvgnttab_map_grant_ref(pvgnttab *h, uint32_t domid, uint32_t ref,
                              int prot);

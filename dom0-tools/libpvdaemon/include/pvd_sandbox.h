@@ -48,6 +48,8 @@ extern const struct pvd_sandbox pvd_sandbox_skelback;
  * takes on itself. */
 extern const struct pvd_sandbox pvd_sandbox_pvisor;
 extern const struct pvd_sandbox pvd_sandbox_pvisor_vcpu;
+/* pv-blkback's per-domain workers (be_worker.h). */
+extern const struct pvd_sandbox pvd_sandbox_blkback_worker;
 
 /* The profiles above, NULL-terminated (tests, docs). */
 extern const struct pvd_sandbox *const pvd_sandboxes[];
