@@ -223,3 +223,20 @@ pid_t hxe_guest_process(int domid)
         closedir(dir);
     return found;
 }
+
+unsigned long hxe_last_count(const char *text, const char *prefix,
+                             const char *tail)
+{
+    size_t plen = strlen(prefix), tlen = strlen(tail);
+    unsigned long best = 0;
+
+    for (const char *p = text; (p = strstr(p, prefix)) != NULL;) {
+        char *end;
+        unsigned long n = strtoul(p + plen, &end, 10);
+
+        if (end > p + plen && !strncmp(end, tail, tlen) && n > best)
+            best = n;
+        p = end > p + plen ? end : p + plen;
+    }
+    return best;
+}

@@ -59,4 +59,9 @@ void hxe_destroy(const char *dom);
 /* Milliseconds on the monotonic clock. */
 unsigned long long hxe_now_ms(void);
 
+/* The highest N of the lines "PREFIXN TAIL..." in text (guests count
+ * their rounds this way: "saver: count 12 ok"); 0 if there is none. */
+unsigned long hxe_last_count(const char *text, const char *prefix,
+                             const char *tail);
+
 #endif

@@ -58,16 +58,7 @@ static int pvctl_in(struct hx_run *r, const char *dir, const char *a1,
 
 static unsigned long last_count(const char *text)
 {
-    unsigned long best = 0;
-
-    for (const char *p = text; (p = strstr(p, "saver: count ")) != NULL;) {
-        char *end;
-        unsigned long n = strtoul(p + 13, &end, 10);
-        if (!strncmp(end, " ok", 3) && n > best)
-            best = n;
-        p = end;
-    }
-    return best;
+    return hxe_last_count(text, "saver: count ", " ok");
 }
 
 struct count_arg {

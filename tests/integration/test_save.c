@@ -17,16 +17,7 @@
 /* The highest N of "saver: count N ok" in text, 0 if none. */
 static unsigned long last_count(const char *text)
 {
-    unsigned long best = 0;
-
-    for (const char *p = text; (p = strstr(p, "saver: count ")) != NULL;) {
-        char *end;
-        unsigned long n = strtoul(p + 13, &end, 10);
-        if (!strncmp(end, " ok", 3) && n > best)
-            best = n;
-        p = end;
-    }
-    return best;
+    return hxe_last_count(text, "saver: count ", " ok");
 }
 
 struct count_arg {
@@ -323,16 +314,7 @@ static void test_errors(void)
 /* The highest K of "blkcheck: pass K OK" in text, 0 if none. */
 static unsigned long last_pass(const char *text)
 {
-    unsigned long best = 0;
-
-    for (const char *p = text; (p = strstr(p, "blkcheck: pass ")) != NULL;) {
-        char *end;
-        unsigned long n = strtoul(p + 15, &end, 10);
-        if (!strncmp(end, " OK", 3) && n > best)
-            best = n;
-        p = end;
-    }
-    return best;
+    return hxe_last_count(text, "blkcheck: pass ", " OK");
 }
 
 struct pass_arg {
