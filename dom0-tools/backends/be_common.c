@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include "be_common.h"
+#include "pvd_daemon.h"
 #include "pvd_sandbox.h"
 
 int be_log_level = BE_LOG_INFO;
 static const char *log_prog = "backend";
 static int log_fd = 2;
-static int ready_fd = -1;
 
 static const char *const level_names[] = { "err", "warn", "info", "debug" };
 
@@ -99,89 +99,22 @@ int be_log_parse_level(const char *s)
 
 int be_daemonize(void)
 {
-    int p[2];
-    pid_t pid;
-    char c = 1;
-
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return -errno;
-    pid = fork();
-    if (pid < 0) {
-        int e = -errno;
-        close(p[0]);
-        close(p[1]);
-        return e;
-    }
-    if (pid > 0) {
-        close(p[1]);
-        ssize_t n = read(p[0], &c, 1);
-        _exit(n == 1 && c == 0 ? 0 : 1);
-    }
-    close(p[0]);
-    setsid();
-    ready_fd = p[1];
-    return 0;
+    return pvd_daemonize();
 }
 
 void be_daemon_ready(void)
 {
-    char ok = 0;
-    int null;
-
-    if (ready_fd < 0)
-        return;
-    null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null >= 0) {
-        dup2(null, 0);
-        dup2(null, 1);
-        if (log_fd != 2)
-            dup2(null, 2);
-        close(null);
-    }
-    (void)be_write_all(ready_fd, &ok, 1);
-    close(ready_fd);
-    ready_fd = -1;
+    (void)pvd_daemon_ready(log_fd != 2);
 }
 
 int be_write_pidfile(const char *path)
 {
-    char buf[32];
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int n, e;
-
-    if (fd < 0)
-        return -errno;
-    n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-    e = be_write_all(fd, buf, (size_t)n);
-    close(fd);
-    return e;
+    return pvd_pidfile_write(path);
 }
 
 int be_listen_unix(const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd, e;
-
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        goto fail;
-    if (chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
-        e = -errno;
-        unlink(path);
-        close(fd);
-        return e;
-    }
-    return fd;
-fail:
-    e = -errno;
-    close(fd);
-    return e;
+    return pvd_unix_listen(path);
 }
 
 bool be_peer_trusted(int fd)
@@ -196,18 +129,7 @@ bool be_peer_trusted(int fd)
 
 int be_write_all(int fd, const void *buf, size_t len)
 {
-    const char *p = buf;
-
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return pvd_write_all(fd, buf, len);
 }
 
 int be_opt(struct be_opts *o, int opt, const char *arg, const char *prog)
