@@ -16,13 +16,12 @@
 
 #include "be_common.h"
 #include "pvd_daemon.h"
+#include "pvd_log.h"
 #include "pvd_sandbox.h"
 
 int be_log_level = BE_LOG_INFO;
 static const char *log_prog = "backend";
 static int log_fd = 2;
-
-static const char *const level_names[] = { "err", "warn", "info", "debug" };
 
 void be_log_init(const char *prog, int fd)
 {
@@ -45,29 +44,16 @@ int be_log_to_file(const char *prog, const char *path)
 void be_log(int level, const char *fmt, ...)
 {
     char line[1024];
-    struct timespec ts;
-    struct tm tm;
     va_list ap;
-    int n, m;
+    size_t n;
 
     if (level > be_log_level)
         return;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    n = snprintf(line, sizeof(line),
-                 "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%d] %s: ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_prog,
-                 (int)getpid(), level_names[level < 0 ? 0 : level & 3]);
     va_start(ap, fmt);
-    m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    n = pvd_log_format(line, sizeof(line), log_prog, level, fmt, ap);
     va_end(ap);
-    n += m < 0 ? 0 : m;
-    if (n > (int)sizeof(line) - 2)
-        n = (int)sizeof(line) - 2;
-    line[n++] = '\n';
     /* One write per line keeps lines whole in a shared log file. */
-    (void)be_write_all(log_fd, line, (size_t)n);
+    (void)be_write_all(log_fd, line, n);
 }
 
 int be_sandbox(const struct pvd_sandbox *sb)
@@ -87,14 +73,7 @@ int be_sandbox(const struct pvd_sandbox *sb)
 
 int be_log_parse_level(const char *s)
 {
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(s, level_names[i]))
-            return i;
-    if (!strcmp(s, "error"))
-        return BE_LOG_ERR;
-    if (!strcmp(s, "warning"))
-        return BE_LOG_WARN;
-    return -1;
+    return pvd_log_parse_level(s);
 }
 
 int be_daemonize(void)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pvd_daemon.h"
+#include "pvd_log.h"
 
 /* Write end of the readiness pipe in a pvd_daemonize() child. */
 static int ready_fd = -1;
@@ -58,6 +59,7 @@ int pvd_daemonize(void)
     }
     close(p[0]);
     setsid();
+    pvd_log_reset_pid();
     ready_fd = p[1];
     return 0;
 }

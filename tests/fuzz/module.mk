@@ -15,9 +15,9 @@ CFLAGS_tests/fuzz/ := -Itests/fuzz -Idom0-tools/pvstored -Idom0-tools/backends \
 FUZZ_LIBS := -lprotobuf-c -lpthread -lseccomp
 
 $(BUILD)/fuzz/fuzz_store_socket: $(BUILD)/tests/fuzz/fuzz_store_socket.o \
-	$(STORE_OBJS)
+	$(STORE_OBJS) $(PVD_OBJS)
 $(BUILD)/fuzz/fuzz_store_ring: $(BUILD)/tests/fuzz/fuzz_store_ring.o \
-	$(STORE_OBJS)
+	$(STORE_OBJS) $(PVD_OBJS)
 $(BUILD)/fuzz/fuzz_elf: $(BUILD)/tests/fuzz/fuzz_elf.o $(PVGUEST_OBJS)
 $(BUILD)/fuzz/fuzz_cfg: $(BUILD)/tests/fuzz/fuzz_cfg.o $(PVCTL_LIB_OBJS) \
 	$(PVCTRL_OBJS) $(PVGUEST_OBJS) $(XS_OBJS) $(PVMGMT_OBJ)

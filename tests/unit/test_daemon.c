@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "pvd_daemon.h"
+#include "pvd_log.h"
 #include "unit.h"
 
 static char dir[64];
@@ -157,10 +160,66 @@ static void test_daemonize(void)
     CU_ASSERT_EQUAL(pvd_daemon_ready(true), 0);
 }
 
+static size_t format(char *line, size_t len, int level, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n;
+
+    va_start(ap, fmt);
+    n = pvd_log_format(line, len, "unitd", level, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" of t in UTC. */
+static void utc(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+static void test_log_format(void)
+{
+    char line[256], before[32], after[32], want[64], big[600];
+    time_t t0 = time(NULL), t1;
+    size_t n =
+        format(line, sizeof(line), PVD_LOG_WARN, "disk %s: %d", "xvda", 42);
+
+    t1 = time(NULL);
+    utc(t0, before, sizeof(before));
+    utc(t1, after, sizeof(after));
+    CU_ASSERT_EQUAL(n, strlen(line));
+    /* The time, to the second, is one read before or after. */
+    CU_ASSERT(!strncmp(line, before, 19) || !strncmp(line, after, 19));
+    CU_ASSERT_EQUAL(line[19], '.');
+    CU_ASSERT_EQUAL(line[23], 'Z');
+    snprintf(want, sizeof(want), " unitd[%d] warn: disk xvda: 42\n",
+             (int)getpid());
+    CU_ASSERT_STRING_EQUAL(line + 24, want);
+
+    /* A message too long is cut, and the line still ends in a newline. */
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = 0;
+    n = format(line, sizeof(line), PVD_LOG_ERR, "%s", big);
+    CU_ASSERT_EQUAL(n, sizeof(line) - 1);
+    CU_ASSERT_EQUAL(strlen(line), n);
+    CU_ASSERT_EQUAL(line[n - 1], '\n');
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "] err: xxx"));
+
+    CU_ASSERT_EQUAL(pvd_log_parse_level("err"), PVD_LOG_ERR);
+    CU_ASSERT_EQUAL(pvd_log_parse_level("warning"), PVD_LOG_WARN);
+    CU_ASSERT_EQUAL(pvd_log_parse_level("info"), PVD_LOG_INFO);
+    CU_ASSERT_EQUAL(pvd_log_parse_level("debug"), PVD_LOG_DEBUG);
+    CU_ASSERT_EQUAL(pvd_log_parse_level("loud"), -1);
+}
+
 static const struct unit_test tests[] = {
     { "pidfile written, truncated and removed", test_pidfile },
     { "unix listen: mode, flags, stale and live sockets", test_unix_listen },
     { "daemonize waits for readiness", test_daemonize },
+    { "log line: time, component, pid, level", test_log_format },
     { NULL, NULL },
 };
 
