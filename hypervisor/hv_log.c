@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "hv_log.h"
+#include "pvd_log.h"
 
 #define LOG_RING (256 * 1024)
 
@@ -17,8 +18,6 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char ring[LOG_RING];
 static uint64_t ring_end;   /* absolute offset of the next byte */
 static uint64_t ring_start; /* oldest byte not cleared */
-
-static const char *const level_names[] = { "err", "warn", "info", "debug" };
 
 void hv_log_set_fd(int fd)
 {
@@ -32,33 +31,23 @@ int hv_log_get_fd(void)
 
 int hv_log_parse_level(const char *s)
 {
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, level_names[i]) == 0)
-            return i;
-    return -1;
+    return pvd_log_parse_level(s);
 }
 
 void hv_log(int level, const char *fmt, ...)
 {
     char line[2048];
-    struct timespec ts;
     va_list ap;
-    int n;
+    size_t n;
 
     if (level > hv_log_level)
         return;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    n = snprintf(line, sizeof(line), "[%6ld.%06ld] %s: ", (long)ts.tv_sec,
-                 ts.tv_nsec / 1000, level_names[level]);
     va_start(ap, fmt);
-    n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    n = pvd_log_format(line, sizeof(line), "pvisor", level, fmt, ap);
     va_end(ap);
-    if (n > (int)sizeof(line) - 2)
-        n = (int)sizeof(line) - 2;
-    line[n++] = '\n';
 
     pthread_mutex_lock(&log_lock);
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         ring[(ring_end + (uint64_t)i) % LOG_RING] = line[i];
     ring_end += (uint64_t)n;
     if (ring_end - ring_start > LOG_RING)

@@ -20,6 +20,7 @@
 #include "hv.h"
 #include "hv_mgmt.h"
 #include "hv_mgmt_int.h"
+#include "pvd_daemon.h"
 
 static int listen_fd = -1;
 static int wake_fd = -1;
@@ -81,9 +82,7 @@ struct grave *hv_mgmt_find_grave(uint32_t domid)
 
 int hv_mgmt_init(const char *dir, char *err, size_t errlen)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
     struct epoll_event ev = { .events = EPOLLIN };
-    int fd;
 
     hv_mgmt_run_dir = dir;
     hv_mgmt_start_ns = hv_now_ns();
@@ -92,24 +91,18 @@ int hv_mgmt_init(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "run directory path too long: %s", dir);
         return -ENAMETOOLONG;
     }
-    memcpy(sa.sun_path, sock_path, sizeof(sock_path));
-    /* Refuse to steal the socket of a live pvisor. */
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-        close(fd);
+    /* A live pvisor's socket is refused, a stale one replaced. */
+    listen_fd = pvd_unix_listen(sock_path);
+    if (listen_fd == -EADDRINUSE) {
+        listen_fd = -1;
         snprintf(err, errlen, "another pvisor is serving %s", sock_path);
         return -EADDRINUSE;
     }
-    if (fd >= 0)
-        close(fd);
-    unlink(sock_path);
-    listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (listen_fd < 0 ||
-        bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        chmod(sock_path, 0600) < 0 || listen(listen_fd, 64) < 0) {
-        int e = errno;
-        snprintf(err, errlen, "%s: %s", sock_path, strerror(e));
-        return -e;
+    if (listen_fd < 0) {
+        int e = listen_fd;
+        listen_fd = -1;
+        snprintf(err, errlen, "%s: %s", sock_path, strerror(-e));
+        return e;
     }
     ev.data.u64 = HV_EPOLL_LISTEN;
     if (epoll_ctl(hv_epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev) < 0)

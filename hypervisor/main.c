@@ -14,6 +14,7 @@
 
 #include "hv.h"
 #include "hv_mgmt.h"
+#include "pvd_daemon.h"
 #include "pvd_sandbox.h"
 
 static const char usage[] =
@@ -65,45 +66,6 @@ static int enter_sandbox(int log_fd)
     return 0;
 }
 
-static int write_pidfile(const char *path)
-{
-    char buf[32];
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-    if (write(fd, buf, (size_t)n) != n) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    close(fd);
-    return 0;
-}
-
-/* Fork; the parent waits for the child to report readiness on a pipe. */
-static int daemonize(int *ready_fd)
-{
-    int p[2];
-    pid_t pid;
-    char c = 1;
-
-    if (pipe(p) < 0)
-        return -errno;
-    pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid > 0) {
-        close(p[1]);
-        ssize_t n = read(p[0], &c, 1);
-        _exit(n == 1 && c == 0 ? 0 : 1);
-    }
-    close(p[0]);
-    setsid();
-    *ready_fd = p[1];
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -121,7 +83,7 @@ int main(int argc, char **argv)
     const char *run_dir = getenv("PVISOR_RUN_DIR");
     const char *pidfile = NULL, *log_file = NULL, *platform = "auto";
     bool daemon_mode = false;
-    int ready_fd = -1, sig_fd, opt;
+    int sig_fd, opt, e;
     char err[512];
     sigset_t mask;
 
@@ -205,8 +167,8 @@ int main(int argc, char **argv)
     sigaddset(&mask, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &mask, NULL);
 
-    if (daemon_mode && daemonize(&ready_fd) != 0) {
-        fprintf(stderr, "pvisor: cannot daemonize: %s\n", strerror(errno));
+    if (daemon_mode && (e = pvd_daemonize()) != 0) {
+        fprintf(stderr, "pvisor: cannot daemonize: %s\n", strerror(-e));
         return 1;
     }
     hv_epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -227,34 +189,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "pvisor: %s\n", err);
         return 1;
     }
-    if (pidfile && write_pidfile(pidfile) != 0) {
-        fprintf(stderr, "pvisor: pidfile %s: %s\n", pidfile, strerror(errno));
+    if (pidfile && (e = pvd_pidfile_write(pidfile)) != 0) {
+        fprintf(stderr, "pvisor: pidfile %s: %s\n", pidfile, strerror(-e));
         hv_mgmt_fini();
         return 1;
     }
     if (enter_sandbox(hv_log_get_fd()) != 0) {
         hv_mgmt_fini();
-        if (pidfile)
-            unlink(pidfile);
+        pvd_pidfile_remove(pidfile);
         return 1;
     }
     log_info("pvisor %s ready: %s/pvisor.sock, platform %s (%s), TSC %llu kHz",
              HV_VERSION, run_dir, hv_platform_default->name,
              hv_platform_default->flavour, (unsigned long long)hv_tsc_khz);
-    if (ready_fd >= 0) {
-        char ok = 0;
-        if (write(ready_fd, &ok, 1) != 1)
-            return 1;
-        close(ready_fd);
-        int nul = open("/dev/null", O_RDWR);
-        if (nul >= 0) {
-            dup2(nul, 0);
-            dup2(nul, 1);
-            if (log_file)
-                dup2(nul, 2);
-            close(nul);
-        }
-    }
+    /* Daemonized: stderr stays where the log goes unless it has a file. */
+    if (pvd_daemon_ready(log_file != NULL) != 0)
+        return 1;
 
     bool running = true;
     while (running) {
@@ -306,8 +256,7 @@ int main(int argc, char **argv)
     for (struct hv_domain *d = hv_domain_next(0); d; d = hv_domain_next(0))
         hv_domain_destroy(d);
     hv_mgmt_fini();
-    if (pidfile)
-        unlink(pidfile);
+    pvd_pidfile_remove(pidfile);
     log_info("pvisor stopped");
     return 0;
 }

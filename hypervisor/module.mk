@@ -26,7 +26,9 @@ HV_LIB_OBJS += $(PROC_STUB_DIR)/proc_stub_blob.o
 
 $(BUILD)/bin/pvisor: $(BUILD)/hypervisor/main.o $(HV_LIB_OBJS) $(PVMGMT_OBJ) \
 		$(BUILD)/dom0-tools/libpvdaemon/pvd_sandbox.o \
-		$(BUILD)/dom0-tools/libpvdaemon/pvd_profiles.o
+		$(BUILD)/dom0-tools/libpvdaemon/pvd_profiles.o \
+		$(BUILD)/dom0-tools/libpvdaemon/pvd_daemon.o \
+		$(BUILD)/dom0-tools/libpvdaemon/pvd_log.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lprotobuf-c -lpthread

@@ -1,12 +1,15 @@
 # SPDX-License-Identifier: MIT
 # dom0-tools/libpvdaemon/module.mk: what every pvisor daemon links (the
-# sandbox it enters after start-up).
+# sandbox it enters after start-up, daemonize, pidfile, listening socket,
+# the log-line format).
 
 PVD_INC := -Idom0-tools/libpvdaemon/include
 CFLAGS_dom0-tools/libpvdaemon/ := $(PVD_INC)
 CFLAGS_tests/unit/ += $(PVD_INC)
 
 PVD_SRCS := dom0-tools/libpvdaemon/pvd_sandbox.c \
+	dom0-tools/libpvdaemon/pvd_daemon.c \
+	dom0-tools/libpvdaemon/pvd_log.c \
 	dom0-tools/libpvdaemon/pvd_profiles.c
 PVD_OBJS := $(PVD_SRCS:%.c=$(BUILD)/%.o)
 

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pvd_log.h"
 #include "store.h"
 
 /* ---- logging ---- */
@@ -29,35 +30,21 @@ int store_log_fd(void)
 
 int store_log_parse_level(const char *s)
 {
-    static const char *const names[] = { "err", "warn", "info", "debug" };
-
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    return -1;
+    return pvd_log_parse_level(s);
 }
 
 void store_log(int level, const char *fmt, ...)
 {
-    static const char *const tag[] = { "error", "warning", "info", "debug" };
     char buf[1024];
-    struct timespec ts;
     va_list ap;
-    int n;
+    size_t n;
 
     if (level > store_log_level || log_fd < 0)
         return;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    n = snprintf(buf, sizeof(buf),
-                 "[%lld.%03ld] pvstored: %s: ", (long long)ts.tv_sec,
-                 ts.tv_nsec / 1000000, tag[level & 3]);
     va_start(ap, fmt);
-    n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+    n = pvd_log_format(buf, sizeof(buf), "pvstored", level, fmt, ap);
     va_end(ap);
-    if (n > (int)sizeof(buf) - 2)
-        n = (int)sizeof(buf) - 2;
-    buf[n++] = '\n';
-    if (write(log_fd, buf, (size_t)n) < 0) {
+    if (write(log_fd, buf, n) < 0) {
         /* nowhere left to report it */
     }
 }

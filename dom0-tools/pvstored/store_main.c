@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pvd_daemon.h"
 #include "pvd_sandbox.h"
 #include "store.h"
 #include "store_host.h"
@@ -40,64 +41,6 @@ static const char usage[] =
 static char tag_listen, tag_signal, tag_evtchn;
 
 static int ep_fd = -1;
-
-static int write_pidfile(const char *path)
-{
-    char buf[32];
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int n, e = 0;
-
-    if (fd < 0)
-        return -errno;
-    n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-    if (write(fd, buf, (size_t)n) != n)
-        e = -errno;
-    close(fd);
-    return e;
-}
-
-static int daemonize(int *ready_fd)
-{
-    int p[2];
-    pid_t pid;
-    char c = 1;
-
-    if (pipe(p) < 0)
-        return -errno;
-    pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid > 0) {
-        close(p[1]);
-        ssize_t n = read(p[0], &c, 1);
-        _exit(n == 1 && c == 0 ? 0 : 1);
-    }
-    close(p[0]);
-    setsid();
-    *ready_fd = p[1];
-    return 0;
-}
-
-static int listen_on(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd, e;
-
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
-        e = -errno;
-        close(fd);
-        return e;
-    }
-    return fd;
-}
 
 static int ep_add(int fd, uint32_t events, void *ptr)
 {
@@ -258,7 +201,7 @@ int main(int argc, char **argv)
     bool daemon_mode = false;
     struct store_host host;
     struct store *st;
-    int opt, lfd, sfd, ready = -1, e;
+    int opt, lfd, sfd, e;
     sigset_t mask;
 
     while ((opt = getopt_long(argc, argv, "r:s:dp:l:L:h", opts, NULL)) != -1) {
@@ -323,11 +266,11 @@ int main(int argc, char **argv)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
-    if (daemon_mode && (e = daemonize(&ready))) {
+    if (daemon_mode && (e = pvd_daemonize())) {
         fprintf(stderr, "pvstored: fork: %s\n", strerror(-e));
         return 1;
     }
-    lfd = listen_on(sock);
+    lfd = pvd_unix_listen(sock);
     if (lfd < 0) {
         store_err("cannot listen on %s: %s", sock, strerror(-lfd));
         fprintf(stderr, "pvstored: cannot listen on %s: %s\n", sock,
@@ -345,29 +288,18 @@ int main(int argc, char **argv)
     }
     store_host_init(&host, st, run_dir);
     host.evtchn_ready = evtchn_ready;
-    if (pidfile && (e = write_pidfile(pidfile)))
+    if (pidfile && (e = pvd_pidfile_write(pidfile)))
         store_warn("pidfile %s: %s", pidfile, strerror(-e));
     store_info("listening on %s", sock);
     if (sandbox() < 0) {
         unlink(sock);
         return 1;
     }
-    if (ready >= 0) {
-        char ok = 0;
-        int devnull = open("/dev/null", O_RDWR);
-        if (write(ready, &ok, 1) != 1)
-            store_warn("could not report readiness");
-        close(ready);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 1);
-            if (!logfile) {
-                dup2(devnull, 2);
-                store_log_set_fd(-1);
-            }
-            close(devnull);
-        }
-    }
+    /* Daemonized without a log file: the log has nowhere to go. */
+    if (pvd_daemon_ready(!logfile))
+        store_warn("could not report readiness");
+    if (daemon_mode && !logfile)
+        store_log_set_fd(-1);
     run(st, &host, lfd, sfd);
     store_host_fini(&host);
     store_free(st);
@@ -375,7 +307,6 @@ int main(int argc, char **argv)
     close(sfd);
     close(ep_fd);
     unlink(sock);
-    if (pidfile)
-        unlink(pidfile);
+    pvd_pidfile_remove(pidfile);
     return 0;
 }

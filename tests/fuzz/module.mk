@@ -15,17 +15,17 @@ CFLAGS_tests/fuzz/ := -Itests/fuzz -Idom0-tools/pvstored -Idom0-tools/backends \
 FUZZ_LIBS := -lprotobuf-c -lpthread -lseccomp
 
 $(BUILD)/fuzz/fuzz_store_socket: $(BUILD)/tests/fuzz/fuzz_store_socket.o \
-	$(STORE_OBJS)
+	$(STORE_OBJS) $(PVD_OBJS)
 $(BUILD)/fuzz/fuzz_store_ring: $(BUILD)/tests/fuzz/fuzz_store_ring.o \
-	$(STORE_OBJS)
+	$(STORE_OBJS) $(PVD_OBJS)
 $(BUILD)/fuzz/fuzz_elf: $(BUILD)/tests/fuzz/fuzz_elf.o $(PVGUEST_OBJS)
 $(BUILD)/fuzz/fuzz_cfg: $(BUILD)/tests/fuzz/fuzz_cfg.o $(PVCTL_LIB_OBJS) \
 	$(PVCTRL_OBJS) $(PVGUEST_OBJS) $(XS_OBJS) $(PVMGMT_OBJ)
 $(BUILD)/fuzz/fuzz_mgmt: $(BUILD)/tests/fuzz/fuzz_mgmt.o $(HV_LIB_OBJS) \
-	$(PVMGMT_OBJ)
+	$(PVMGMT_OBJ) $(PVD_OBJS)
 $(BUILD)/fuzz/fuzz_hypercall: $(BUILD)/tests/fuzz/fuzz_hypercall.o \
 	$(BUILD)/tests/unit/fake_domain.o $(BUILD)/tests/unit/fake_platform.o \
-	$(HV_LIB_OBJS) $(PVMGMT_OBJ)
+	$(HV_LIB_OBJS) $(PVMGMT_OBJ) $(PVD_OBJS)
 $(BUILD)/fuzz/fuzz_blkback: $(BUILD)/tests/fuzz/fuzz_blkback.o \
 	$(BLKBACK_CORE_OBJS) $(BUILD)/dom0-tools/backends/be_common.o $(PVD_OBJS)
 $(BUILD)/fuzz/fuzz_netback: $(BUILD)/tests/fuzz/fuzz_netback.o \

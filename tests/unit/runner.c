@@ -31,6 +31,7 @@ static const struct unit_suite *const suites[] = {
     &unit_suite_store,
     &unit_suite_store_client,
     &unit_suite_sandbox,
+    &unit_suite_daemon,
     &unit_suite_obs,
     &unit_suite_save,
     &unit_suite_mgmt_server,

@@ -27,6 +27,7 @@ void unit_skip(const char *test, const char *why);
 extern const struct unit_suite unit_suite_abi;
 extern const struct unit_suite unit_suite_blkback;
 extern const struct unit_suite unit_suite_cfg;
+extern const struct unit_suite unit_suite_daemon;
 extern const struct unit_suite unit_suite_elf;
 extern const struct unit_suite unit_suite_elf_xen;
 extern const struct unit_suite unit_suite_guestmem;
